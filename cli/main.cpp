@@ -1,0 +1,21 @@
+// mpaas entry point: wires the real process (streams, terminal, environment, clock, Ctrl-C)
+// into run_cli(). Nothing else happens here.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "app.hpp"
+#include "core/interrupt.hpp"
+
+int main(int argc, char** argv) {
+  mpaas::install_interrupt_handler();
+  mpaas::SystemClock clock;
+  mpaas::Context context(std::cout, std::cerr, std::cin, clock);
+  context.terminal = {isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1,
+                      isatty(STDERR_FILENO) == 1};
+  context.environment = mpaas::process_environment();
+  std::error_code ec;
+  context.cwd = std::filesystem::current_path(ec);
+  return mpaas::run_cli(std::vector<std::string>(argv + 1, argv + argc), context);
+}

@@ -1,0 +1,34 @@
+// The `mpaas config` group: help, examples and the shared edit-target rule.
+#include "config/config.hpp"
+
+namespace mpaas {
+
+namespace config_commands {
+
+EditTarget edit_target(const Context& context, bool project) {
+  if (project) {
+    auto found = context.config.project_file();
+    return {found ? *found : context.cwd / "mpaas.yaml", ""};
+  }
+  return {context.config.user_config_path(), context.config.profile()};
+}
+
+}  // namespace config_commands
+
+void register_config_commands(Command& root) {
+  Command group = root.subcommand("config", "Read and edit settings, profiles and their sources");
+  group.examples({
+                          "mpaas config set endpoint https://mpaas.example.com",
+                          "mpaas config get endpoint",
+                          "mpaas --profile staging config set endpoint https://staging.example.com",
+                          "mpaas config set --project offline.id 80000001",
+                          "mpaas config list -o json",
+                      });
+  config_commands::register_get(group);
+  config_commands::register_set(group);
+  config_commands::register_unset(group);
+  config_commands::register_list(group);
+  config_commands::register_path(group);
+}
+
+}  // namespace mpaas

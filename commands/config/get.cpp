@@ -1,0 +1,44 @@
+// `mpaas config get KEY`: prints the effective value of one key (exit 5 when unset).
+// Secrets are masked unless --reveal is given.
+#include "config/config.hpp"
+#include "core/error.hpp"
+
+namespace mpaas::config_commands {
+namespace {
+
+struct GetOptions {
+  std::string key;
+  bool reveal = false;
+};
+
+int run_get(const GetOptions& options, Context& context) {
+  check_config_key(options.key);
+  auto value = context.config.get(options.key);
+  if (!value) {
+    throw not_found("no value for '" + options.key + "' (KEY)");
+  }
+  std::string shown =
+      is_secret_key(options.key) && !options.reveal ? mask_secret(value->value) : value->value;
+  if (context.output_format() == OutputFormat::json) {
+    context.print(render_record(
+        Json{{"key", options.key}, {"value", shown}, {"source", value->source}},
+        OutputFormat::json));
+  } else {
+    context.print(shown + "\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_get(Command& group) {
+  auto options = std::make_shared<GetOptions>();
+  group.subcommand("get", "Print the effective value of a key")
+      .positional("key", options->key, "Dotted key, e.g. endpoint or offline.id")
+      .flag("--reveal", options->reveal, "Show secret values instead of masking them")
+      .examples({"mpaas config get endpoint",
+                 "MPAAS_ENDPOINT=http://x mpaas config get endpoint -o json"})
+      .run(options, run_get);
+}
+
+}  // namespace mpaas::config_commands

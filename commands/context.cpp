@@ -1,0 +1,69 @@
+// Context helpers (see context.hpp).
+#include "context.hpp"
+
+#include <string>
+
+namespace mpaas {
+
+Context::Context(std::ostream& out_stream, std::ostream& err_stream, std::istream& in_stream,
+                 const Clock& clock_ref)
+    : out(out_stream), err(err_stream), in(in_stream), clock(clock_ref) {}
+
+void Context::load_config() {
+  ConfigInputs inputs;
+  if (!global.endpoint.empty()) inputs.flags["endpoint"] = global.endpoint;
+  if (!global.data_dir.empty()) inputs.flags["data_dir"] = global.data_dir;
+  if (!global.output.empty()) inputs.flags["output"] = global.output;
+  inputs.environment = environment;
+  inputs.cwd = cwd;
+  inputs.profile_flag = global.profile;
+  config = Config::load(inputs);
+  if (!global.profile.empty() && !config.profile_exists()) {
+    warn("profile '" + global.profile + "' is not defined in " +
+         config.user_config_path().string() + "; `mpaas config set` creates it");
+  }
+}
+
+OutputFormat Context::output_format() const {
+  return parse_output_format(config.value_or("output", "text"));
+}
+
+std::filesystem::path Context::data_dir() const {
+  return config.value_or("data_dir", default_data_dir(environment).string());
+}
+
+bool Context::color_enabled() const {
+  return terminal.stdout_is_tty && !global.no_color && environment.count("NO_COLOR") == 0;
+}
+
+std::unique_ptr<ProgressSink> Context::progress() const {
+  if (terminal.stderr_is_tty && !global.quiet) {
+    return std::make_unique<ProgressBar>(err, clock);
+  }
+  return std::make_unique<NullProgress>();
+}
+
+void Context::print(const std::string& text) const { out << text << std::flush; }
+
+void Context::warn(const std::string& message) const {
+  if (!global.quiet) {
+    err << "mpaas: warning: " << message << "\n";
+  }
+}
+
+void Context::log(const std::string& message) const {
+  if (global.verbose) {
+    err << "mpaas: " << message << "\n";
+  }
+}
+
+bool Context::confirm(const std::string& question) const {
+  if (global.yes) return true;
+  if (!terminal.stdin_is_tty) return false;
+  err << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(in, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+}  // namespace mpaas

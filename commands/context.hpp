@@ -1,0 +1,79 @@
+// Context: everything a command touches, handed to its run function. Commands never
+// reach for std::cout, getenv or the real clock directly, so tests can run a command
+// in-process with string streams, a fake terminal, a fixed clock and a temp data dir.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/output.hpp"
+#include "core/progress.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace mpaas {
+
+struct GlobalOptions {
+  std::string profile;
+  std::string endpoint;
+  std::string data_dir;
+  std::string output;  // empty: from config, else text
+  bool quiet = false;
+  bool verbose = false;
+  bool no_color = false;
+  bool yes = false;
+};
+
+struct Terminal {
+  bool stdin_is_tty = false;
+  bool stdout_is_tty = false;
+  bool stderr_is_tty = false;
+};
+
+class Context {
+ public:
+  Context(std::ostream& out, std::ostream& err, std::istream& in, const Clock& clock);
+
+  std::ostream& out;
+  std::ostream& err;
+  std::istream& in;
+  const Clock& clock;
+  Terminal terminal;
+  GlobalOptions global;
+  std::map<std::string, std::string> environment;
+  std::filesystem::path cwd;
+  Config config;
+  CLI::App* root_app = nullptr;  // the live command tree (completion and man generation)
+
+  // Set by the selected subcommand during parsing; run by main() once parsing is done.
+  std::function<int()> action;
+
+  // Reads the config layers from the global flags, environment and files.
+  void load_config();
+
+  OutputFormat output_format() const;
+  std::filesystem::path data_dir() const;
+  bool color_enabled() const;
+  // A progress bar on stderr when it is a terminal and not --quiet, else a null sink.
+  std::unique_ptr<ProgressSink> progress() const;
+
+  // Writes rendered data to stdout.
+  void print(const std::string& text) const;
+  // One "mpaas: warning: ..." line on stderr unless --quiet.
+  void warn(const std::string& message) const;
+  // One line of narration on stderr for --verbose.
+  void log(const std::string& message) const;
+  // Asks yes/no on the terminal; true without asking under --yes; false (refuse) when stdin
+  // is not a terminal, so scripts must pass --yes for destructive actions.
+  bool confirm(const std::string& question) const;
+};
+
+}  // namespace mpaas

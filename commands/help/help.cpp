@@ -1,0 +1,54 @@
+// `mpaas help [COMMAND...]` shows a command's help; `mpaas help exit-codes` prints the
+// exit-code table (also in `man mpaas`), as text or JSON.
+#include "command.hpp"
+#include "core/error.hpp"
+#include "help/command_tree.hpp"
+
+namespace mpaas {
+namespace {
+
+struct HelpOptions {
+  std::vector<std::string> topic;
+};
+
+int print_exit_codes(Context& context) {
+  Json rows = Json::array();
+  for (const auto& row : exit_code_table()) {
+    rows.push_back({{"code", row.code}, {"name", row.name}, {"meaning", row.meaning}});
+  }
+  context.print(render_table({{"code", "code"}, {"name", "name"}, {"meaning", "meaning"}}, rows,
+                             context.output_format()));
+  return 0;
+}
+
+int run_help(const HelpOptions& options, Context& context) {
+  if (options.topic.size() == 1 && options.topic[0] == "exit-codes") {
+    return print_exit_codes(context);
+  }
+  CLI::App* command = context.root_app;
+  for (const auto& name : options.topic) {
+    CLI::App* child = find_subcommand(*command, name);
+    if (child == nullptr) {
+      std::vector<std::string> names{"exit-codes"};
+      for (const auto& info : describe_command_tree(*command).children) names.push_back(info.name);
+      std::string suggestion = closest_name(name, names);
+      throw usage_error("no help topic '" + name + "'" +
+                        (suggestion.empty() ? "" : ", did you mean '" + suggestion + "'?"));
+    }
+    command = child;
+  }
+  context.print(help_text(*command));
+  return 0;
+}
+
+}  // namespace
+
+void register_help_command(Command& root) {
+  auto options = std::make_shared<HelpOptions>();
+  root.subcommand("help", "Show help for a command, or the exit codes")
+      .positional("topic", options->topic, "A command path, or exit-codes", false)
+      .examples({"mpaas help config set", "mpaas help exit-codes -o json"})
+      .run(options, run_help);
+}
+
+}  // namespace mpaas

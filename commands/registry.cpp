@@ -1,0 +1,20 @@
+// Registration of every command group (see registry.hpp).
+#include "registry.hpp"
+
+namespace mpaas {
+
+void register_config_commands(Command& root);
+void register_version_command(Command& root);
+void register_completion_command(Command& root);
+void register_help_command(Command& root);
+void register_man_generator(Command& root);
+
+void register_all_commands(Command& root) {
+  register_config_commands(root);
+  register_version_command(root);
+  register_completion_command(root);
+  register_help_command(root);
+  register_man_generator(root);
+}
+
+}  // namespace mpaas

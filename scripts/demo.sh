@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The demo of the whole flow, run by `make demo`: every step prints the command it runs and
+# its real output. It works in a throwaway folder with its own HOME, so it never touches
+# the user's configuration. Each issue that lands adds its part.
+set -euo pipefail
+
+mpaas_binary=$(realpath "${1:-build/release/mpaas}")
+work=$(mktemp -d "${TMPDIR:-/tmp}/mpaas-demo-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
+unset MPAAS_ENDPOINT MPAAS_PROFILE MPAAS_OUTPUT MPAAS_DATA_DIR
+mkdir -p "$HOME"
+cd "$work"
+
+mpaas() { "$mpaas_binary" "$@"; }
+step() {
+  printf '\n\033[1m$ %s\033[0m\n' "$*"
+  "$@"
+}
+
+step mpaas --version
+step mpaas --help
+step mpaas config set endpoint https://mpaas.example.com
+step mpaas --profile staging config set endpoint https://staging.example.com
+step mpaas config list
+step env MPAAS_ENDPOINT=http://127.0.0.1:8080 "$mpaas_binary" config get endpoint -o json
+step mpaas help exit-codes
+printf '\n$ mpaas confg list   # a typo: exit code 2 and a suggestion\n'
+mpaas confg list || echo "(exit code $?)"
+
+# __DEMO_STEPS__ (each feature adds its steps above this line)
+printf '\nDemo finished.\n'

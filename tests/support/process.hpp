@@ -1,0 +1,42 @@
+// Runs the real mpaas binary (or any program) as a child process and captures its exit
+// code, stdout and stderr, for tests/cli. The environment is the test's own with the given
+// overrides; HOME and the XDG folders are pointed into `home` so that no test reads or
+// writes the developer's real configuration.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mpaas::test {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+struct RunOptions {
+  std::filesystem::path cwd;                    // empty: the test's cwd
+  std::map<std::string, std::string> env;       // overrides; a value of "\x01" unsets
+  std::string stdin_data;
+};
+
+// Runs `program` with `arguments`.
+RunResult run_program(const std::string& program, const std::vector<std::string>& arguments,
+                      const RunOptions& options = {});
+
+// Runs the mpaas binary under test with HOME/XDG_* set inside `home`.
+RunResult run_mpaas(const std::vector<std::string>& arguments, const std::filesystem::path& home,
+                    RunOptions options = {});
+
+// The path of the binary under test and of the source tree.
+std::string mpaas_binary();
+std::filesystem::path source_dir();
+
+// True when `program` is on PATH (interop tests require their tools; install-deps.sh
+// installs them, so a missing tool fails the test rather than skipping it).
+bool have_program(const std::string& program);
+
+}  // namespace mpaas::test
