@@ -21,8 +21,9 @@ void add_global_flags(CLI::App& app, GlobalOptions& global) {
   app.add_option("-o,--output", global.output, "Output format of printed data")
       ->check(CLI::IsMember({"text", "json"}))
       ->group(group);
-  app.add_flag_callback("--json", [&global] { global.output = "json"; },
-                        "Same as --output json (for commands whose -o names a file)")
+  app.add_flag_callback(
+         "--json", [&global] { global.output = "json"; },
+         "Same as --output json (for commands whose -o names a file)")
       ->group(group);
   app.add_flag("-q,--quiet", global.quiet, "Print only data and errors")->group(group);
   app.add_flag("-v,--verbose", global.verbose, "Narrate what is done on stderr")->group(group);
@@ -35,14 +36,16 @@ const CLI::App* deepest_selected(const CLI::App& app) {
   const CLI::App* current = &app;
   while (true) {
     auto selected = current->get_subcommands();
-    if (selected.empty()) return current;
+    if (selected.empty())
+      return current;
     current = selected.back();
   }
 }
 
 std::string first_unexpected(const CLI::App& app, const CLI::ParseError& error) {
   auto remaining = deepest_selected(app)->remaining(true);
-  if (!remaining.empty()) return remaining.front();
+  if (!remaining.empty())
+    return remaining.front();
   std::string message = error.what();
   auto colon = message.rfind(": ");
   return colon == std::string::npos ? "" : message.substr(colon + 2);
@@ -63,7 +66,8 @@ std::string describe_unexpected(const CLI::App& app, const CLI::ParseError& erro
       }
     }
   } else {
-    for (const auto& child : info.children) candidates.push_back(child.name);
+    for (const auto& child : info.children)
+      candidates.push_back(child.name);
   }
   std::string kind = is_flag ? "flag" : (candidates.empty() ? "argument" : "command");
   std::string suggestion = closest_name(word, candidates);
@@ -80,10 +84,11 @@ int report(Context& context, int code, const std::string& message) {
 }  // namespace
 
 int run_cli(const std::vector<std::string>& arguments, Context& context) {
-  CLI::App app("mpaas: the release side of mobile development in one binary: scaffold "
-               "projects, build and sign H5 offline packages, make binary patches, run gray "
-               "releases and read analytics.",
-               "mpaas");
+  CLI::App app(
+      "mpaas: the release side of mobile development in one binary: scaffold "
+      "projects, build and sign H5 offline packages, make binary patches, run gray "
+      "releases and read analytics.",
+      "mpaas");
   app.fallthrough();
   app.require_subcommand(0, 1);
   app.set_help_all_flag("", "");
@@ -108,9 +113,10 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
     return report(context, 2, describe_unexpected(app, error));
   } catch (const CLI::ParseError& error) {
     std::string message = error.what();
-    if (!message.empty()) message[0] = static_cast<char>(std::tolower(message[0]));
-    return report(context, 2, message + " (" + describe_command_tree(*deepest_selected(app)).path +
-                                  ")");
+    if (!message.empty())
+      message[0] = static_cast<char>(std::tolower(message[0]));
+    return report(context, 2,
+                  message + " (" + describe_command_tree(*deepest_selected(app)).path + ")");
   }
 
   try {

@@ -8,12 +8,13 @@ namespace mpaas {
 
 Command Command::subcommand(const std::string& name, const std::string& description) {
   CLI::App* child = m_app->add_subcommand(name, description);
-  if (description.empty()) child->group("");
+  if (description.empty())
+    child->group("");
   return Command(child, *m_context);
 }
 
-Command& Command::positional(const std::string& name, std::string& target,
-                             const std::string& help, bool required) {
+Command& Command::positional(const std::string& name, std::string& target, const std::string& help,
+                             bool required) {
   m_app->add_option(name, target, help)->required(required);
   return *this;
 }
@@ -31,8 +32,10 @@ Command& Command::option(const std::string& flags, std::string& target, const st
 
 Command& Command::option(const std::string& flags, std::vector<std::string>& target,
                          const std::string& help) {
-  m_app->add_option(flags, target, help)->take_all()->multi_option_policy(
-      CLI::MultiOptionPolicy::TakeAll)->expected(1);
+  m_app->add_option(flags, target, help)
+      ->take_all()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->expected(1);
   return *this;
 }
 

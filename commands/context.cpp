@@ -11,9 +11,12 @@ Context::Context(std::ostream& out_stream, std::ostream& err_stream, std::istrea
 
 void Context::load_config() {
   ConfigInputs inputs;
-  if (!global.endpoint.empty()) inputs.flags["endpoint"] = global.endpoint;
-  if (!global.data_dir.empty()) inputs.flags["data_dir"] = global.data_dir;
-  if (!global.output.empty()) inputs.flags["output"] = global.output;
+  if (!global.endpoint.empty())
+    inputs.flags["endpoint"] = global.endpoint;
+  if (!global.data_dir.empty())
+    inputs.flags["data_dir"] = global.data_dir;
+  if (!global.output.empty())
+    inputs.flags["output"] = global.output;
   inputs.environment = environment;
   inputs.cwd = cwd;
   inputs.profile_flag = global.profile;
@@ -43,7 +46,9 @@ std::unique_ptr<ProgressSink> Context::progress() const {
   return std::make_unique<NullProgress>();
 }
 
-void Context::print(const std::string& text) const { out << text << std::flush; }
+void Context::print(const std::string& text) const {
+  out << text << std::flush;
+}
 
 void Context::warn(const std::string& message) const {
   if (!global.quiet) {
@@ -58,8 +63,10 @@ void Context::log(const std::string& message) const {
 }
 
 bool Context::confirm(const std::string& question) const {
-  if (global.yes) return true;
-  if (!terminal.stdin_is_tty) return false;
+  if (global.yes)
+    return true;
+  if (!terminal.stdin_is_tty)
+    return false;
   err << question << " [y/N] " << std::flush;
   std::string answer;
   std::getline(in, answer);

@@ -9,7 +9,19 @@ void register_completion_command(Command& root);
 void register_help_command(Command& root);
 void register_man_generator(Command& root);
 
+// mpaas new (scaffold)
+
+// mpaas offline, mpaas keys
+
+// mpaas diff, mpaas patch
+
 void register_all_commands(Command& root) {
+  // scaffold:
+
+  // offline:
+
+  // delta:
+
   register_config_commands(root);
   register_version_command(root);
   register_completion_command(root);

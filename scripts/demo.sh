@@ -28,5 +28,13 @@ step mpaas help exit-codes
 printf '\n$ mpaas confg list   # a typo: exit code 2 and a suggestion\n'
 mpaas confg list || echo "(exit code $?)"
 
-# __DEMO_STEPS__ (each feature adds its steps above this line)
+# --- mpaas new (scaffold the project the next steps use) ---
+# __DEMO_NEW__
+
+# --- mpaas offline and mpaas keys ---
+# __DEMO_OFFLINE__
+
+# --- mpaas diff and mpaas patch ---
+# __DEMO_DELTA__
+
 printf '\nDemo finished.\n'

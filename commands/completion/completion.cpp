@@ -34,8 +34,7 @@ void register_completion_command(Command& root) {
   auto options = std::make_shared<CompletionOptions>();
   root.subcommand("completion", "Print a shell completion script")
       .positional("shell", options->shell, "Shell to complete for: bash, zsh or fish")
-      .examples({"source <(mpaas completion bash)",
-                 "mpaas completion zsh > \"${fpath[1]}/_mpaas\"",
+      .examples({"source <(mpaas completion bash)", "mpaas completion zsh > \"${fpath[1]}/_mpaas\"",
                  "mpaas completion fish > ~/.config/fish/completions/mpaas.fish"})
       .run(options, run_completion);
 }

@@ -11,24 +11,28 @@ namespace {
 void for_each_command(const CommandInfo& command,
                       const std::function<void(const CommandInfo&)>& visit) {
   visit(command);
-  for (const auto& child : command.children) for_each_command(child, visit);
+  for (const auto& child : command.children)
+    for_each_command(child, visit);
 }
 
 std::string join_flags(const CommandInfo& command, const CommandInfo& root) {
   std::string flags;
   auto add = [&](const CommandInfo& from) {
     for (const auto& option : from.options) {
-      for (const auto& flag : option.flags) flags += (flags.empty() ? "" : " ") + flag;
+      for (const auto& flag : option.flags)
+        flags += (flags.empty() ? "" : " ") + flag;
     }
   };
   add(command);
-  if (&command != &root) add(root);
+  if (&command != &root)
+    add(root);
   return flags + (flags.empty() ? "" : " ") + "--help";
 }
 
 std::string join_children(const CommandInfo& command) {
   std::string names;
-  for (const auto& child : command.children) names += (names.empty() ? "" : " ") + child.name;
+  for (const auto& child : command.children)
+    names += (names.empty() ? "" : " ") + child.name;
   return names;
 }
 
@@ -38,13 +42,17 @@ std::string value_cases(const CommandInfo& root, const std::string& words_format
   std::vector<std::string> seen;
   for_each_command(root, [&](const CommandInfo& command) {
     for (const auto& option : command.options) {
-      if (option.choices.empty() || option.flags.empty()) continue;
+      if (option.choices.empty() || option.flags.empty())
+        continue;
       std::string pattern;
-      for (const auto& flag : option.flags) pattern += (pattern.empty() ? "" : "|") + flag;
-      if (std::find(seen.begin(), seen.end(), pattern) != seen.end()) continue;
+      for (const auto& flag : option.flags)
+        pattern += (pattern.empty() ? "" : "|") + flag;
+      if (std::find(seen.begin(), seen.end(), pattern) != seen.end())
+        continue;
       seen.push_back(pattern);
       std::string words;
-      for (const auto& choice : option.choices) words += (words.empty() ? "" : " ") + choice;
+      for (const auto& choice : option.choices)
+        words += (words.empty() ? "" : " ") + choice;
       std::string line = words_format;
       line.replace(line.find("PATTERN"), 7, pattern);
       line.replace(line.find("WORDS"), 5, words);
@@ -80,19 +88,21 @@ std::string bash_completion_script(const CommandInfo& root) {
       "    word=\"${COMP_WORDS[i]}\"\n"
       "    case \"$cmd_path $word\" in\n";
   for_each_command(root, [&](const CommandInfo& command) {
-    if (&command != &root) script += "      \"" + command.path + "\") cmd_path=\"$cmd_path $word\" ;;\n";
+    if (&command != &root)
+      script += "      \"" + command.path + "\") cmd_path=\"$cmd_path $word\" ;;\n";
   });
   script +=
       "    esac\n"
       "  done\n"
       "  case \"$prev\" in\n" +
-      value_cases(root, "    PATTERN) COMPREPLY=($(compgen -W \"WORDS\" -- \"$cur\")); return ;;\n") +
+      value_cases(root,
+                  "    PATTERN) COMPREPLY=($(compgen -W \"WORDS\" -- \"$cur\")); return ;;\n") +
       "  esac\n"
       "  local commands=\"\" flags=\"\"\n"
       "  case \"$cmd_path\" in\n";
   for_each_command(root, [&](const CommandInfo& command) {
-    script += "    \"" + command.path + "\") commands=\"" + join_children(command) + "\"; flags=\"" +
-              join_flags(command, root) + "\" ;;\n";
+    script += "    \"" + command.path + "\") commands=\"" + join_children(command) +
+              "\"; flags=\"" + join_flags(command, root) + "\" ;;\n";
   });
   script +=
       "  esac\n"
@@ -117,7 +127,8 @@ std::string zsh_completion_script(const CommandInfo& root) {
       "  for ((i = 2; i < CURRENT; i++)); do\n"
       "    case \"$cmd_path ${words[i]}\" in\n";
   for_each_command(root, [&](const CommandInfo& command) {
-    if (&command != &root) script += "      \"" + command.path + "\") cmd_path=\"$cmd_path ${words[i]}\" ;;\n";
+    if (&command != &root)
+      script += "      \"" + command.path + "\") cmd_path=\"$cmd_path ${words[i]}\" ;;\n";
   });
   script +=
       "    esac\n"
@@ -159,7 +170,8 @@ std::string fish_completion_script(const CommandInfo& root) {
       "        switch \"$cmd_path $token\"\n";
   for_each_command(root, [&](const CommandInfo& command) {
     if (&command != &root) {
-      script += "            case '" + command.path + "'\n"
+      script += "            case '" + command.path +
+                "'\n"
                 "                set cmd_path \"$cmd_path $token\"\n";
     }
   });
@@ -176,16 +188,20 @@ std::string fish_completion_script(const CommandInfo& root) {
                 single_quoted(child.description) + "'\n";
     }
     for (const auto& option : command.options) {
-      if (option.flags.empty()) continue;
+      if (option.flags.empty())
+        continue;
       std::string line = "complete -c mpaas";
-      if (&command != &root) line += " " + condition;
+      if (&command != &root)
+        line += " " + condition;
       for (const auto& flag : option.flags) {
         line += flag.rfind("--", 0) == 0 ? " -l " + flag.substr(2) : " -s " + flag.substr(1);
       }
-      if (option.takes_value) line += " -r";
+      if (option.takes_value)
+        line += " -r";
       if (!option.choices.empty()) {
         std::string words;
-        for (const auto& choice : option.choices) words += (words.empty() ? "" : " ") + choice;
+        for (const auto& choice : option.choices)
+          words += (words.empty() ? "" : " ") + choice;
         line += " -f -a '" + words + "'";
       }
       script += line + " -d '" + single_quoted(option.description) + "'\n";

@@ -18,12 +18,12 @@ EditTarget edit_target(const Context& context, bool project) {
 void register_config_commands(Command& root) {
   Command group = root.subcommand("config", "Read and edit settings, profiles and their sources");
   group.examples({
-                          "mpaas config set endpoint https://mpaas.example.com",
-                          "mpaas config get endpoint",
-                          "mpaas --profile staging config set endpoint https://staging.example.com",
-                          "mpaas config set --project offline.id 80000001",
-                          "mpaas config list -o json",
-                      });
+      "mpaas config set endpoint https://mpaas.example.com",
+      "mpaas config get endpoint",
+      "mpaas --profile staging config set endpoint https://staging.example.com",
+      "mpaas config set --project offline.id 80000001",
+      "mpaas config list -o json",
+  });
   config_commands::register_get(group);
   config_commands::register_set(group);
   config_commands::register_unset(group);

@@ -11,9 +11,8 @@ struct ListOptions {
 int run_list(const ListOptions& options, Context& context) {
   Json rows = Json::array();
   for (const auto& entry : context.config.list()) {
-    std::string value = is_secret_key(entry.key) && !options.reveal
-                            ? mask_secret(entry.value.value)
-                            : entry.value.value;
+    std::string value = is_secret_key(entry.key) && !options.reveal ? mask_secret(entry.value.value)
+                                                                    : entry.value.value;
     rows.push_back({{"key", entry.key}, {"value", value}, {"source", entry.value.source}});
   }
   context.print(render_table({{"key", "key"}, {"value", "value"}, {"source", "source"}}, rows,

@@ -14,7 +14,8 @@ std::vector<std::string> choices_of(const CLI::Option* option) {
   std::vector<std::string> choices;
   auto open = type.find('{');
   auto close = type.find('}');
-  if (open == std::string::npos || close == std::string::npos || close < open) return choices;
+  if (open == std::string::npos || close == std::string::npos || close < open)
+    return choices;
   std::stringstream list(type.substr(open + 1, close - open - 1));
   std::string item;
   while (std::getline(list, item, ',')) {
@@ -25,9 +26,12 @@ std::vector<std::string> choices_of(const CLI::Option* option) {
 
 OptionInfo describe_option(const CLI::Option* option) {
   OptionInfo info;
-  for (const auto& name : option->get_snames()) info.flags.push_back("-" + name);
-  for (const auto& name : option->get_lnames()) info.flags.push_back("--" + name);
-  if (info.flags.empty()) info.positional_name = option->get_name();
+  for (const auto& name : option->get_snames())
+    info.flags.push_back("-" + name);
+  for (const auto& name : option->get_lnames())
+    info.flags.push_back("--" + name);
+  if (info.flags.empty())
+    info.positional_name = option->get_name();
   info.description = option->get_description();
   info.takes_value = option->get_type_size() > 0;
   info.choices = choices_of(option);
@@ -41,12 +45,15 @@ CommandInfo describe(const CLI::App& app, const std::string& parent_path) {
   info.description = app.get_description();
   info.footer = app.get_footer();
   for (const CLI::Option* option : app.get_options()) {
-    if (option == app.get_help_ptr() || option == app.get_help_all_ptr()) continue;
-    if (option->get_group().empty()) continue;  // hidden
+    if (option == app.get_help_ptr() || option == app.get_help_all_ptr())
+      continue;
+    if (option->get_group().empty())
+      continue;  // hidden
     info.options.push_back(describe_option(option));
   }
   for (const CLI::App* child : app.get_subcommands({})) {
-    if (child->get_description().empty() || child->get_group().empty()) continue;  // hidden
+    if (child->get_description().empty() || child->get_group().empty())
+      continue;  // hidden
     info.children.push_back(describe(*child, info.path));
   }
   return info;
@@ -54,7 +61,8 @@ CommandInfo describe(const CLI::App& app, const std::string& parent_path) {
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     size_t diagonal = row[0];
     row[0] = i;
@@ -69,11 +77,14 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-CommandInfo describe_command_tree(const CLI::App& root) { return describe(root, ""); }
+CommandInfo describe_command_tree(const CLI::App& root) {
+  return describe(root, "");
+}
 
 CLI::App* find_subcommand(CLI::App& parent, const std::string& name) {
   for (CLI::App* child : parent.get_subcommands(std::function<bool(CLI::App*)>{})) {
-    if (child->get_name() == name && !child->get_group().empty()) return child;
+    if (child->get_name() == name && !child->get_group().empty())
+      return child;
   }
   return nullptr;
 }
@@ -83,7 +94,8 @@ std::string closest_name(const std::string& typed, const std::vector<std::string
   size_t best_distance = std::max<size_t>(2, typed.size() / 3) + 1;
   for (const auto& candidate : candidates) {
     size_t distance = edit_distance(typed, candidate);
-    if (candidate.rfind(typed, 0) == 0 && typed.size() >= 3) distance = 1;
+    if (candidate.rfind(typed, 0) == 0 && typed.size() >= 3)
+      distance = 1;
     if (distance < best_distance) {
       best_distance = distance;
       best = candidate;

@@ -30,7 +30,8 @@ int run_help(const HelpOptions& options, Context& context) {
     CLI::App* child = find_subcommand(*command, name);
     if (child == nullptr) {
       std::vector<std::string> names{"exit-codes"};
-      for (const auto& info : describe_command_tree(*command).children) names.push_back(info.name);
+      for (const auto& info : describe_command_tree(*command).children)
+        names.push_back(info.name);
       std::string suggestion = closest_name(name, names);
       throw usage_error("no help topic '" + name + "'" +
                         (suggestion.empty() ? "" : ", did you mean '" + suggestion + "'?"));

@@ -14,7 +14,8 @@ std::string escape(const std::string& text) {
   std::string escaped;
   bool line_start = true;
   for (char c : text) {
-    if (line_start && (c == '.' || c == '\'')) escaped += "\\&";
+    if (line_start && (c == '.' || c == '\''))
+      escaped += "\\&";
     if (c == '\\') {
       escaped += "\\e";
     } else if (c == '-') {
@@ -29,7 +30,8 @@ std::string escape(const std::string& text) {
 
 std::string header(const std::string& name, const std::string& version) {
   std::string upper;
-  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : name)
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return ".TH " + upper + " 1 \"\" \"mpaas " + version + "\" \"mpaas manual\"\n";
 }
 
@@ -42,12 +44,14 @@ std::string option_items(const CommandInfo& command) {
       std::transform(names.begin(), names.end(), names.begin(),
                      [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     } else {
-      for (const auto& flag : option.flags) names += (names.empty() ? "" : ", ") + flag;
+      for (const auto& flag : option.flags)
+        names += (names.empty() ? "" : ", ") + flag;
     }
     text += ".TP\n.B " + escape(names) + "\n" + escape(option.description) + "\n";
     if (!option.choices.empty()) {
       std::string values;
-      for (const auto& choice : option.choices) values += (values.empty() ? "" : ", ") + choice;
+      for (const auto& choice : option.choices)
+        values += (values.empty() ? "" : ", ") + choice;
       text += "One of: " + escape(values) + ".\n";
     }
   }
@@ -59,17 +63,21 @@ std::string examples(const std::string& footer) {
   std::istringstream lines(footer);
   std::string line, text;
   while (std::getline(lines, line)) {
-    if (line.rfind("  ", 0) == 0) text += ".nf\n" + escape(line.substr(2)) + "\n.fi\n";
+    if (line.rfind("  ", 0) == 0)
+      text += ".nf\n" + escape(line.substr(2)) + "\n.fi\n";
   }
   return text;
 }
 
 void command_section(const CommandInfo& command, std::string& page) {
   page += ".SS " + escape(command.path) + "\n" + escape(command.description) + "\n";
-  if (!command.options.empty()) page += option_items(command);
+  if (!command.options.empty())
+    page += option_items(command);
   std::string example_text = examples(command.footer);
-  if (!example_text.empty()) page += ".PP\nExamples:\n" + example_text;
-  for (const auto& child : command.children) command_section(child, page);
+  if (!example_text.empty())
+    page += ".PP\nExamples:\n" + example_text;
+  for (const auto& child : command.children)
+    command_section(child, page);
 }
 
 std::string root_page(const CommandInfo& root, const std::string& version) {
@@ -101,13 +109,14 @@ std::string root_page(const CommandInfo& root, const std::string& version) {
       ".TP\n.I mpaas.yaml\nProject file.\n"
       ".SH EXIT STATUS\n";
   for (const auto& row : exit_code_table()) {
-    page += ".TP\n.B " + std::to_string(row.code) + "\n" + escape(std::string(row.name) + ": " +
-                                                                  row.meaning) + "\n";
+    page += ".TP\n.B " + std::to_string(row.code) + "\n" +
+            escape(std::string(row.name) + ": " + row.meaning) + "\n";
   }
   page += ".SH SEE ALSO\n";
   std::string see_also;
   for (const auto& child : root.children) {
-    see_also += (see_also.empty() ? "" : ",\n") + std::string(".BR mpaas\\-") + escape(child.name) + " (1)";
+    see_also +=
+        (see_also.empty() ? "" : ",\n") + std::string(".BR mpaas\\-") + escape(child.name) + " (1)";
   }
   return page + see_also + "\n";
 }

@@ -9,7 +9,8 @@ namespace {
 struct VersionOptions {};
 
 int run_version(const VersionOptions&, Context& context) {
-  Json record{{"version", mpaas_version()}, {"commit", mpaas_commit()},
+  Json record{{"version", mpaas_version()},
+              {"commit", mpaas_commit()},
               {"libraries", linked_library_versions()}};
   context.print(render_record(record, context.output_format()));
   return 0;

@@ -1,20 +1,22 @@
 // AtomicFile: temp file + fsync + rename (see atomic_file.hpp).
 #include "core/atomic_file.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "core/error.hpp"
 
 namespace mpaas {
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 void fsync_folder(const std::filesystem::path& folder) {
   int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY);
@@ -29,9 +31,8 @@ void fsync_folder(const std::filesystem::path& folder) {
 AtomicFile::AtomicFile(std::filesystem::path destination, unsigned mode)
     : m_destination(std::move(destination)), m_mode(mode) {
   auto folder = m_destination.parent_path();
-  std::string pattern =
-      (folder.empty() ? std::string(".") : folder.string()) + "/." +
-      m_destination.filename().string() + ".tmp-XXXXXX";
+  std::string pattern = (folder.empty() ? std::string(".") : folder.string()) + "/." +
+                        m_destination.filename().string() + ".tmp-XXXXXX";
   std::string buffer = pattern;
   m_fd = ::mkstemp(buffer.data());
   if (m_fd < 0) {
@@ -56,7 +57,8 @@ void AtomicFile::write(const void* data, size_t size) {
   while (size > 0) {
     ssize_t written = ::write(m_fd, cursor, size);
     if (written < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       throw failure("cannot write: " + errno_text() + " (" + m_destination.string() + ")");
     }
     cursor += written;

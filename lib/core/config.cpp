@@ -25,7 +25,8 @@ std::vector<std::string> split_key(const std::string& key) {
 }
 
 std::string scalar_text(const YAML::Node& node) {
-  if (node.IsScalar()) return node.Scalar();
+  if (node.IsScalar())
+    return node.Scalar();
   YAML::Emitter emitter;
   emitter << YAML::Flow << node;
   return emitter.c_str();
@@ -78,7 +79,8 @@ YAML::Node node_at(YAML::Node root, const std::vector<std::string>& parts, bool 
       return YAML::Node(YAML::NodeType::Undefined);
     }
     if (!node[part]) {
-      if (!create) return YAML::Node(YAML::NodeType::Undefined);
+      if (!create)
+        return YAML::Node(YAML::NodeType::Undefined);
       node[part] = YAML::Node(YAML::NodeType::Map);
     }
     node.reset(node[part]);
@@ -96,11 +98,14 @@ std::string render_yaml(const YAML::Node& root) {
 }  // namespace
 
 bool is_secret_key(const std::string& key) {
-  static const std::regex secret(R"((^|[._])(token|password|passphrase|secret|signing_key)($|[._]))");
+  static const std::regex secret(
+      R"((^|[._])(token|password|passphrase|secret|signing_key)($|[._]))");
   return std::regex_search(key, secret);
 }
 
-std::string mask_secret(const std::string& value) { return value.empty() ? value : "********"; }
+std::string mask_secret(const std::string& value) {
+  return value.empty() ? value : "********";
+}
 
 std::filesystem::path user_config_path(const std::map<std::string, std::string>& environment) {
   std::string base = env_or(environment, "XDG_CONFIG_HOME", home_of(environment) + "/.config");
@@ -108,8 +113,7 @@ std::filesystem::path user_config_path(const std::map<std::string, std::string>&
 }
 
 std::filesystem::path default_data_dir(const std::map<std::string, std::string>& environment) {
-  std::string base =
-      env_or(environment, "XDG_DATA_HOME", home_of(environment) + "/.local/share");
+  std::string base = env_or(environment, "XDG_DATA_HOME", home_of(environment) + "/.local/share");
   return std::filesystem::path(base) / "mpaas";
 }
 
@@ -121,7 +125,8 @@ std::optional<std::filesystem::path> find_project_file(const std::filesystem::pa
     if (std::filesystem::is_regular_file(candidate, ec)) {
       return candidate;
     }
-    if (folder == folder.root_path()) break;
+    if (folder == folder.root_path())
+      break;
     folder = folder.parent_path();
   }
   return std::nullopt;
@@ -147,7 +152,8 @@ YAML::Node load_yaml_file(const std::filesystem::path& path) {
   std::string text = read_file(path);
   try {
     YAML::Node root = YAML::Load(text);
-    if (root.IsNull()) return YAML::Node(YAML::NodeType::Map);
+    if (root.IsNull())
+      return YAML::Node(YAML::NodeType::Map);
     if (!root.IsMap()) {
       throw invalid_input("expected a YAML mapping at the top level (" + path.string() + ")");
     }
@@ -190,9 +196,8 @@ Config Config::load(const ConfigInputs& inputs) {
   config.m_profile = !inputs.profile_flag.empty()
                          ? inputs.profile_flag
                          : env_or(inputs.environment, "MPAAS_PROFILE", file_profile);
-  Layer profile{"profile " + config.m_profile + " (" + config.m_user_config_path.string() + ")",
-                {},
-                {}};
+  Layer profile{
+      "profile " + config.m_profile + " (" + config.m_user_config_path.string() + ")", {}, {}};
   if (user["profiles"] && user["profiles"][config.m_profile]) {
     profile.tree = user["profiles"][config.m_profile];
     flatten_yaml("", profile.tree, profile.values);
@@ -240,9 +245,11 @@ std::string Config::value_or(const std::string& key, const std::string& fallback
 
 YAML::Node Config::section(const std::string& key) const {
   for (const auto& layer : m_layers) {
-    if (!layer.tree.IsDefined() || layer.tree.IsNull()) continue;
+    if (!layer.tree.IsDefined() || layer.tree.IsNull())
+      continue;
     YAML::Node node = node_at(YAML::Clone(layer.tree), split_key(key), false);
-    if (node.IsDefined()) return node;
+    if (node.IsDefined())
+      return node;
   }
   return YAML::Node(YAML::NodeType::Undefined);
 }

@@ -13,15 +13,15 @@
 namespace mpaas {
 
 enum class ErrorKind {
-  failure,       // 1: anything else that went wrong
-  usage,         // 2: bad flags, arguments or missing variables
-  invalid_input, // 3: malformed input data (file, archive, patch, YAML)
-  verification,  // 4: a hash or signature did not verify
-  not_found,     // 5: a named thing does not exist
-  conflict,      // 6: the target exists or the state forbids the change
-  auth,          // 7: missing or rejected credentials
-  unavailable,   // 8: network or server unavailable
-  interrupted,   // 130: Ctrl-C
+  failure,        // 1: anything else that went wrong
+  usage,          // 2: bad flags, arguments or missing variables
+  invalid_input,  // 3: malformed input data (file, archive, patch, YAML)
+  verification,   // 4: a hash or signature did not verify
+  not_found,      // 5: a named thing does not exist
+  conflict,       // 6: the target exists or the state forbids the change
+  auth,           // 7: missing or rejected credentials
+  unavailable,    // 8: network or server unavailable
+  interrupted,    // 130: Ctrl-C
 };
 
 class Error : public std::runtime_error {

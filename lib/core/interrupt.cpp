@@ -1,11 +1,11 @@
 // Signal-safe cleanup of registered temporary paths (see interrupt.hpp).
 #include "core/interrupt.hpp"
 
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstring>
 #include <mutex>
-#include <unistd.h>
 
 namespace mpaas {
 namespace {

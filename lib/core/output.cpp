@@ -33,18 +33,23 @@ std::string pad_right(const std::string& text, size_t width) {
 }  // namespace
 
 OutputFormat parse_output_format(const std::string& name) {
-  if (name == "text") return OutputFormat::text;
-  if (name == "json") return OutputFormat::json;
+  if (name == "text")
+    return OutputFormat::text;
+  if (name == "json")
+    return OutputFormat::json;
   throw usage_error("unknown output format '" + name + "', expected text or json (--output)");
 }
 
 std::string text_of(const Json& value) {
-  if (value.is_null()) return "-";
-  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null())
+    return "-";
+  if (value.is_string())
+    return value.get<std::string>();
   if (value.is_array()) {
     std::string joined;
     for (const auto& item : value) {
-      if (!joined.empty()) joined += ", ";
+      if (!joined.empty())
+        joined += ", ";
       joined += text_of(item);
     }
     return joined;

@@ -23,8 +23,7 @@ struct Column {
 
 // Rows are JSON objects. Text: a header line and aligned columns separated by two
 // spaces. JSON: the rows as an array, every field kept (not only the columns).
-std::string render_table(const std::vector<Column>& columns, const Json& rows,
-                         OutputFormat format);
+std::string render_table(const std::vector<Column>& columns, const Json& rows, OutputFormat format);
 
 // One record. Text: "key: value" lines with the keys aligned; nested objects are
 // flattened to dotted keys. JSON: the object, pretty-printed.

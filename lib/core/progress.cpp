@@ -30,8 +30,10 @@ void ProgressBar::advance(uint64_t amount) {
 }
 
 void ProgressBar::finish() {
-  if (!m_active) return;
-  if (m_total > 0) m_done = m_total;
+  if (!m_active)
+    return;
+  if (m_total > 0)
+    m_done = m_total;
   draw();
   m_terminal << "\n" << std::flush;
   m_active = false;
@@ -43,10 +45,10 @@ std::string ProgressBar::render_line() const {
   std::string line = m_label + " ";
   if (m_total > 0) {
     double fraction = static_cast<double>(m_done) / static_cast<double>(m_total);
-    if (fraction > 1.0) fraction = 1.0;
+    if (fraction > 1.0)
+      fraction = 1.0;
     int filled = static_cast<int>(fraction * m_width);
-    line += "[" + std::string(static_cast<size_t>(filled), '=') +
-            (filled < m_width ? ">" : "") +
+    line += "[" + std::string(static_cast<size_t>(filled), '=') + (filled < m_width ? ">" : "") +
             std::string(static_cast<size_t>(m_width - filled - (filled < m_width ? 1 : 0)), ' ') +
             "] ";
     char percent[16];
@@ -58,13 +60,17 @@ std::string ProgressBar::render_line() const {
   if (rate > 0) {
     line += " " + human_bytes(static_cast<uint64_t>(rate)) + "/s";
     if (m_total > m_done) {
-      line += " ETA " + std::to_string(static_cast<long long>(
-                            static_cast<double>(m_total - m_done) / rate + 0.5)) + "s";
+      line += " ETA " +
+              std::to_string(
+                  static_cast<long long>(static_cast<double>(m_total - m_done) / rate + 0.5)) +
+              "s";
     }
   }
   return line;
 }
 
-void ProgressBar::draw() { m_terminal << "\r\x1b[2K" << render_line() << std::flush; }
+void ProgressBar::draw() {
+  m_terminal << "\r\x1b[2K" << render_line() << std::flush;
+}
 
 }  // namespace mpaas

@@ -1,8 +1,8 @@
 // SHA-256 through OpenSSL EVP (see sha256.hpp).
 #include "core/sha256.hpp"
 
-#include <fstream>
 #include <openssl/evp.h>
+#include <fstream>
 #include <vector>
 
 #include "core/error.hpp"
@@ -16,7 +16,9 @@ Sha256::Sha256() : m_context(EVP_MD_CTX_new()) {
   }
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(m_context)); }
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(m_context));
+}
 
 void Sha256::update(const void* data, size_t size) {
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(m_context), data, size);
@@ -59,6 +61,8 @@ std::string to_hex(const uint8_t* data, size_t size) {
   return hex;
 }
 
-std::string to_hex(const Sha256Digest& digest) { return to_hex(digest.data(), digest.size()); }
+std::string to_hex(const Sha256Digest& digest) {
+  return to_hex(digest.data(), digest.size());
+}
 
 }  // namespace mpaas

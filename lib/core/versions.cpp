@@ -15,8 +15,12 @@
 
 namespace mpaas {
 
-std::string mpaas_version() { return build_info::version; }
-std::string mpaas_commit() { return build_info::git_commit; }
+std::string mpaas_version() {
+  return build_info::version;
+}
+std::string mpaas_commit() {
+  return build_info::git_commit;
+}
 
 Json linked_library_versions() {
   int major = 0, minor = 0, revision = 0;

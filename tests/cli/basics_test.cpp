@@ -28,7 +28,8 @@ TEST_CASE("each group's help shows usage and an example", "[cli]") {
     INFO(group);
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.out, Catch::Contains("Usage:") || Catch::Contains("USAGE"));
-    CHECK_THAT(result.out, Catch::Contains("\nExamples:\n  ") && Catch::Contains("mpaas " + std::string(group)));
+    CHECK_THAT(result.out, Catch::Contains("\nExamples:\n  ") &&
+                               Catch::Contains("mpaas " + std::string(group)));
   }
 }
 
@@ -57,7 +58,8 @@ TEST_CASE("unknown commands and flags exit 2 with a suggestion on one line", "[c
   auto command = run_mpaas({"confg", "list"}, home.path());
   CHECK(command.exit_code == 2);
   CHECK(command.out.empty());
-  CHECK(command.err == "mpaas: error: unknown command 'confg' for 'mpaas', did you mean 'config'?\n");
+  CHECK(command.err ==
+        "mpaas: error: unknown command 'confg' for 'mpaas', did you mean 'config'?\n");
 
   auto verb = run_mpaas({"config", "lst"}, home.path());
   CHECK(verb.exit_code == 2);

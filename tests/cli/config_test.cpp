@@ -14,7 +14,8 @@ using mpaas::test::write_text;
 namespace {
 std::string source_of(const std::string& list_json, const std::string& key) {
   for (const auto& row : nlohmann::json::parse(list_json)) {
-    if (row["key"] == key) return row["source"].get<std::string>() + "=" + row["value"].get<std::string>();
+    if (row["key"] == key)
+      return row["source"].get<std::string>() + "=" + row["value"].get<std::string>();
   }
   return "";
 }
@@ -43,24 +44,28 @@ TEST_CASE("config list -o json shows each value and its source by precedence", "
 
   auto project = run_mpaas({"config", "list", "-o", "json"}, home.path(), in_project);
   REQUIRE(project.exit_code == 0);
-  CHECK(source_of(project.out, "endpoint") == "project " + (home / "proj/mpaas.yaml").string() + "=proj");
+  CHECK(source_of(project.out, "endpoint") ==
+        "project " + (home / "proj/mpaas.yaml").string() + "=proj");
 
   in_project.env["MPAAS_ENDPOINT"] = "env";
   auto env = run_mpaas({"config", "list", "-o", "json"}, home.path(), in_project);
   CHECK(source_of(env.out, "endpoint") == "env MPAAS_ENDPOINT=env");
 
-  auto flag = run_mpaas({"--endpoint", "flag", "config", "list", "-o", "json"}, home.path(), in_project);
+  auto flag =
+      run_mpaas({"--endpoint", "flag", "config", "list", "-o", "json"}, home.path(), in_project);
   CHECK(source_of(flag.out, "endpoint") == "flag --endpoint=flag");
 
   auto profile = run_mpaas({"config", "list", "-o", "json"}, home.path());
-  CHECK_THAT(source_of(profile.out, "endpoint"), Catch::StartsWith("profile default (") && Catch::EndsWith("=p"));
+  CHECK_THAT(source_of(profile.out, "endpoint"),
+             Catch::StartsWith("profile default (") && Catch::EndsWith("=p"));
   CHECK(source_of(profile.out, "output") == "flag --output=json");
   CHECK(source_of(profile.out, "data_dir") == "default=" + (home / ".local/share/mpaas").string());
 }
 
 TEST_CASE("profiles are selected with --profile", "[cli][config]") {
   TempDir home;
-  CHECK(run_mpaas({"--profile", "staging", "config", "set", "endpoint", "s"}, home.path()).exit_code == 0);
+  CHECK(run_mpaas({"--profile", "staging", "config", "set", "endpoint", "s"}, home.path())
+            .exit_code == 0);
   CHECK(run_mpaas({"config", "set", "endpoint", "d"}, home.path()).exit_code == 0);
   CHECK(run_mpaas({"config", "get", "endpoint", "--profile", "staging"}, home.path()).out == "s\n");
   CHECK(run_mpaas({"config", "get", "endpoint"}, home.path()).out == "d\n");
@@ -71,7 +76,9 @@ TEST_CASE("profiles are selected with --profile", "[cli][config]") {
 
 TEST_CASE("config set --project writes mpaas.yaml and unset removes keys", "[cli][config]") {
   TempDir home;
-  CHECK(run_mpaas({"config", "set", "--project", "offline.id", "80000001"}, home.path()).exit_code == 0);
+  CHECK(
+      run_mpaas({"config", "set", "--project", "offline.id", "80000001"}, home.path()).exit_code ==
+      0);
   CHECK_THAT(read_text(home / "mpaas.yaml"), Catch::Contains("offline:\n  id: 80000001"));
   CHECK(run_mpaas({"config", "get", "offline.id"}, home.path()).out == "80000001\n");
   CHECK(run_mpaas({"config", "unset", "--project", "offline.id"}, home.path()).exit_code == 0);
@@ -88,7 +95,8 @@ TEST_CASE("secrets are masked in list and get unless revealed", "[cli][config]")
   CHECK(run_mpaas({"config", "get", "token", "--reveal"}, home.path()).out == "s3cr3t-value\n");
 }
 
-TEST_CASE("malformed YAML exits 3 with file, line and column and stays untouched", "[cli][config]") {
+TEST_CASE("malformed YAML exits 3 with file, line and column and stays untouched",
+          "[cli][config]") {
   TempDir home;
   std::string broken = "profiles:\n  default: {endpoint: [x\n";
   write_text(home / "mpaas.yaml", broken);

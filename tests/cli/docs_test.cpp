@@ -40,7 +40,8 @@ TEST_CASE("committed man pages match the command tree and render cleanly", "[cli
   REQUIRE(result.exit_code == 0);
   size_t pages = 0;
   for (const auto& entry : std::filesystem::directory_iterator(out.path())) {
-    if (entry.path().extension() != ".1") continue;
+    if (entry.path().extension() != ".1")
+      continue;
     ++pages;
     auto name = entry.path().filename().string();
     INFO("man/" << name << " is stale: run `make docs`");

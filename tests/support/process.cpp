@@ -19,7 +19,8 @@ std::vector<std::string> merged_environment(const std::map<std::string, std::str
   for (char** entry = environ; *entry != nullptr; ++entry) {
     std::string text = *entry;
     auto equals = text.find('=');
-    if (equals != std::string::npos) environment[text.substr(0, equals)] = text.substr(equals + 1);
+    if (equals != std::string::npos)
+      environment[text.substr(0, equals)] = text.substr(equals + 1);
   }
   for (const auto& [name, value] : overrides) {
     if (value == "\x01") {
@@ -29,7 +30,8 @@ std::vector<std::string> merged_environment(const std::map<std::string, std::str
     }
   }
   std::vector<std::string> flat;
-  for (const auto& [name, value] : environment) flat.push_back(name + "=" + value);
+  for (const auto& [name, value] : environment)
+    flat.push_back(name + "=" + value);
   return flat;
 }
 
@@ -50,12 +52,15 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
       close(fd);
     }
-    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(127);
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0)
+      _exit(127);
     std::vector<char*> argv{const_cast<char*>(program.c_str())};
-    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+    for (const auto& argument : arguments)
+      argv.push_back(const_cast<char*>(argument.c_str()));
     argv.push_back(nullptr);
     std::vector<char*> envp;
-    for (auto& entry : environment) envp.push_back(entry.data());
+    for (auto& entry : environment)
+      envp.push_back(entry.data());
     envp.push_back(nullptr);
     execvpe(program.c_str(), argv.data(), envp.data());
     _exit(127);
@@ -77,13 +82,16 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
   char buffer[65536];
   while (out_open || err_open) {
     pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {stdin_fd, POLLOUT, 0}};
-    if (!out_open) fds[0].fd = -1;
-    if (!err_open) fds[1].fd = -1;
+    if (!out_open)
+      fds[0].fd = -1;
+    if (!err_open)
+      fds[1].fd = -1;
     poll(fds, 3, -1);
     if (stdin_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
       ssize_t n = write(stdin_fd, options.stdin_data.data() + stdin_written,
                         options.stdin_data.size() - stdin_written);
-      if (n > 0) stdin_written += static_cast<size_t>(n);
+      if (n > 0)
+        stdin_written += static_cast<size_t>(n);
       if (n < 0 || stdin_written == options.stdin_data.size()) {
         close(stdin_fd);
         stdin_fd = -1;
@@ -100,7 +108,8 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
       }
     }
   }
-  if (stdin_fd >= 0) close(stdin_fd);
+  if (stdin_fd >= 0)
+    close(stdin_fd);
   close(out_pipe[0]);
   close(err_pipe[0]);
   int status = 0;
@@ -114,16 +123,21 @@ RunResult run_mpaas(const std::vector<std::string>& arguments, const std::filesy
   options.env.emplace("HOME", home.string());
   options.env.emplace("XDG_CONFIG_HOME", (home / ".config").string());
   options.env.emplace("XDG_DATA_HOME", (home / ".local/share").string());
-  for (const char* name : {"MPAAS_ENDPOINT", "MPAAS_PROFILE", "MPAAS_OUTPUT", "MPAAS_DATA_DIR",
-                           "NO_COLOR"}) {
+  for (const char* name :
+       {"MPAAS_ENDPOINT", "MPAAS_PROFILE", "MPAAS_OUTPUT", "MPAAS_DATA_DIR", "NO_COLOR"}) {
     options.env.emplace(name, "\x01");
   }
-  if (options.cwd.empty()) options.cwd = home;
+  if (options.cwd.empty())
+    options.cwd = home;
   return run_program(mpaas_binary(), arguments, options);
 }
 
-std::string mpaas_binary() { return MPAAS_BINARY; }
-std::filesystem::path source_dir() { return MPAAS_SOURCE_DIR; }
+std::string mpaas_binary() {
+  return MPAAS_BINARY;
+}
+std::filesystem::path source_dir() {
+  return MPAAS_SOURCE_DIR;
+}
 
 bool have_program(const std::string& program) {
   return run_program("sh", {"-c", "command -v " + program + " >/dev/null"}).exit_code == 0;

@@ -18,8 +18,8 @@ struct RunResult {
 };
 
 struct RunOptions {
-  std::filesystem::path cwd;                    // empty: the test's cwd
-  std::map<std::string, std::string> env;       // overrides; a value of "\x01" unsets
+  std::filesystem::path cwd;               // empty: the test's cwd
+  std::map<std::string, std::string> env;  // overrides; a value of "\x01" unsets
   std::string stdin_data;
 };
 

@@ -84,8 +84,7 @@ TEST_CASE("sections return the project's YAML tree", "[core][config]") {
   CHECK_FALSE(config.section("missing").IsDefined());
 }
 
-TEST_CASE("malformed YAML names file, line and column and is left untouched",
-          "[core][config]") {
+TEST_CASE("malformed YAML names file, line and column and is left untouched", "[core][config]") {
   Fixture f;
   std::string broken = "profiles:\n  default:\n    endpoint: [unclosed\n";
   write_text(f.user_file(), broken);

@@ -1,8 +1,8 @@
 // Ctrl-C during an atomic write exits 130 and leaves neither the temp file nor an output.
-#include <catch2/catch.hpp>
-#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
+#include <csignal>
 
 #include "core/atomic_file.hpp"
 #include "core/interrupt.hpp"

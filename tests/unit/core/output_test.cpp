@@ -25,7 +25,8 @@ TEST_CASE("an empty table renders as a header or as []", "[core][output]") {
 }
 
 TEST_CASE("records flatten nested objects into dotted keys in text", "[core][output]") {
-  Json record{{"version", "0.1.0"}, {"libraries", {{"zstd", "1.5.4"}, {"sqlite", "3.40"}}},
+  Json record{{"version", "0.1.0"},
+              {"libraries", {{"zstd", "1.5.4"}, {"sqlite", "3.40"}}},
               {"tags", {"a", "b"}}};
   CHECK(render_record(record, OutputFormat::text) ==
         "version:          0.1.0\n"
