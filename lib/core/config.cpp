@@ -276,42 +276,56 @@ void check_config_key(const std::string& key) {
   }
 }
 
-void set_config_value(const std::filesystem::path& file, const std::string& profile,
-                      const std::string& key, const std::string& value) {
+namespace {
+
+// The parent mapping of `key` in the file's tree (under profiles.<profile> when given),
+// and the key's last name, for set and unset.
+struct KeySlot {
+  YAML::Node parent;
+  std::string name;
+};
+
+KeySlot slot_of(YAML::Node root, const std::string& profile, const std::string& key, bool create) {
   check_config_key(key);
-  YAML::Node root = load_yaml_file(file);
   std::vector<std::string> parts = split_key(key);
   if (!profile.empty()) {
     parts.insert(parts.begin(), {"profiles", profile});
   }
-  std::string last = parts.back();
+  std::string name = parts.back();
   parts.pop_back();
-  YAML::Node parent = node_at(root, parts, true);
-  if (!parent.IsDefined() || !parent.IsMap()) {
+  return {node_at(root, parts, create), name};
+}
+
+void write_config_file(const std::filesystem::path& file, const std::string& profile,
+                       const YAML::Node& root) {
+  // The user config may hold tokens: only its owner may read it.
+  write_file_atomically(file, render_yaml(root), profile.empty() ? 0644 : 0600);
+}
+
+}  // namespace
+
+void set_config_value(const std::filesystem::path& file, const std::string& profile,
+                      const std::string& key, const std::string& value) {
+  YAML::Node root = load_yaml_file(file);
+  KeySlot slot = slot_of(root, profile, key, true);
+  if (!slot.parent.IsDefined() || !slot.parent.IsMap()) {
     throw conflict("cannot set '" + key + "': a parent of it is not a mapping (" + file.string() +
                    ")");
   }
-  parent[last] = value;
+  slot.parent[slot.name] = value;
   std::filesystem::create_directories(file.parent_path().empty() ? "." : file.parent_path());
-  write_file_atomically(file, render_yaml(root), profile.empty() ? 0644 : 0600);
+  write_config_file(file, profile, root);
 }
 
 bool unset_config_value(const std::filesystem::path& file, const std::string& profile,
                         const std::string& key) {
-  check_config_key(key);
   YAML::Node root = load_yaml_file(file);
-  std::vector<std::string> parts = split_key(key);
-  if (!profile.empty()) {
-    parts.insert(parts.begin(), {"profiles", profile});
-  }
-  std::string last = parts.back();
-  parts.pop_back();
-  YAML::Node parent = node_at(root, parts, false);
-  if (!parent.IsDefined() || !parent.IsMap() || !parent[last]) {
+  KeySlot slot = slot_of(root, profile, key, false);
+  if (!slot.parent.IsDefined() || !slot.parent.IsMap() || !slot.parent[slot.name]) {
     return false;
   }
-  parent.remove(last);
-  write_file_atomically(file, render_yaml(root), profile.empty() ? 0644 : 0600);
+  slot.parent.remove(slot.name);
+  write_config_file(file, profile, root);
   return true;
 }
 
