@@ -31,9 +31,12 @@ struct NewOptions {
 
 const char* type_name(VariableType type) {
   switch (type) {
-    case VariableType::boolean: return "bool";
-    case VariableType::choice: return "choice";
-    default: return "string";
+    case VariableType::boolean:
+      return "bool";
+    case VariableType::choice:
+      return "choice";
+    default:
+      return "string";
   }
 }
 
@@ -72,15 +75,19 @@ TemplateTree load_template(const NewOptions& options, const Context& context) {
 
 std::string ask(Context& context, const VariableSpec& spec, const std::string& suggestion,
                 const std::string& problem) {
-  if (!problem.empty()) context.err << "mpaas: " << problem << "\n";
+  if (!problem.empty())
+    context.err << "mpaas: " << problem << "\n";
   context.err << spec.name;
-  if (!spec.description.empty()) context.err << " (" << spec.description << ")";
+  if (!spec.description.empty())
+    context.err << " (" << spec.description << ")";
   if (spec.type == VariableType::choice) {
     std::string choices;
-    for (const auto& choice : spec.choices) choices += (choices.empty() ? "" : "/") + choice;
+    for (const auto& choice : spec.choices)
+      choices += (choices.empty() ? "" : "/") + choice;
     context.err << " {" << choices << "}";
   }
-  if (!suggestion.empty()) context.err << " [" << suggestion << "]";
+  if (!suggestion.empty())
+    context.err << " [" << suggestion << "]";
   context.err << ": " << std::flush;
   std::string answer;
   std::getline(context.in, answer);
@@ -92,8 +99,9 @@ VariableRequest variable_request(const NewOptions& options, Context& context,
   VariableRequest request;
   request.name = name;
   request.app_id = options.app_id;
-  for (const auto& assignment : options.sets) request.sets.insert_or_assign(
-      parse_assignment(assignment).first, parse_assignment(assignment).second);
+  for (const auto& assignment : options.sets)
+    request.sets.insert_or_assign(parse_assignment(assignment).first,
+                                  parse_assignment(assignment).second);
   if (context.terminal.stdin_is_tty) {
     request.prompt = [&context](const VariableSpec& spec, const std::string& suggestion,
                                 const std::string& problem) {
@@ -108,11 +116,12 @@ Json summary_of(const NewOptions& options, const fs::path& dir, const TemplateTr
                 const std::string& commit) {
   Json variables = Json::object();
   for (const auto& value : values) {
-    variables[value.name] = value.type == VariableType::boolean ? Json(value.text == "true")
-                                                                : Json(value.text);
+    variables[value.name] =
+        value.type == VariableType::boolean ? Json(value.text == "true") : Json(value.text);
   }
   Json files = Json::array();
-  for (const auto& file : plan) files.push_back(file.path);
+  for (const auto& file : plan)
+    files.push_back(file.path);
   return {{"project", dir.string()},
           {"template", options.template_name},
           {"source", tree.source},
@@ -123,29 +132,34 @@ Json summary_of(const NewOptions& options, const fs::path& dir, const TemplateTr
 }
 
 int run_new(const NewOptions& options, Context& context) {
-  if (options.list) return run_list(context);
+  if (options.list)
+    return run_list(context);
   if (options.template_name.empty() || options.dir.empty())
     throw usage_error("give a TEMPLATE and a DIR, or --list (TEMPLATE)");
   fs::path dir = fs::weakly_canonical(context.cwd / options.dir);
   std::string name = dir.filename().string();
 
   // Everything that can be refused is checked before the first byte is written.
+  check_target(dir, options.force);
   TemplateTree tree = load_template(options, context);
   Manifest manifest = manifest_of(tree);
   Values values = resolve_variables(manifest, variable_request(options, context, name));
   std::vector<PlannedFile> plan = plan_project(tree, manifest, values);
   Author author;
-  if (!options.no_git) author = resolve_author(options.author, context.environment);
+  if (!options.no_git)
+    author = resolve_author(options.author, context.environment);
 
   ProjectWriter writer(dir, options.force);
-  for (const auto& file : plan) writer.write(file);
+  for (const auto& file : plan)
+    writer.write(file);
   std::string commit;
   if (!options.no_git && fs::exists(dir / ".git")) {
     context.warn("not creating a git repository: " + (dir / ".git").string() + " exists");
   } else if (!options.no_git) {
     writer.track_created(dir / ".git");
     std::vector<std::string> paths;
-    for (const auto& file : plan) paths.push_back(file.path);
+    for (const auto& file : plan)
+      paths.push_back(file.path);
     commit = commit_new_repository(dir, paths, author,
                                    "Initial commit from mpaas new " + options.template_name);
   }
@@ -155,7 +169,8 @@ int run_new(const NewOptions& options, Context& context) {
   if (context.output_format() == OutputFormat::text) {
     summary.erase("variables");
     summary["files"] = plan.size();
-    if (!commit.empty()) summary["commit"] = commit.substr(0, 12);
+    if (!commit.empty())
+      summary["commit"] = commit.substr(0, 12);
   }
   context.print(render_record(summary, context.output_format()));
   return 0;
@@ -174,7 +189,8 @@ void register_new_command(Command& root) {
       .option("--app-id", options->app_id,
               "App id, reverse-domain (default: com.example.<folder name>)")
       .option("--ref", options->ref, "Branch, tag or commit of a git URL template")
-      .option("--subdir", options->subdir, "Folder inside the repository or folder holding the template")
+      .option("--subdir", options->subdir,
+              "Folder inside the repository or folder holding the template")
       .option("--author", options->author, "Commit author 'Name <email>' (default: git config)")
       .flag("--no-git", options->no_git, "Do not create a git repository")
       .flag("--force", options->force, "Write into a folder that is not empty")

@@ -3,9 +3,9 @@
 #include "scaffold/git.hpp"
 
 #include <git2.h>
+#include <stdlib.h>
 #include <memory>
 #include <regex>
-#include <stdlib.h>
 
 #include "core/error.hpp"
 
@@ -38,13 +38,15 @@ std::string last_git_error() {
 }
 
 void check(int result, const std::string& what) {
-  if (result < 0) throw failure(what + ": " + last_git_error());
+  if (result < 0)
+    throw failure(what + ": " + last_git_error());
 }
 
 std::string config_string(git_config* config, const char* key) {
   git_buf buffer = GIT_BUF_INIT;
   std::string value;
-  if (git_config_get_string_buf(&buffer, config, key) == 0) value.assign(buffer.ptr, buffer.size);
+  if (git_config_get_string_buf(&buffer, config, key) == 0)
+    value.assign(buffer.ptr, buffer.size);
   git_buf_dispose(&buffer);
   return value;
 }
@@ -54,7 +56,8 @@ struct TempFolder {
   fs::path path;
   TempFolder() {
     std::string pattern = (fs::temp_directory_path() / "mpaas-template-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw failure("cannot create a temporary folder (" + pattern + ")");
+    if (!mkdtemp(pattern.data()))
+      throw failure("cannot create a temporary folder (" + pattern + ")");
     path = pattern;
   }
   ~TempFolder() {
@@ -66,7 +69,8 @@ struct TempFolder {
 int credentials_from_agent(git_credential** out, const char*, const char* username_from_url,
                            unsigned int allowed, void* payload) {
   int& attempts = *static_cast<int*>(payload);
-  if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || attempts++ > 0) return GIT_PASSTHROUGH;
+  if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || attempts++ > 0)
+    return GIT_PASSTHROUGH;
   return git_credential_ssh_key_from_agent(out, username_from_url ? username_from_url : "git");
 }
 
@@ -77,7 +81,8 @@ Object resolve_ref(git_repository* repository, const std::string& ref) {
       git_object* commit = nullptr;
       int peeled = git_object_peel(&commit, object, GIT_OBJECT_COMMIT);
       git_object_free(object);
-      if (peeled == 0) return Object(commit);
+      if (peeled == 0)
+        return Object(commit);
     }
   }
   throw not_found("no branch, tag or commit '" + ref + "' in the template repository (--ref)");
@@ -86,8 +91,10 @@ Object resolve_ref(git_repository* repository, const std::string& ref) {
 void check_subdir(const std::string& subdir) {
   fs::path path(subdir);
   bool escapes = path.is_absolute();
-  for (const auto& part : path) escapes = escapes || part == "..";
-  if (escapes) throw usage_error("the subfolder must stay inside the repository (--subdir)");
+  for (const auto& part : path)
+    escapes = escapes || part == "..";
+  if (escapes)
+    throw usage_error("the subfolder must stay inside the repository (--subdir)");
 }
 
 }  // namespace
@@ -102,7 +109,8 @@ Author parse_author(const std::string& text) {
 
 Author resolve_author(const std::string& given,
                       const std::map<std::string, std::string>& environment) {
-  if (!given.empty()) return parse_author(given);
+  if (!given.empty())
+    return parse_author(given);
   auto name = environment.find("GIT_AUTHOR_NAME");
   auto email = environment.find("GIT_AUTHOR_EMAIL");
   if (name != environment.end() && email != environment.end() && !name->second.empty() &&
@@ -113,7 +121,8 @@ Author resolve_author(const std::string& given,
   if (git_config_open_default(&raw) == 0) {
     Config config(raw);
     Author author{config_string(raw, "user.name"), config_string(raw, "user.email")};
-    if (!author.name.empty() && !author.email.empty()) return author;
+    if (!author.name.empty() && !author.email.empty())
+      return author;
   }
   throw usage_error(
       "no commit author: set git config user.name and user.email, pass --author 'Name <email>', "
@@ -129,7 +138,8 @@ std::string commit_new_repository(const fs::path& dir, const std::vector<std::st
   git_index* raw_index = nullptr;
   check(git_repository_index(&raw_index, raw_repository), "cannot open the git index");
   Index index(raw_index);
-  for (const auto& file : files) check(git_index_add_bypath(raw_index, file.c_str()), "cannot add " + file);
+  for (const auto& file : files)
+    check(git_index_add_bypath(raw_index, file.c_str()), "cannot add " + file);
   check(git_index_write(raw_index), "cannot write the git index");
   git_oid tree_id;
   check(git_index_write_tree(&tree_id, raw_index), "cannot write the git tree");
@@ -147,29 +157,67 @@ std::string commit_new_repository(const fs::path& dir, const std::vector<std::st
   return git_oid_tostr_s(&commit_id);
 }
 
-TemplateTree git_template(const std::string& url, const std::string& ref, const std::string& subdir) {
+// Fetches through an anonymous remote rather than git_clone, without url.*.insteadOf
+// rewriting: libgit2 1.5 leaks pcre2 match data in the config regex lookups both of those
+// make (git_remote_create), and the leak fails every run under the sanitizers.
+TemplateTree git_template(const std::string& url, const std::string& ref,
+                          const std::string& subdir) {
   ensure_libgit2();
   check_subdir(subdir);
   TempFolder clone;
-  git_clone_options options = GIT_CLONE_OPTIONS_INIT;
-  options.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-  int agent_attempts = 0;
-  options.fetch_opts.callbacks.credentials = credentials_from_agent;
-  options.fetch_opts.callbacks.payload = &agent_attempts;
-  if (!ref.empty()) options.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-  git_repository* raw_repository = nullptr;
   fs::path checkout = clone.path / "repo";
-  int cloned = git_clone(&raw_repository, url.c_str(), checkout.c_str(), &options);
-  if (cloned == GIT_ENOTFOUND) throw not_found("no git repository at " + url + " (TEMPLATE)");
-  if (cloned < 0) throw unavailable("cannot clone " + url + ": " + last_git_error() + " (TEMPLATE)");
+  git_repository* raw_repository = nullptr;
+  check(git_repository_init(&raw_repository, checkout.c_str(), 0), "cannot create a clone");
   Repository repository(raw_repository);
-  if (!ref.empty()) {
-    Object commit = resolve_ref(raw_repository, ref);
-    git_checkout_options checkout_options = GIT_CHECKOUT_OPTIONS_INIT;
-    checkout_options.checkout_strategy = GIT_CHECKOUT_FORCE;
-    check(git_checkout_tree(raw_repository, commit.get(), &checkout_options),
-          "cannot check out " + ref);
+  git_remote* raw_remote = nullptr;
+  git_remote_create_options remote_options = GIT_REMOTE_CREATE_OPTIONS_INIT;
+  remote_options.repository = raw_repository;
+  remote_options.flags =
+      GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+  check(git_remote_create_with_opts(&raw_remote, url.c_str(), &remote_options), "invalid git URL");
+  Owned<git_remote, git_remote_free> remote(raw_remote);
+
+  git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
+  options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+  int agent_attempts = 0;
+  options.callbacks.credentials = credentials_from_agent;
+  options.callbacks.payload = &agent_attempts;
+  char heads[] = "+refs/heads/*:refs/remotes/origin/*";
+  char tags[] = "+refs/tags/*:refs/tags/*";
+  char* specs[] = {heads, tags};
+  git_strarray refspecs = {specs, 2};
+  // Connected first so that the remote's HEAD (its default branch) can be read.
+  int fetched =
+      git_remote_connect(raw_remote, GIT_DIRECTION_FETCH, &options.callbacks, nullptr, nullptr);
+  std::string wanted = ref;
+  if (fetched == 0 && wanted.empty()) {
+    git_buf head = GIT_BUF_INIT;
+    if (git_remote_default_branch(&head, raw_remote) == 0) {
+      wanted = std::string(head.ptr, head.size);
+      if (wanted.rfind("refs/heads/", 0) == 0)
+        wanted = wanted.substr(11);
+    }
+    git_buf_dispose(&head);
   }
+  if (fetched == 0)
+    fetched = git_remote_fetch(raw_remote, &refspecs, &options, nullptr);
+  if (fetched < 0) {
+    std::string message = last_git_error();
+    if (fetched == GIT_ENOTFOUND || message.find("not found") != std::string::npos ||
+        message.find("not exist") != std::string::npos ||
+        message.find("No such file") != std::string::npos)
+      throw not_found("no git repository at " + url + ": " + message + " (TEMPLATE)");
+    throw unavailable("cannot fetch " + url + ": " + message + " (TEMPLATE)");
+  }
+  if (wanted.empty())
+    throw not_found(
+        "the template repository has no default branch; name one with --ref (TEMPLATE)");
+  Object commit = resolve_ref(raw_repository, wanted);
+  git_checkout_options checkout_options = GIT_CHECKOUT_OPTIONS_INIT;
+  checkout_options.checkout_strategy = GIT_CHECKOUT_FORCE;
+  check(git_checkout_tree(raw_repository, commit.get(), &checkout_options),
+        "cannot check out " + wanted);
+
   fs::path root = subdir.empty() ? checkout : checkout / subdir;
   if (!fs::is_directory(root))
     throw not_found("no folder '" + subdir + "' in the template repository (--subdir)");

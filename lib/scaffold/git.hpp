@@ -25,7 +25,8 @@ Author parse_author(const std::string& text);
 // The commit author: `given` (--author) when not empty, else GIT_AUTHOR_NAME and
 // GIT_AUTHOR_EMAIL from `environment`, else user.name and user.email from git config;
 // throws usage_error explaining how to set one when none is found.
-Author resolve_author(const std::string& given, const std::map<std::string, std::string>& environment);
+Author resolve_author(const std::string& given,
+                      const std::map<std::string, std::string>& environment);
 
 // Initialises a repository in `dir` and commits exactly `files` (relative paths) as its
 // first commit; returns the commit id (hex).
@@ -35,6 +36,7 @@ std::string commit_new_repository(const std::filesystem::path& dir,
 
 // Clones `url` into a temp folder, checks out `ref` (branch, tag or commit; empty: the
 // default branch), loads `subdir` (empty: the root) and removes the clone.
-TemplateTree git_template(const std::string& url, const std::string& ref, const std::string& subdir);
+TemplateTree git_template(const std::string& url, const std::string& ref,
+                          const std::string& subdir);
 
 }  // namespace mpaas::scaffold

@@ -13,7 +13,8 @@ namespace {
 
 std::string trim(const std::string& text) {
   auto begin = text.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
+  if (begin == std::string::npos)
+    return "";
   return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
 }
 
@@ -34,7 +35,8 @@ void check_relative_path(const std::string& path, const std::string& template_pa
     size_t slash = path.find('/', start);
     std::string segment = path.substr(start, slash == std::string::npos ? slash : slash - start);
     bad = segment.empty() || segment == "." || segment == "..";
-    if (slash == std::string::npos) break;
+    if (slash == std::string::npos)
+      break;
     start = slash + 1;
   }
   if (bad)
@@ -44,7 +46,8 @@ void check_relative_path(const std::string& path, const std::string& template_pa
 
 bool included(const TemplateFile& file, const Manifest& manifest, const Values& values) {
   for (const auto& rule : manifest.files) {
-    if (glob_matches(rule.pattern, file.path) && !condition_holds(rule.when, values)) return false;
+    if (glob_matches(rule.pattern, file.path) && !condition_holds(rule.when, values))
+      return false;
   }
   return true;
 }
@@ -55,11 +58,18 @@ bool is_binary(const std::string& bytes) {
   size_t i = 0;
   while (i < bytes.size()) {
     auto c = static_cast<unsigned char>(bytes[i]);
-    if (c == 0) return true;
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
-    if (extra < 0 || i + extra >= bytes.size()) return true;
+    if (c == 0)
+      return true;
+    int extra = c < 0x80           ? 0
+                : (c >> 5) == 0x6  ? 1
+                : (c >> 4) == 0xE  ? 2
+                : (c >> 3) == 0x1E ? 3
+                                   : -1;
+    if (extra < 0 || i + extra >= bytes.size())
+      return true;
     for (int k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(bytes[i + k]) >> 6) != 0x2) return true;
+      if ((static_cast<unsigned char>(bytes[i + k]) >> 6) != 0x2)
+        return true;
     }
     i += 1 + extra;
   }
@@ -70,7 +80,8 @@ bool condition_holds(const std::string& when, const Values& values) {
   std::string condition = trim(when);
   for (const char* op : {"==", "!="}) {
     auto at = condition.find(op);
-    if (at == std::string::npos) continue;
+    if (at == std::string::npos)
+      continue;
     const Value& value = value_named(trim(condition.substr(0, at)), values, when);
     bool equal = value.text == trim(condition.substr(at + 2));
     return std::string(op) == "==" ? equal : !equal;
@@ -86,7 +97,8 @@ std::vector<PlannedFile> plan_project(const TemplateTree& tree, const Manifest& 
   std::vector<PlannedFile> plan;
   std::set<std::string> seen;
   for (const auto& file : tree.files) {
-    if (file.path == manifest_file_name || !included(file, manifest, values)) continue;
+    if (file.path == manifest_file_name || !included(file, manifest, values))
+      continue;
     PlannedFile planned;
     planned.path = render_text(file.path, values, "file name " + file.path);
     check_relative_path(planned.path, file.path);
@@ -103,29 +115,36 @@ std::vector<PlannedFile> plan_project(const TemplateTree& tree, const Manifest& 
   return plan;
 }
 
-ProjectWriter::ProjectWriter(fs::path dir, bool force) : m_dir(std::move(dir)), m_force(force) {
-  if (fs::exists(m_dir) && !fs::is_directory(m_dir))
-    throw conflict("the target exists and is not a folder (" + m_dir.string() + ")");
-  if (fs::is_directory(m_dir) && !fs::is_empty(m_dir) && !force)
+void check_target(const fs::path& dir, bool force) {
+  if (fs::exists(dir) && !fs::is_directory(dir))
+    throw conflict("the target exists and is not a folder (" + dir.string() + ")");
+  if (fs::is_directory(dir) && !fs::is_empty(dir) && !force)
     throw conflict("the target folder exists and is not empty; use --force to write into it (" +
-                   m_dir.string() + ")");
+                   dir.string() + ")");
+}
+
+ProjectWriter::ProjectWriter(fs::path dir, bool force) : m_dir(std::move(dir)) {
+  check_target(m_dir, force);
   create_folders(m_dir);
 }
 
 ProjectWriter::~ProjectWriter() {
-  if (!m_committed) rollback();
+  if (!m_committed)
+    rollback();
 }
 
 void ProjectWriter::create_folders(const fs::path& folder) {
   std::vector<fs::path> missing;
   for (fs::path at = folder; !at.empty() && !fs::exists(at); at = at.parent_path()) {
     missing.push_back(at);
-    if (at == at.parent_path()) break;
+    if (at == at.parent_path())
+      break;
   }
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
     std::error_code error;
     fs::create_directory(*it, error);
-    if (error) throw failure("cannot create folder: " + error.message() + " (" + it->string() + ")");
+    if (error)
+      throw failure("cannot create folder: " + error.message() + " (" + it->string() + ")");
     m_created.push_back(*it);
   }
   if (!fs::is_directory(folder))
@@ -150,7 +169,9 @@ void ProjectWriter::write(const PlannedFile& file) {
   m_created.push_back(destination);
 }
 
-void ProjectWriter::track_created(const fs::path& path) { m_created.push_back(path); }
+void ProjectWriter::track_created(const fs::path& path) {
+  m_created.push_back(path);
+}
 
 void ProjectWriter::commit() {
   m_committed = true;

@@ -30,9 +30,12 @@ bool condition_holds(const std::string& when, const Values& values);
 std::vector<PlannedFile> plan_project(const TemplateTree& tree, const Manifest& manifest,
                                       const Values& values);
 
+// Refuses (conflict, exit 6) a target that is a file, or a non-empty folder without force.
+void check_target(const std::filesystem::path& dir, bool force);
+
 class ProjectWriter {
  public:
-  // Refuses (conflict, exit 6) a target that is a file, or a non-empty folder without force.
+  // Checks the target (check_target) and creates it.
   ProjectWriter(std::filesystem::path dir, bool force);
   ~ProjectWriter();
   ProjectWriter(const ProjectWriter&) = delete;
@@ -51,10 +54,10 @@ class ProjectWriter {
   void rollback() noexcept;
 
   std::filesystem::path m_dir;
-  bool m_force;
   bool m_committed = false;
   std::vector<std::filesystem::path> m_created;  // files and folders, in creation order
-  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> m_backups;  // backup, original
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>>
+      m_backups;  // backup, original
 };
 
 }  // namespace mpaas::scaffold

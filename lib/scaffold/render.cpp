@@ -67,14 +67,17 @@ Data data_of(const Values& values) {
 }  // namespace
 
 std::string render_text(const std::string& text, const Values& values, const std::string& where) {
-  if (text.find("{{") == std::string::npos) return text;
+  if (text.find("{{") == std::string::npos)
+    return text;
   kainjow::mustache::mustache engine{join_standalone_tags(text)};
   if (!engine.is_valid())
-    throw invalid_input("invalid Mustache template: " + engine.error_message() + " (" + where + ")");
+    throw invalid_input("invalid Mustache template: " + engine.error_message() + " (" + where +
+                        ")");
   engine.set_custom_escape([](const std::string& raw) { return raw; });
   std::string rendered = engine.render(data_of(values));
   if (!engine.is_valid())
-    throw invalid_input("invalid Mustache template: " + engine.error_message() + " (" + where + ")");
+    throw invalid_input("invalid Mustache template: " + engine.error_message() + " (" + where +
+                        ")");
   return rendered;
 }
 

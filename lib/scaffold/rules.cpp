@@ -16,26 +16,31 @@ std::vector<std::string> split_dots(const std::string& value) {
   size_t start = 0;
   while (true) {
     size_t dot = value.find('.', start);
-    parts.push_back(value.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) return parts;
+    parts.push_back(
+        value.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos)
+      return parts;
     start = dot + 1;
   }
 }
 
-bool is_letter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
-bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_letter(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) != 0;
+}
+bool is_digit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 const std::set<std::string>& java_keywords() {
   static const std::set<std::string> keywords = {
-      "abstract", "assert",     "boolean",  "break",     "byte",      "case",
-      "catch",    "char",       "class",    "const",     "continue",  "default",
-      "do",       "double",     "else",     "enum",      "extends",   "false",
-      "final",    "finally",    "float",    "for",       "goto",      "if",
-      "implements", "import",   "instanceof", "int",     "interface", "long",
-      "native",   "new",        "null",     "package",   "private",   "protected",
-      "public",   "return",     "short",    "static",    "strictfp",  "super",
-      "switch",   "synchronized", "this",   "throw",     "throws",    "transient",
-      "true",     "try",        "void",     "volatile",  "while",     "_"};
+      "abstract",  "assert",       "boolean",  "break",      "byte",    "case",       "catch",
+      "char",      "class",        "const",    "continue",   "default", "do",         "double",
+      "else",      "enum",         "extends",  "false",      "final",   "finally",    "float",
+      "for",       "goto",         "if",       "implements", "import",  "instanceof", "int",
+      "interface", "long",         "native",   "new",        "null",    "package",    "private",
+      "protected", "public",       "return",   "short",      "static",  "strictfp",   "super",
+      "switch",    "synchronized", "this",     "throw",      "throws",  "transient",  "true",
+      "try",       "void",         "volatile", "while",      "_"};
   return keywords;
 }
 
@@ -43,17 +48,23 @@ const std::set<std::string>& java_keywords() {
 // characters a segment may hold; `letter_first` whether it must start with a letter.
 std::string check_segments(const std::string& value, const std::string& allowed,
                            bool letter_first) {
-  if (value.empty()) return "it is empty";
-  if (value.size() > 255) return "it is longer than 255 characters";
+  if (value.empty())
+    return "it is empty";
+  if (value.size() > 255)
+    return "it is longer than 255 characters";
   auto segments = split_dots(value);
-  if (segments.size() < 2) return "it needs at least two segments separated by dots";
+  if (segments.size() < 2)
+    return "it needs at least two segments separated by dots";
   for (const auto& segment : segments) {
-    if (segment.empty()) return "a segment is empty (two dots in a row, or a leading or trailing dot)";
+    if (segment.empty())
+      return "a segment is empty (two dots in a row, or a leading or trailing dot)";
     for (char c : segment) {
       if (!is_letter(c) && !is_digit(c) && allowed.find(c) == std::string::npos) {
         std::string list = "letters, digits";
-        for (char a : allowed) list += std::string(", '") + a + "'";
-        return "segment '" + segment + "' holds '" + std::string(1, c) + "' (allowed: " + list + ")";
+        for (char a : allowed)
+          list += std::string(", '") + a + "'";
+        return "segment '" + segment + "' holds '" + std::string(1, c) + "' (allowed: " + list +
+               ")";
       }
     }
     if (letter_first && !is_letter(segment[0]))
@@ -64,9 +75,11 @@ std::string check_segments(const std::string& value, const std::string& allowed,
 
 std::string check_java_package(const std::string& value) {
   std::string problem = check_segments(value, "_", true);
-  if (!problem.empty()) return problem;
+  if (!problem.empty())
+    return problem;
   for (const auto& segment : split_dots(value)) {
-    if (java_keywords().count(segment)) return "segment '" + segment + "' is a Java keyword";
+    if (java_keywords().count(segment))
+      return "segment '" + segment + "' is a Java keyword";
   }
   return "";
 }
@@ -84,7 +97,8 @@ struct Rule {
 
 const std::vector<Rule>& rules() {
   static const std::vector<Rule> table = {
-      {"app_id", "app id (reverse domain: letters, digits and '_', each segment starting with a letter)",
+      {"app_id",
+       "app id (reverse domain: letters, digits and '_', each segment starting with a letter)",
        [](const std::string& v) { return check_segments(v, "_", true); }},
       {"java_package", "Java package name (Android)", check_java_package},
       {"bundle_id", "iOS bundle id (letters, digits and '-', in dot-separated segments)",
@@ -99,7 +113,8 @@ const std::vector<Rule>& rules() {
 const std::vector<std::string>& rule_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> list;
-    for (const auto& rule : rules()) list.push_back(rule.name);
+    for (const auto& rule : rules())
+      list.push_back(rule.name);
     return list;
   }();
   return names;
@@ -112,7 +127,8 @@ bool is_rule(const std::string& name) {
 
 void check_rule(const std::string& rule_name, const std::string& value, const std::string& field) {
   for (const auto& rule : rules()) {
-    if (rule_name != rule.name) continue;
+    if (rule_name != rule.name)
+      continue;
     std::string problem = rule.check(value);
     if (!problem.empty())
       throw usage_error("'" + value + "' is not a valid " + rule.title + ": " + problem + " (" +
@@ -131,7 +147,8 @@ std::string slug_of(const std::string& name) {
       slug += '-';
     }
   }
-  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  while (!slug.empty() && slug.back() == '-')
+    slug.pop_back();
   return slug.empty() ? "app" : slug;
 }
 
@@ -146,17 +163,21 @@ std::string identifier_of(const std::string& name) {
     identifier += upper_next ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
     upper_next = false;
   }
-  if (identifier.empty() || !is_letter(identifier[0])) identifier = "App" + identifier;
+  if (identifier.empty() || !is_letter(identifier[0]))
+    identifier = "App" + identifier;
   return identifier;
 }
 
 std::string default_app_id(const std::string& name) {
   std::string segment;
   for (char c : slug_of(name)) {
-    if (c != '-') segment += c;
+    if (c != '-')
+      segment += c;
   }
-  if (!is_letter(segment[0])) segment = "app" + segment;
-  if (java_keywords().count(segment)) segment += "app";
+  if (!is_letter(segment[0]))
+    segment = "app" + segment;
+  if (java_keywords().count(segment))
+    segment += "app";
   return "com.example." + segment;
 }
 

@@ -1,9 +1,9 @@
 // Template trees from the embedded built-ins and from folders (see tree.hpp).
 #include "scaffold/tree.hpp"
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <map>
-#include <sys/stat.h>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -19,7 +19,8 @@ std::map<std::string, TemplateTree> embedded_trees() {
   for (const auto& file : embedded_files()) {
     std::string path = file.path;
     auto slash = path.find('/');
-    if (slash == std::string::npos) continue;
+    if (slash == std::string::npos)
+      continue;
     auto& tree = trees[path.substr(0, slash)];
     tree.source = "built-in " + path.substr(0, slash);
     tree.files.push_back({path.substr(slash + 1),
@@ -47,7 +48,9 @@ std::vector<BuiltinTemplate> builtin_templates() {
   return list;
 }
 
-bool is_builtin_template(const std::string& name) { return embedded_trees().count(name) > 0; }
+bool is_builtin_template(const std::string& name) {
+  return embedded_trees().count(name) > 0;
+}
 
 TemplateTree builtin_template(const std::string& name) {
   auto trees = embedded_trees();
@@ -59,7 +62,8 @@ TemplateTree builtin_template(const std::string& name) {
 }
 
 TemplateTree folder_template(const fs::path& folder, const std::string& source) {
-  if (!fs::is_directory(folder)) throw not_found("no such template folder (" + source + ")");
+  if (!fs::is_directory(folder))
+    throw not_found("no such template folder (" + source + ")");
   TemplateTree tree{source, {}};
   for (auto it = fs::recursive_directory_iterator(folder); it != fs::recursive_directory_iterator();
        ++it) {
@@ -70,7 +74,8 @@ TemplateTree folder_template(const fs::path& folder, const std::string& source) 
     std::string relative = fs::relative(it->path(), folder).generic_string();
     if (it->is_symlink())
       throw invalid_input("templates may not hold symlinks (" + relative + " in " + source + ")");
-    if (it->is_directory()) continue;
+    if (it->is_directory())
+      continue;
     if (!it->is_regular_file())
       throw invalid_input("not a regular file (" + relative + " in " + source + ")");
     struct stat info {};
@@ -84,7 +89,8 @@ TemplateTree folder_template(const fs::path& folder, const std::string& source) 
 
 bool is_git_url(const std::string& text) {
   for (const char* scheme : {"https://", "http://", "ssh://", "file://", "git://"}) {
-    if (text.rfind(scheme, 0) == 0) return true;
+    if (text.rfind(scheme, 0) == 0)
+      return true;
   }
   auto at = text.find('@');
   auto colon = text.find(':');

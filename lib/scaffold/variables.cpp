@@ -14,7 +14,8 @@ constexpr int max_prompt_attempts = 3;
 
 std::string join(const std::vector<std::string>& items) {
   std::string joined;
-  for (const auto& item : items) joined += (joined.empty() ? "" : ", ") + item;
+  for (const auto& item : items)
+    joined += (joined.empty() ? "" : ", ") + item;
   return joined;
 }
 
@@ -27,8 +28,10 @@ std::string checked_value(const VariableSpec& spec, const std::string& raw,
     static const std::vector<std::string> no = {"false", "no", "n", "0", "off"};
     std::string lower = raw;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    if (std::find(yes.begin(), yes.end(), lower) != yes.end()) return "true";
-    if (std::find(no.begin(), no.end(), lower) != no.end()) return "false";
+    if (std::find(yes.begin(), yes.end(), lower) != yes.end())
+      return "true";
+    if (std::find(no.begin(), no.end(), lower) != no.end())
+      return "false";
     throw usage_error("'" + raw + "' is not true or false (" + field + ")");
   }
   if (spec.type == VariableType::choice &&
@@ -36,7 +39,8 @@ std::string checked_value(const VariableSpec& spec, const std::string& raw,
     throw usage_error("'" + value + "' is not one of " + join(spec.choices) + " (" + field + ")");
   if (!spec.validate.empty() && !std::regex_match(value, std::regex(spec.validate)))
     throw usage_error("'" + value + "' does not match " + spec.validate + " (" + field + ")");
-  if (!spec.rule.empty()) check_rule(spec.rule, value, field);
+  if (!spec.rule.empty())
+    check_rule(spec.rule, value, field);
   return value;
 }
 
@@ -45,7 +49,8 @@ std::string prompt_until_valid(const VariableSpec& spec, const std::string& sugg
   std::string problem;
   for (int attempt = 0; attempt < max_prompt_attempts; ++attempt) {
     std::string answer = prompt(spec, suggestion, problem);
-    if (answer.empty()) answer = suggestion;
+    if (answer.empty())
+      answer = suggestion;
     try {
       return checked_value(spec, answer, spec.name);
     } catch (const Error& error) {
@@ -62,7 +67,8 @@ Values builtin_values(const VariableRequest& request) {
     app_id = set->second;
     app_id_field = "--set app_id";
   }
-  if (app_id.empty()) app_id = default_app_id(request.name);
+  if (app_id.empty())
+    app_id = default_app_id(request.name);
   check_rule("app_id", app_id, app_id_field);
   return {{"app_id", app_id},
           {"name", request.name},
@@ -72,13 +78,16 @@ Values builtin_values(const VariableRequest& request) {
 
 void refuse_unknown_sets(const Manifest& manifest, const VariableRequest& request) {
   std::vector<std::string> known;
-  for (const auto& spec : manifest.variables) known.push_back(spec.name);
+  for (const auto& spec : manifest.variables)
+    known.push_back(spec.name);
   for (const auto& [key, value] : request.sets) {
-    if (key == "app_id") continue;
+    if (key == "app_id")
+      continue;
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       auto builtins = builtin_variable_names();
       if (std::find(builtins.begin(), builtins.end(), key) != builtins.end())
-        throw usage_error("'" + key + "' is derived from the folder name and cannot be set (--set)");
+        throw usage_error("'" + key +
+                          "' is derived from the folder name and cannot be set (--set)");
       throw usage_error("unknown variable '" + key + "'; this template defines: " +
                         (known.empty() ? "none" : join(known)) + " (--set)");
     }

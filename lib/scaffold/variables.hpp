@@ -20,8 +20,8 @@ using Prompter = std::function<std::string(const VariableSpec& spec, const std::
                                            const std::string& problem)>;
 
 struct VariableRequest {
-  std::string name;    // the project folder's name
-  std::string app_id;  // empty: derived from the name
+  std::string name;                         // the project folder's name
+  std::string app_id;                       // empty: derived from the name
   std::map<std::string, std::string> sets;  // --set key=value
   Prompter prompt;                          // empty when stdin is not a terminal
 };

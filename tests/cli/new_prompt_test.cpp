@@ -28,8 +28,7 @@ struct InProcess {
 
 }  // namespace
 
-TEST_CASE("on a terminal, new asks for each variable and re-asks on a bad answer",
-          "[cli][new]") {
+TEST_CASE("on a terminal, new asks for each variable and re-asks on a bad answer", "[cli][new]") {
   TempDir temp;
   write_text(temp / "tpl/template.yaml",
              "variables:\n  greeting: {description: word to greet with, default: hello, "
@@ -41,10 +40,10 @@ TEST_CASE("on a terminal, new asks for each variable and re-asks on a bad answer
   INFO(run.err.str());
   REQUIRE(code == 0);
   CHECK(read_text(temp / "p/out.txt") == "hey you drawer\n");
-  CHECK_THAT(run.err.str(),
-             Catch::Contains("greeting (word to greet with) [hello]: ") &&
-                 Catch::Contains("does not match ^[a-z]+$") &&
-                 Catch::Contains("ui {tabs/drawer} [tabs]: ") && Catch::Contains("who: "));
+  CHECK_THAT(run.err.str(), Catch::Contains("greeting (word to greet with) [hello]: ") &&
+                                Catch::Contains("does not match ^[a-z]+$") &&
+                                Catch::Contains("ui {tabs/drawer} [tabs]: ") &&
+                                Catch::Contains("who: "));
 }
 
 TEST_CASE("without a terminal, new never asks", "[cli][new]") {
@@ -53,6 +52,7 @@ TEST_CASE("without a terminal, new never asks", "[cli][new]") {
   write_text(temp / "tpl/out.txt", "{{who}}\n");
   InProcess run(temp, "you\n", false);
   CHECK(mpaas::run_cli({"new", "tpl", "p", "--no-git"}, run.context) == 2);
-  CHECK(run.err.str() == "mpaas: error: missing variable who: give it with --set NAME=VALUE (--set)\n");
+  CHECK(run.err.str() ==
+        "mpaas: error: missing variable who: give it with --set NAME=VALUE (--set)\n");
   CHECK_FALSE(std::filesystem::exists(temp / "p"));
 }

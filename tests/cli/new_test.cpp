@@ -1,10 +1,10 @@
 // `mpaas new` through the binary: the built-in templates with git, --list, templates from
 // a folder and from a bare git repository through file:// at a tag, and every refusal
 // with its exit code and an untouched disk.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "process.hpp"
 #include "temp_dir.hpp"
@@ -26,7 +26,8 @@ const std::string author = "Test Author <test@example.com>";
 RunResult mpaas_in(const TempDir& temp, std::vector<std::string> arguments) {
   RunOptions options;
   options.cwd = temp.path();
-  options.env = {{"GIT_AUTHOR_NAME", "\x01"}, {"GIT_AUTHOR_EMAIL", "\x01"},
+  options.env = {{"GIT_AUTHOR_NAME", "\x01"},
+                 {"GIT_AUTHOR_EMAIL", "\x01"},
                  {"TMPDIR", (temp / "tmp").string()}};
   fs::create_directories(temp / "tmp");
   return run_mpaas(arguments, temp / "home", options);
@@ -48,7 +49,8 @@ std::vector<std::string> files_under(const fs::path& root) {
       it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file()) files.push_back(fs::relative(it->path(), root).string());
+    if (it->is_regular_file())
+      files.push_back(fs::relative(it->path(), root).string());
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -57,7 +59,8 @@ std::vector<std::string> files_under(const fs::path& root) {
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream stream(text);
-  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  for (std::string line; std::getline(stream, line);)
+    lines.push_back(line);
   std::sort(lines.begin(), lines.end());
   return lines;
 }
@@ -116,7 +119,8 @@ TEST_CASE("h5 keeps binary bytes, file modes and values as given", "[cli][new]")
   CHECK_THAT(result.out, Catch::Contains("app_id") && Catch::Contains("com.acme.shop"));
   CHECK(read_text(temp / "shop/www/img/logo.png") ==
         read_text(source_dir() / "templates/h5/www/img/logo.png"));
-  CHECK_THAT(read_text(temp / "shop/www/index.html"), Catch::Contains("<title>A & B <Shop></title>"));
+  CHECK_THAT(read_text(temp / "shop/www/index.html"),
+             Catch::Contains("<title>A & B <Shop></title>"));
   struct stat info {};
   REQUIRE(::stat((temp / "shop/build.sh").c_str(), &info) == 0);
   CHECK((info.st_mode & 0111) != 0);
@@ -157,8 +161,8 @@ TEST_CASE("a template from a bare git repository through file:// at a tag", "[cl
   check_one_commit_with_all_files(temp / "hi");
   CHECK(fs::is_empty(temp / "tmp"));
 
-  auto latest = mpaas_in(temp, {"new", url, "latest", "--ref", "main", "--subdir", "greeter",
-                                "--no-git"});
+  git(bare, {"symbolic-ref", "HEAD", "refs/heads/main"});
+  auto latest = mpaas_in(temp, {"new", url, "latest", "--subdir", "greeter", "--no-git"});
   REQUIRE(latest.exit_code == 0);
   CHECK(read_text(temp / "latest/latest.txt") == "changed after v1\n");
   CHECK(fs::exists(temp / "latest/tests/check.txt"));
@@ -166,6 +170,8 @@ TEST_CASE("a template from a bare git repository through file:// at a tag", "[cl
   auto missing_ref = mpaas_in(temp, {"new", url, "x", "--ref", "v9", "--subdir", "greeter"});
   CHECK(missing_ref.exit_code == 5);
   CHECK_THAT(missing_ref.err, Catch::Contains("'v9'") && Catch::EndsWith("(--ref)\n"));
+  auto missing_repository = mpaas_in(temp, {"new", url + "-not-there", "x", "--no-git"});
+  CHECK(missing_repository.exit_code == 5);
   auto missing_subdir = mpaas_in(temp, {"new", url, "x", "--subdir", "nope", "--no-git"});
   CHECK(missing_subdir.exit_code == 5);
   auto escaping_subdir = mpaas_in(temp, {"new", url, "x", "--subdir", "../..", "--no-git"});
@@ -223,7 +229,8 @@ TEST_CASE("refusals exit with their code and leave the disk untouched", "[cli][n
   before = snapshot();
   for (const auto& test : cases) {
     std::string command;
-    for (const auto& argument : test.arguments) command += argument + " ";
+    for (const auto& argument : test.arguments)
+      command += argument + " ";
     INFO(command);
     auto result = mpaas_in(temp, test.arguments);
     CHECK(result.exit_code == test.exit_code);

@@ -1,8 +1,8 @@
 // Every built-in template rendered with default and custom values: JSON and YAML files
 // parse, the values are substituted everywhere and no Mustache tag is left.
+#include <yaml-cpp/yaml.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "scaffold/project.hpp"
 #include "scaffold/variables.hpp"
@@ -34,7 +34,8 @@ std::map<std::string, std::string> plan_of(const std::string& name, const std::s
       CHECK(file.bytes.find("{{") == std::string::npos);
       CHECK(file.bytes.find("\n\n\n") == std::string::npos);  // no lines left by sections
     }
-    if (ends_with(file.path, ".json")) CHECK_NOTHROW(nlohmann::json::parse(file.bytes));
+    if (ends_with(file.path, ".json"))
+      CHECK_NOTHROW(nlohmann::json::parse(file.bytes));
     if (ends_with(file.path, ".yaml") || ends_with(file.path, ".yml"))
       CHECK_NOTHROW(YAML::Load(file.bytes));
     files[file.path] = file.bytes;
@@ -79,8 +80,10 @@ TEST_CASE("h5 writes the offline section mpaas offline build reads", "[scaffold]
   CHECK_THAT(files[".gitignore"], Catch::Contains("keys/private.pem") && Catch::Contains("*.amr"));
 
   auto custom = plan_of("h5", "org.acme.store",
-                        {{"offline_id", "20000042"}, {"title", "A & B <Store>"},
-                         {"offline_name", "store"}, {"with_tests", "false"}});
+                        {{"offline_id", "20000042"},
+                         {"title", "A & B <Store>"},
+                         {"offline_name", "store"},
+                         {"with_tests", "false"}});
   auto custom_offline = YAML::Load(custom["mpaas.yaml"])["offline"];
   CHECK(custom_offline["id"].as<std::string>() == "20000042");
   CHECK(custom_offline["vhost"].as<std::string>() == "https://20000042.h5app.com");
@@ -92,18 +95,18 @@ TEST_CASE("android takes its package from the app id", "[scaffold][builtin]") {
   auto files = plan_of("android", "org.acme.store", {});
   CHECK_THAT(files["app/src/main/java/org/acme/store/MainActivity.kt"],
              Catch::StartsWith("package org.acme.store\n"));
-  CHECK_THAT(files["app/build.gradle.kts"],
-             Catch::Contains("applicationId = \"org.acme.store\"") &&
-                 Catch::Contains("minSdk = 24") && Catch::Contains("testImplementation"));
+  CHECK_THAT(files["app/build.gradle.kts"], Catch::Contains("applicationId = \"org.acme.store\"") &&
+                                                Catch::Contains("minSdk = 24") &&
+                                                Catch::Contains("testImplementation"));
   CHECK(files.count("app/src/test/java/org/acme/store/MainActivityTest.kt"));
   CHECK(files.count("settings.gradle.kts"));
 
   auto custom = plan_of("android", "org.acme.store",
                         {{"package", "org.acme.app"}, {"min_sdk", "26"}, {"with_tests", "no"}});
   CHECK(custom.count("app/src/main/java/org/acme/app/MainActivity.kt"));
-  CHECK_THAT(custom["app/build.gradle.kts"],
-             Catch::Contains("namespace = \"org.acme.app\"") && Catch::Contains("minSdk = 26") &&
-                 !Catch::Contains("testImplementation"));
+  CHECK_THAT(custom["app/build.gradle.kts"], Catch::Contains("namespace = \"org.acme.app\"") &&
+                                                 Catch::Contains("minSdk = 26") &&
+                                                 !Catch::Contains("testImplementation"));
   CHECK_FALSE(custom.count("app/src/test/java/org/acme/app/MainActivityTest.kt"));
 }
 
@@ -116,9 +119,9 @@ TEST_CASE("ios has an XcodeGen project.yml and Swift sources", "[scaffold][built
   CHECK(project["targets"]["ShopdemoTests"]);
   CHECK_THAT(files["Sources/ShopdemoApp.swift"], Catch::Contains("struct ShopdemoApp: App"));
 
-  auto custom = plan_of("ios", "", {{"bundle_id", "com.acme.my-store"},
-                                    {"product_name", "Store"},
-                                    {"with_tests", "false"}});
+  auto custom = plan_of(
+      "ios", "",
+      {{"bundle_id", "com.acme.my-store"}, {"product_name", "Store"}, {"with_tests", "false"}});
   auto custom_project = YAML::Load(custom["project.yml"]);
   CHECK(custom_project["targets"]["Store"]["settings"]["base"]["PRODUCT_BUNDLE_IDENTIFIER"]
             .as<std::string>() == "com.acme.my-store");

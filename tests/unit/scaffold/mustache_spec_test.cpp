@@ -21,7 +21,9 @@ Values spec_values() {
           {"package", "com.example.app"}};
 }
 
-std::string render(const std::string& text) { return render_text(text, spec_values(), "test"); }
+std::string render(const std::string& text) {
+  return render_text(text, spec_values(), "test");
+}
 
 }  // namespace
 

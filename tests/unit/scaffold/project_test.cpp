@@ -1,7 +1,7 @@
 // Planning a project in memory (conditions, names, binary files) and writing it with
 // rollback: a failure halfway leaves the disk exactly as it was.
-#include <catch2/catch.hpp>
 #include <sys/stat.h>
+#include <catch2/catch.hpp>
 
 #include "core/error.hpp"
 #include "scaffold/project.hpp"
@@ -50,7 +50,8 @@ std::vector<PlannedFile> plan_with(const std::map<std::string, std::string>& set
 
 std::vector<std::string> paths_of(const std::vector<PlannedFile>& plan) {
   std::vector<std::string> paths;
-  for (const auto& file : plan) paths.push_back(file.path);
+  for (const auto& file : plan)
+    paths.push_back(file.path);
   return paths;
 }
 
@@ -68,13 +69,14 @@ TEST_CASE("plans render names and contents and apply conditions", "[scaffold][pr
 
   auto other = plan_with({{"with_tests", "true"}, {"ui", "drawer"}});
   CHECK(paths_of(other) == std::vector<std::string>{"drawer.js", "logo.png", "run.sh",
-                                                    "src/com/example/demo/Main.kt", "tests/a.test"});
+                                                    "src/com/example/demo/Main.kt",
+                                                    "tests/a.test"});
 }
 
 TEST_CASE("a value cannot place a file outside the project", "[scaffold][project]") {
   for (std::string bad : {"..", "a..b/../..", "", "/etc"}) {
-    TemplateTree tree{"t", {{"template.yaml", "variables:\n  dir: {}\n", 0644},
-                            {"{{dir}}/x", "x", 0644}}};
+    TemplateTree tree{
+        "t", {{"template.yaml", "variables:\n  dir: {}\n", 0644}, {"{{dir}}/x", "x", 0644}}};
     VariableRequest request;
     request.name = "p";
     request.sets = {{"dir", bad}};
@@ -103,7 +105,8 @@ TEST_CASE("the writer keeps file modes and bytes", "[scaffold][project]") {
   TempDir temp;
   {
     ProjectWriter writer(temp / "new/project", false);
-    for (const auto& file : plan_with({})) writer.write(file);
+    for (const auto& file : plan_with({}))
+      writer.write(file);
     writer.commit();
   }
   CHECK(read_text(temp / "new/project/logo.png") == binary_bytes);
@@ -135,7 +138,8 @@ TEST_CASE("a failure halfway removes what was created and restores what was repl
   {
     ProjectWriter writer(temp / "p", true);
     try {
-      for (const auto& file : plan_with({})) writer.write(file);
+      for (const auto& file : plan_with({}))
+        writer.write(file);
       FAIL("no conflict");
     } catch (const Error& error) {
       CHECK(error.kind() == ErrorKind::conflict);
