@@ -126,7 +126,9 @@ Values resolve_variables(const Manifest& manifest, const VariableRequest& reques
     } else if (request.prompt) {
       value.text = prompt_until_valid(spec, suggestion, request.prompt);
     } else if (spec.default_value && missing.empty()) {
-      value.text = checked_value(spec, suggestion, "default of " + spec.name);
+      value.text = checked_value(
+          spec, suggestion,
+          "the default of " + spec.name + "; give another with --set " + spec.name + "=VALUE");
     } else if (!spec.default_value) {
       missing.push_back(spec.name);
     }
