@@ -241,7 +241,7 @@ TEST_CASE("refusals exit with their code and leave the disk untouched", "[cli][n
   CHECK(read_text(temp / "taken/keep.txt") == "mine");
 }
 
-TEST_CASE("--force writes into a folder and a failure halfway restores it", "[cli][new]") {
+TEST_CASE("with --force new writes into a folder and a failure halfway restores it", "[cli][new]") {
   TempDir temp;
   write_text(temp / "p/keep.txt", "mine");
   write_text(temp / "p/.gitignore", "old ignore\n");

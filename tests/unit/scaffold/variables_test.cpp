@@ -53,7 +53,7 @@ TEST_CASE("defaults refer to the built-ins and earlier variables", "[scaffold][v
   CHECK(text_of(values, "package") == "com.example.myshop");
 }
 
-TEST_CASE("--set values win, are normalised and validated", "[scaffold][variables]") {
+TEST_CASE("values given with --set win, are normalised and validated", "[scaffold][variables]") {
   VariableRequest request;
   request.name = "shop";
   request.app_id = "org.acme.shop";
