@@ -167,6 +167,13 @@ TEST_CASE("a template from a bare git repository through file:// at a tag", "[cl
   CHECK(read_text(temp / "latest/latest.txt") == "changed after v1\n");
   CHECK(fs::exists(temp / "latest/tests/check.txt"));
 
+  std::string v1_commit = git(work, {"rev-parse", "v1"});
+  v1_commit.pop_back();
+  auto by_commit = mpaas_in(
+      temp, {"new", url, "by-commit", "--ref", v1_commit, "--subdir", "greeter", "--no-git"});
+  REQUIRE(by_commit.exit_code == 0);
+  CHECK(read_text(temp / "by-commit/by-commit.txt") == "hello, by-commit (com.example.bycommit)\n");
+
   auto missing_ref = mpaas_in(temp, {"new", url, "x", "--ref", "v9", "--subdir", "greeter"});
   CHECK(missing_ref.exit_code == 5);
   CHECK_THAT(missing_ref.err, Catch::Contains("'v9'") && Catch::EndsWith("(--ref)\n"));
@@ -261,4 +268,15 @@ TEST_CASE("with --force new writes into a folder and a failure halfway restores 
   CHECK_THAT(read_text(temp / "p/.gitignore"), Catch::Contains("keys/private.pem"));
   CHECK(git(temp / "p", {"rev-list", "--count", "HEAD"}) == "1\n");
   CHECK(git(temp / "p", {"status", "--porcelain"}) == "?? keep.txt\n");
+}
+
+TEST_CASE("the commit author comes from git config when --author is not given", "[cli][new]") {
+  TempDir temp;
+  write_text(temp / "home/.gitconfig", "[user]\n\tname = Config Author\n\temail = c@example.com\n");
+  auto result = mpaas_in(temp, {"new", "ios", "app"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(git(temp / "app", {"log", "-1", "--format=%an <%ae>"}) ==
+        "Config Author <c@example.com>\n");
+  CHECK(git(temp / "app", {"rev-list", "--count", "HEAD"}) == "1\n");
 }
