@@ -10,6 +10,7 @@ void register_help_command(Command& root);
 void register_man_generator(Command& root);
 
 // mpaas new (scaffold)
+void register_new_command(Command& root);
 
 // mpaas offline, mpaas keys
 
@@ -17,6 +18,7 @@ void register_man_generator(Command& root);
 
 void register_all_commands(Command& root) {
   // scaffold:
+  register_new_command(root);
 
   // offline:
 

@@ -7,6 +7,7 @@ _mpaas() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$cmd_path $word" in
+      "mpaas new") cmd_path="$cmd_path $word" ;;
       "mpaas config") cmd_path="$cmd_path $word" ;;
       "mpaas config get") cmd_path="$cmd_path $word" ;;
       "mpaas config set") cmd_path="$cmd_path $word" ;;
@@ -23,7 +24,8 @@ _mpaas() {
   esac
   local commands="" flags=""
   case "$cmd_path" in
-    "mpaas") commands="config version completion help"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas") commands="new config version completion help"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas new") commands=""; flags="--set --app-id --ref --subdir --author --no-git --force --list --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config") commands="get set unset list path"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config get") commands=""; flags="--reveal --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config set") commands=""; flags="--project --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;

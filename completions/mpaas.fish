@@ -4,6 +4,8 @@ function __mpaas_path_is
     set -l cmd_path mpaas
     for token in $tokens[2..-1]
         switch "$cmd_path $token"
+            case 'mpaas new'
+                set cmd_path "$cmd_path $token"
             case 'mpaas config'
                 set cmd_path "$cmd_path $token"
             case 'mpaas config get'
@@ -27,6 +29,7 @@ function __mpaas_path_is
     test "$cmd_path" = "$argv[1]"
 end
 complete -c mpaas -e
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a new -d 'Create a project from a built-in template, a folder or a git URL'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a config -d 'Read and edit settings, profiles and their sources'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a version -d 'Show the version, commit and linked libraries'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a completion -d 'Print a shell completion script'
@@ -41,6 +44,14 @@ complete -c mpaas -s q -l quiet -r -d 'Print only data and errors'
 complete -c mpaas -s v -l verbose -r -d 'Narrate what is done on stderr'
 complete -c mpaas -l no-color -r -d 'Never colour output (also NO_COLOR)'
 complete -c mpaas -s y -l yes -r -d 'Confirm destructive actions without asking'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l set -r -d 'Set a template variable: key=value (repeatable)'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l app-id -r -d 'App id, reverse-domain (default: com.example.<folder name>)'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l ref -r -d 'Branch, tag or commit of a git URL template'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l subdir -r -d 'Folder inside the repository or folder holding the template'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l author -r -d 'Commit author '\''Name <email>'\'' (default: git config)'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l no-git -r -d 'Do not create a git repository'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l force -r -d 'Write into a folder that is not empty'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l list -r -d 'List the built-in templates (-o json for their variables)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a get -d 'Print the effective value of a key'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a set -d 'Set a key in the user config or the project file'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a unset -d 'Remove a key from the user config or project file'

@@ -30,6 +30,17 @@ mpaas confg list || echo "(exit code $?)"
 
 # --- mpaas new (scaffold the project the next steps use) ---
 # __DEMO_NEW__
+git config --global user.name "Demo Developer"
+git config --global user.email "demo@example.com"
+step mpaas new h5 shop --app-id com.example.shop
+step git -C shop log --stat --format='%h %an: %s'
+step cat shop/mpaas.yaml
+step mpaas new --list
+step mpaas new android shop-android --app-id com.example.shop --set min_sdk=26 --no-git -o json
+printf '\n$ mpaas new h5 shop   # the folder exists and is not empty: exit code 6\n'
+mpaas new h5 shop || echo "(exit code $?)"
+printf '\n$ mpaas new ios shop-ios --app-id com.example.my_shop   # "_" breaks the bundle id rule\n'
+mpaas new ios shop-ios --app-id com.example.my_shop || echo "(exit code $?)"
 
 # --- mpaas offline and mpaas keys ---
 # __DEMO_OFFLINE__

@@ -1,0 +1,211 @@
+// `mpaas new`: a new project from a built-in template, a local folder or a git URL, and
+// `mpaas new --list`. This file binds the flags, asks for variables on a terminal and
+// prints the result; lib/scaffold does the work (load, resolve, render, write, commit).
+#include <memory>
+
+#include "command.hpp"
+#include "core/error.hpp"
+#include "core/output.hpp"
+#include "scaffold/git.hpp"
+#include "scaffold/project.hpp"
+#include "scaffold/variables.hpp"
+
+namespace mpaas {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace scaffold;
+
+struct NewOptions {
+  std::string template_name;
+  std::string dir;
+  std::vector<std::string> sets;
+  std::string app_id;
+  std::string ref;
+  std::string subdir;
+  std::string author;
+  bool no_git = false;
+  bool force = false;
+  bool list = false;
+};
+
+const char* type_name(VariableType type) {
+  switch (type) {
+    case VariableType::boolean:
+      return "bool";
+    case VariableType::choice:
+      return "choice";
+    default:
+      return "string";
+  }
+}
+
+int run_list(Context& context) {
+  Json rows = Json::array();
+  for (const auto& builtin : builtin_templates()) {
+    Json variables = Json::array();
+    for (const auto& spec : builtin.manifest.variables) {
+      variables.push_back({{"name", spec.name},
+                           {"type", type_name(spec.type)},
+                           {"description", spec.description},
+                           {"default", spec.default_value ? Json(*spec.default_value) : Json()}});
+    }
+    rows.push_back(
+        {{"name", builtin.name}, {"description", builtin.description}, {"variables", variables}});
+  }
+  context.print(render_table({{"name", "name"}, {"description", "description"}}, rows,
+                             context.output_format()));
+  return 0;
+}
+
+TemplateTree load_template(const NewOptions& options, const Context& context) {
+  if (is_git_url(options.template_name))
+    return git_template(options.template_name, options.ref, options.subdir);
+  if (!options.ref.empty())
+    throw usage_error("--ref applies to a git URL template only (--ref)");
+  fs::path folder = context.cwd / options.template_name;
+  if (fs::is_directory(folder)) {
+    fs::path root = options.subdir.empty() ? folder : folder / options.subdir;
+    return folder_template(root, root.string());
+  }
+  if (!options.subdir.empty())
+    throw usage_error("--subdir applies to a folder or git URL template (--subdir)");
+  return builtin_template(options.template_name);
+}
+
+std::string ask(Context& context, const VariableSpec& spec, const std::string& suggestion,
+                const std::string& problem) {
+  if (!problem.empty())
+    context.err << "mpaas: " << problem << "\n";
+  context.err << spec.name;
+  if (!spec.description.empty())
+    context.err << " (" << spec.description << ")";
+  if (spec.type == VariableType::choice) {
+    std::string choices;
+    for (const auto& choice : spec.choices)
+      choices += (choices.empty() ? "" : "/") + choice;
+    context.err << " {" << choices << "}";
+  }
+  if (!suggestion.empty())
+    context.err << " [" << suggestion << "]";
+  context.err << ": " << std::flush;
+  std::string answer;
+  std::getline(context.in, answer);
+  return answer;
+}
+
+VariableRequest variable_request(const NewOptions& options, Context& context,
+                                 const std::string& name) {
+  VariableRequest request;
+  request.name = name;
+  request.app_id = options.app_id;
+  for (const auto& assignment : options.sets)
+    request.sets.insert_or_assign(parse_assignment(assignment).first,
+                                  parse_assignment(assignment).second);
+  if (context.terminal.stdin_is_tty) {
+    request.prompt = [&context](const VariableSpec& spec, const std::string& suggestion,
+                                const std::string& problem) {
+      return ask(context, spec, suggestion, problem);
+    };
+  }
+  return request;
+}
+
+Json summary_of(const NewOptions& options, const fs::path& dir, const TemplateTree& tree,
+                const Values& values, const std::vector<PlannedFile>& plan,
+                const std::string& commit) {
+  Json variables = Json::object();
+  for (const auto& value : values) {
+    variables[value.name] =
+        value.type == VariableType::boolean ? Json(value.text == "true") : Json(value.text);
+  }
+  Json files = Json::array();
+  for (const auto& file : plan)
+    files.push_back(file.path);
+  return {{"project", dir.string()},
+          {"template", options.template_name},
+          {"source", tree.source},
+          {"app_id", find_value(values, "app_id")->text},
+          {"variables", variables},
+          {"files", files},
+          {"commit", commit.empty() ? Json() : Json(commit)}};
+}
+
+int run_new(const NewOptions& options, Context& context) {
+  if (options.list)
+    return run_list(context);
+  if (options.template_name.empty() || options.dir.empty())
+    throw usage_error("give a TEMPLATE and a DIR, or --list (TEMPLATE)");
+  fs::path dir = fs::weakly_canonical(context.cwd / options.dir);
+  std::string name = dir.filename().string();
+
+  // Everything that can be refused is checked before the first byte is written.
+  check_target(dir, options.force);
+  TemplateTree tree = load_template(options, context);
+  Manifest manifest = manifest_of(tree);
+  Values values = resolve_variables(manifest, variable_request(options, context, name));
+  std::vector<PlannedFile> plan = plan_project(tree, manifest, values);
+  Author author;
+  if (!options.no_git)
+    author = resolve_author(options.author, context.environment);
+
+  ProjectWriter writer(dir, options.force);
+  for (const auto& file : plan)
+    writer.write(file);
+  std::string commit;
+  if (!options.no_git && fs::exists(dir / ".git")) {
+    context.warn("not creating a git repository: " + (dir / ".git").string() + " exists");
+  } else if (!options.no_git) {
+    writer.track_created(dir / ".git");
+    std::vector<std::string> paths;
+    for (const auto& file : plan)
+      paths.push_back(file.path);
+    commit = commit_new_repository(dir, paths, author,
+                                   "Initial commit from mpaas new " + options.template_name);
+  }
+  writer.commit();
+
+  Json summary = summary_of(options, dir, tree, values, plan, commit);
+  if (context.output_format() == OutputFormat::text) {
+    summary.erase("variables");
+    summary["files"] = plan.size();
+    if (!commit.empty())
+      summary["commit"] = commit.substr(0, 12);
+  }
+  context.print(render_record(summary, context.output_format()));
+  return 0;
+}
+
+}  // namespace
+
+void register_new_command(Command& root) {
+  auto options = std::make_shared<NewOptions>();
+  root.subcommand("new", "Create a project from a built-in template, a folder or a git URL")
+      .positional("template", options->template_name,
+                  "Built-in name (see --list), a local folder, or a git URL (https, ssh, file://)",
+                  false)
+      .positional("dir", options->dir, "Folder to create; it must not exist or be empty", false)
+      .option("--set", options->sets, "Set a template variable: key=value (repeatable)")
+      .option("--app-id", options->app_id,
+              "App id, reverse-domain (default: com.example.<folder name>)")
+      .option("--ref", options->ref, "Branch, tag or commit of a git URL template")
+      .option("--subdir", options->subdir,
+              "Folder inside the repository or folder holding the template")
+      .option("--author", options->author, "Commit author 'Name <email>' (default: git config)")
+      .flag("--no-git", options->no_git, "Do not create a git repository")
+      .flag("--force", options->force, "Write into a folder that is not empty")
+      .flag("--list", options->list, "List the built-in templates (-o json for their variables)")
+      .examples({
+          "mpaas new --list",
+          "mpaas new h5 shop --app-id com.example.shop",
+          "mpaas new android app --app-id com.example.shop --set min_sdk=26",
+          "mpaas new ios app --set bundle_id=com.example.Shop --no-git",
+          "mpaas new https://example.com/templates.git app --ref v1.2 --subdir h5",
+          "mpaas new ./my-template app --set greeting=hi -o json",
+          "# Variables not given with --set are asked for on a terminal; elsewhere the default",
+          "# is used, and a variable without a default fails with exit code 2 naming it.",
+      })
+      .run(options, run_new);
+}
+
+}  // namespace mpaas

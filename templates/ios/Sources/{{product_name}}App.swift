@@ -1,0 +1,10 @@
+import SwiftUI
+
+@main
+struct {{product_name}}App: App {
+    var body: some Scene {
+        WindowGroup {
+            ContentView()
+        }
+    }
+}

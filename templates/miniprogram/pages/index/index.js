@@ -1,0 +1,5 @@
+Page({
+  onTap() {
+    my.alert({ title: '{{title}}', content: 'Hello from the index page' });
+  },
+});
