@@ -12,6 +12,8 @@ void register_man_generator(Command& root);
 // mpaas new (scaffold)
 
 // mpaas offline, mpaas keys
+void register_offline_commands(Command& root);
+void register_keys_commands(Command& root);
 
 // mpaas diff, mpaas patch
 
@@ -19,6 +21,8 @@ void register_all_commands(Command& root) {
   // scaffold:
 
   // offline:
+  register_offline_commands(root);
+  register_keys_commands(root);
 
   // delta:
 
