@@ -53,9 +53,11 @@ int run_generate(const GenerateOptions& options, Context& context) {
   if (context.output_format() == OutputFormat::json) {
     context.print(render_record(record, OutputFormat::json));
   } else {
-    context.warn("wrote " + record["private_key"].get<std::string>() + " (0600) and " +
-                 record["public_key"].get<std::string>() + " (" + key.type_name() + ", " +
-                 record["fingerprint"].get<std::string>() + ")");
+    if (!context.global.quiet) {
+      context.err << "wrote " << record["private_key"].get<std::string>() << " (0600) and "
+                  << record["public_key"].get<std::string>() << " (" << key.type_name() << ", "
+                  << record["fingerprint"].get<std::string>() << ")\n";
+    }
     context.print(record["public_base64"].get<std::string>() + "\n");
   }
   return 0;
@@ -85,12 +87,16 @@ void register_keys_commands(Command& root) {
   Command group = root.subcommand("keys", "Generate and show signing keys");
   group.examples({"mpaas keys generate -o keys", "mpaas keys show keys/private.pem"});
   auto generate = std::make_shared<GenerateOptions>();
-  group.subcommand("generate", "Write private.pem (0600) and public.pem; print the base64 public key")
-      .option("-o,--output", generate->folder, "Folder for the key pair (default .); use --json for JSON")
+  group
+      .subcommand("generate",
+                  "Write private.pem (0600) and public.pem; print the base64 public key")
+      .option("-o,--output", generate->folder,
+              "Folder for the key pair (default .); use --json for JSON")
       .choice("--type", generate->type, "Key type; mPaaS packages need RSA",
               {"rsa2048", "rsa4096", "ec-p256", "ed25519"})
       .flag("--force", generate->force, "Replace an existing key pair")
-      .examples({"mpaas keys generate -o keys", "mpaas keys generate -o keys --type rsa4096 --json"})
+      .examples(
+          {"mpaas keys generate -o keys", "mpaas keys generate -o keys --type rsa4096 --json"})
       .run(generate, run_generate);
   auto show = std::make_shared<ShowOptions>();
   group.subcommand("show", "Print a key's public half and fingerprint (never the private key)")

@@ -21,7 +21,8 @@ struct BuildOptions {
 fs::path output_path(const BuildOptions& options, const offline::Settings& settings,
                      const Context& context) {
   std::string name = settings.id + "_" + settings.version + ".amr";
-  if (options.output.empty()) return context.cwd / name;
+  if (options.output.empty())
+    return context.cwd / name;
   auto path = resolve_path(context, options.output);
   bool is_folder = fs::is_directory(path) || options.output.back() == '/';
   if (is_folder) {
@@ -69,15 +70,19 @@ void register_build(Command& group) {
   auto options = std::make_shared<BuildOptions>();
   auto command =
       group.subcommand("build", "Build a reproducible {id}_{version}.amr from the project")
-          .positional("dir", options->folder, "Project folder holding mpaas.yaml (default: the current project)", false)
+          .positional("dir", options->folder,
+                      "Project folder holding mpaas.yaml (default: the current project)", false)
           .option("-o,--output", options->output,
-                  "Output file, or folder ending in / (default: ./{id}_{version}.amr); use --json for a JSON summary")
-          .option("--key", options->key,
-                  "RSA private key PEM to sign with (else MPAAS_SIGNING_KEY, else offline.sign.key)")
+                  "Output file, or folder ending in / (default: ./{id}_{version}.amr); use --json "
+                  "for a JSON summary")
+          .option(
+              "--key", options->key,
+              "RSA private key PEM to sign with (else MPAAS_SIGNING_KEY, else offline.sign.key)")
           .choice("--digest", options->digest,
                   "Signature digest; sha256 is an mpaas extension (mPaaS clients verify sha1)",
                   {"sha1", "sha256"})
-          .flag("--unsigned", options->unsigned_package, "Build without signing, whatever key is configured");
+          .flag("--unsigned", options->unsigned_package,
+                "Build without signing, whatever key is configured");
   bind_setting_flags(command, options->settings);
   command
       .examples({"mpaas offline build", "mpaas offline build -o dist/ --key keys/private.pem",

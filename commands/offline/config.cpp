@@ -17,7 +17,8 @@ struct ConfigOptions {
 
 int run_config(const ConfigOptions& options, Context& context) {
   std::vector<std::filesystem::path> paths;
-  for (const auto& package : options.packages) paths.push_back(resolve_path(context, package));
+  for (const auto& package : options.packages)
+    paths.push_back(resolve_path(context, package));
   Json config = offline::h5_config(paths, options.base_url);
   std::string text = config.dump(2) + "\n";
   if (options.output == "-") {
@@ -46,7 +47,8 @@ void register_config(Command& group) {
       .option("--base-url", options->base_url,
               "Where the packages are served from: package_url is BASE/{id}/{version}/{file}")
       .examples({"mpaas offline config 80000001_1.0.0.1.amr",
-                 "mpaas offline config *.amr --base-url https://cdn.example.com/h5 -o assets/h5_json.json"})
+                 "mpaas offline config *.amr --base-url https://cdn.example.com/h5 -o "
+                 "assets/h5_json.json"})
       .run(options, run_config);
 }
 

@@ -28,17 +28,17 @@ void require_file(const Context& context, const std::string& path) {
 }
 
 int run_diff(const DiffOptions& options, Context& context) {
-  if (options.output.empty()) throw usage_error("diff needs an output file (-o)");
+  if (options.output.empty())
+    throw usage_error("diff needs an output file (-o)");
   require_file(context, options.old_package);
   require_file(context, options.new_package);
   auto progress = context.progress();
-  auto summary = offline::diff_packages(resolve_path(context, options.old_package),
-                                        resolve_path(context, options.new_package),
-                                        resolve_path(context, options.output),
-                                        signing_options(options.key, context), *progress);
-  Json record{{"package", options.output},      {"added", summary.added},
-              {"changed", summary.changed},     {"deleted", summary.deleted},
-              {"copied", summary.copied},       {"size", summary.package.size},
+  auto summary = offline::diff_packages(
+      resolve_path(context, options.old_package), resolve_path(context, options.new_package),
+      resolve_path(context, options.output), signing_options(options.key, context), *progress);
+  Json record{{"package", options.output},          {"added", summary.added},
+              {"changed", summary.changed},         {"deleted", summary.deleted},
+              {"copied", summary.copied},           {"size", summary.package.size},
               {"signed", summary.package.is_signed}};
   if (context.output_format() == OutputFormat::json) {
     context.print(render_record(record, OutputFormat::json));
@@ -51,17 +51,19 @@ int run_diff(const DiffOptions& options, Context& context) {
 }
 
 int run_apply(const DiffOptions& options, Context& context) {
-  if (options.output.empty()) throw usage_error("apply needs an output file (-o)");
+  if (options.output.empty())
+    throw usage_error("apply needs an output file (-o)");
   require_file(context, options.old_package);
   require_file(context, options.new_package);
   auto progress = context.progress();
-  auto result = offline::apply_incremental(resolve_path(context, options.old_package),
-                                           resolve_path(context, options.new_package),
-                                           resolve_path(context, options.output),
-                                           signing_options(options.key, context), *progress);
+  auto result = offline::apply_incremental(
+      resolve_path(context, options.old_package), resolve_path(context, options.new_package),
+      resolve_path(context, options.output), signing_options(options.key, context), *progress);
   if (context.output_format() == OutputFormat::json) {
-    context.print(render_record(Json{{"package", options.output}, {"files", result.files},
-                                     {"size", result.size}, {"signed", result.is_signed}},
+    context.print(render_record(Json{{"package", options.output},
+                                     {"files", result.files},
+                                     {"size", result.size},
+                                     {"signed", result.is_signed}},
                                 OutputFormat::json));
   } else {
     context.print("wrote " + options.output + " (" + std::to_string(result.files) + " files, " +
@@ -79,7 +81,8 @@ void register_diff(Command& group) {
       .positional("new", options->new_package, "The target package")
       .option("-o,--output", options->output, "The incremental package to write; --json for JSON")
       .option("--key", options->key, "RSA private key PEM to sign with (else MPAAS_SIGNING_KEY)")
-      .examples({"mpaas offline diff 80000001_1.0.0.1.amr 80000001_1.0.0.2.amr -o inc.amr --key k.pem"})
+      .examples(
+          {"mpaas offline diff 80000001_1.0.0.1.amr 80000001_1.0.0.2.amr -o inc.amr --key k.pem"})
       .run(options, run_diff);
 }
 
@@ -90,7 +93,8 @@ void register_apply(Command& group) {
       .positional("incremental", options->new_package, "The incremental package")
       .option("-o,--output", options->output, "The package to write; --json for JSON")
       .option("--key", options->key, "RSA private key PEM to sign the result with")
-      .examples({"mpaas offline apply 80000001_1.0.0.1.amr inc.amr -o 80000001_1.0.0.2.amr --key k.pem"})
+      .examples(
+          {"mpaas offline apply 80000001_1.0.0.1.amr inc.amr -o 80000001_1.0.0.2.amr --key k.pem"})
       .run(options, run_apply);
 }
 

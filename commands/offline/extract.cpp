@@ -18,7 +18,8 @@ struct ExtractOptions {
 
 int run_extract(const ExtractOptions& options, Context& context) {
   auto path = resolve_path(context, options.package);
-  if (!std::filesystem::is_regular_file(path)) throw not_found("no such file (" + options.package + ")");
+  if (!std::filesystem::is_regular_file(path))
+    throw not_found("no such file (" + options.package + ")");
   archive::ExtractionLimits limits;
   limits.max_total_bytes = options.max_size_mib << 20;
   limits.max_ratio = options.max_ratio;

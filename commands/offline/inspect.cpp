@@ -14,11 +14,14 @@ struct InspectOptions {
 
 std::string signature_state(const offline::Package& package, const std::optional<crypto::Key>& key,
                             Json& checks) {
-  if (!package.signatures) return "unsigned";
-  if (!key) return "signed (not checked: no --pubkey)";
+  if (!package.signatures)
+    return "unsigned";
+  if (!key)
+    return "signed (not checked: no --pubkey)";
   bool all_valid = true;
   for (const auto& check : offline::check_signatures(package, *key)) {
-    checks.push_back(Json{{"entry", check.entry}, {"state", check.state}, {"digest", check.digest}});
+    checks.push_back(
+        Json{{"entry", check.entry}, {"state", check.state}, {"digest", check.digest}});
     all_valid = all_valid && check.state == "valid";
   }
   return all_valid ? "valid" : "invalid";
@@ -26,9 +29,11 @@ std::string signature_state(const offline::Package& package, const std::optional
 
 int run_inspect(const InspectOptions& options, Context& context) {
   auto path = resolve_path(context, options.package);
-  if (!std::filesystem::is_regular_file(path)) throw not_found("no such file (" + options.package + ")");
+  if (!std::filesystem::is_regular_file(path))
+    throw not_found("no such file (" + options.package + ")");
   std::optional<crypto::Key> key;
-  if (!options.pubkey.empty()) key = load_public_key_argument(options.pubkey, context);
+  if (!options.pubkey.empty())
+    key = load_public_key_argument(options.pubkey, context);
   auto package = offline::read_package(path);
   Json checks = Json::array();
   std::string state = signature_state(package, key, checks);
@@ -65,7 +70,8 @@ int run_inspect(const InspectOptions& options, Context& context) {
   }
   std::string text = render_record(summary, OutputFormat::text) + "\n";
   text += render_table({{"name", "entry"}, {"size", "size"}, {"sha256", "sha256"}}, entries,
-                       OutputFormat::text) + "\n";
+                       OutputFormat::text) +
+          "\n";
   text += render_table({{"path", "file"}, {"size", "size"}, {"sha256", "sha256"}}, files,
                        OutputFormat::text);
   context.print(text);
@@ -76,9 +82,12 @@ int run_inspect(const InspectOptions& options, Context& context) {
 
 void register_inspect(Command& group) {
   auto options = std::make_shared<InspectOptions>();
-  group.subcommand("inspect", "Show a package's manifest, settings, entries, files and signature state")
+  group
+      .subcommand("inspect",
+                  "Show a package's manifest, settings, entries, files and signature state")
       .positional("file", options->package, "The .amr package")
-      .option("--pubkey", options->pubkey, "Public key (PEM file or base64) to check signatures with")
+      .option("--pubkey", options->pubkey,
+              "Public key (PEM file or base64) to check signatures with")
       .examples({"mpaas offline inspect 80000001_1.0.0.1.amr",
                  "mpaas offline inspect app.amr --pubkey keys/public.pem -o json"})
       .run(options, run_inspect);

@@ -29,7 +29,8 @@ Project load_project(const std::string& folder, const SettingFlags& flags, Conte
   YAML::Node section;
   if (!folder.empty()) {
     project.folder = resolve_path(context, folder);
-    if (!fs::is_directory(project.folder)) throw not_found("no such folder (" + folder + ")");
+    if (!fs::is_directory(project.folder))
+      throw not_found("no such folder (" + folder + ")");
     section = load_yaml_file(project.folder / "mpaas.yaml")["offline"];
   } else {
     auto file = context.config.project_file();
@@ -40,22 +41,32 @@ Project load_project(const std::string& folder, const SettingFlags& flags, Conte
   // Environment (MPAAS_OFFLINE__ID) overrides the file; flags override both.
   auto from_env = [&](const std::string& key, std::string& target) {
     auto value = context.config.get("offline." + key);
-    if (value && value->source.rfind("env", 0) == 0) target = value->value;
+    if (value && value->source.rfind("env", 0) == 0)
+      target = value->value;
   };
-  for (auto [key, target] : {std::pair{"id", &settings.id}, {"name", &settings.name},
-                             {"version", &settings.version}, {"root", &settings.root},
-                             {"main_url", &settings.main_url}, {"vhost", &settings.vhost},
+  for (auto [key, target] : {std::pair{"id", &settings.id},
+                             {"name", &settings.name},
+                             {"version", &settings.version},
+                             {"root", &settings.root},
+                             {"main_url", &settings.main_url},
+                             {"vhost", &settings.vhost},
                              {"type", &settings.type}}) {
     from_env(key, *target);
   }
-  for (auto [flag, target] : {std::pair{&flags.id, &settings.id}, {&flags.name, &settings.name},
-                              {&flags.version, &settings.version}, {&flags.root, &settings.root},
-                              {&flags.main_url, &settings.main_url}, {&flags.vhost, &settings.vhost},
+  for (auto [flag, target] : {std::pair{&flags.id, &settings.id},
+                              {&flags.name, &settings.name},
+                              {&flags.version, &settings.version},
+                              {&flags.root, &settings.root},
+                              {&flags.main_url, &settings.main_url},
+                              {&flags.vhost, &settings.vhost},
                               {&flags.type, &settings.type}}) {
-    if (!flag->empty()) *target = *flag;
+    if (!flag->empty())
+      *target = *flag;
   }
-  if (!flags.include.empty()) settings.include = flags.include;
-  if (!flags.exclude.empty()) settings.exclude = flags.exclude;
+  if (!flags.include.empty())
+    settings.include = flags.include;
+  if (!flags.exclude.empty())
+    settings.exclude = flags.exclude;
   if (settings.vhost.empty() && !settings.id.empty()) {
     settings.vhost = "https://" + settings.id + ".h5app.com";
   }
@@ -70,8 +81,10 @@ fs::path resolve_path(const Context& context, const std::string& path) {
 crypto::PassphraseSource passphrase_source(Context& context) {
   return [&context]() -> std::optional<std::string> {
     auto it = context.environment.find("MPAAS_SIGNING_KEY_PASSPHRASE");
-    if (it != context.environment.end()) return it->second;
-    if (!context.terminal.stdin_is_tty) return std::nullopt;
+    if (it != context.environment.end())
+      return it->second;
+    if (!context.terminal.stdin_is_tty)
+      return std::nullopt;
     context.err << "Passphrase for the signing key: " << std::flush;
     termios saved{};
     bool echo_off = tcgetattr(STDIN_FILENO, &saved) == 0;
@@ -82,7 +95,8 @@ crypto::PassphraseSource passphrase_source(Context& context) {
     }
     std::string line;
     std::getline(context.in, line);
-    if (echo_off) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    if (echo_off)
+      tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     context.err << "\n";
     return line;
   };
@@ -98,8 +112,8 @@ std::optional<crypto::Key> find_signing_key(const std::string& flag, const std::
   } else if (env != context.environment.end() && !env->second.empty()) {
     key = crypto::load_private_key(env->second, "MPAAS_SIGNING_KEY", passphrase_source(context));
   } else if (!configured.empty()) {
-    fs::path path = fs::path(configured).is_absolute() ? fs::path(configured)
-                                                       : project_folder / configured;
+    fs::path path =
+        fs::path(configured).is_absolute() ? fs::path(configured) : project_folder / configured;
     key = crypto::load_private_key(read_file(path), "offline.sign.key", passphrase_source(context));
   }
   if (key && !key->is_rsa()) {
@@ -111,7 +125,8 @@ std::optional<crypto::Key> find_signing_key(const std::string& flag, const std::
 crypto::Key load_public_key_argument(const std::string& argument, const Context& context) {
   auto path = resolve_path(context, argument);
   std::error_code error;
-  if (fs::is_regular_file(path, error)) return crypto::load_public_key(read_file(path), argument);
+  if (fs::is_regular_file(path, error))
+    return crypto::load_public_key(read_file(path), argument);
   if (argument.find('/') == std::string::npos || argument.size() > 100) {
     return crypto::load_public_key(argument, "--pubkey");
   }
@@ -131,7 +146,8 @@ offline::PackOptions pack_options(Context& context) {
 namespace mpaas {
 
 void register_offline_commands(Command& root) {
-  Command group = root.subcommand("offline", "Build, sign, verify and ship H5 offline packages (.amr)");
+  Command group =
+      root.subcommand("offline", "Build, sign, verify and ship H5 offline packages (.amr)");
   group.examples({
       "mpaas offline build -o dist/ --key keys/private.pem",
       "mpaas offline verify 80000001_1.0.0.1.amr --pubkey keys/public.pem",

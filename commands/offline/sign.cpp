@@ -13,11 +13,13 @@ struct SignOptions {
 
 int run_sign(const SignOptions& options, Context& context) {
   auto path = resolve_path(context, options.package);
-  if (!std::filesystem::is_regular_file(path)) throw not_found("no such file (" + options.package + ")");
+  if (!std::filesystem::is_regular_file(path))
+    throw not_found("no such file (" + options.package + ")");
   auto pack = pack_options(context);
   pack.digest = crypto::parse_digest(options.digest);
   pack.key = find_signing_key(options.key, "", context.cwd, context);
-  if (!pack.key) throw usage_error("signing needs a key (--key or MPAAS_SIGNING_KEY)");
+  if (!pack.key)
+    throw usage_error("signing needs a key (--key or MPAAS_SIGNING_KEY)");
   auto progress = context.progress();
   auto result = offline::sign_package(path, pack, *progress);
   std::string signature = crypto::digest_name(pack.digest) + "withRSA";

@@ -19,18 +19,22 @@ offline::Package read_for_verify(const std::filesystem::path& path) {
     return offline::read_package(path, options);
   } catch (const Error& error) {
     // A damaged envelope (bad CRC, broken deflate or tar) cannot verify.
-    if (error.kind() == ErrorKind::invalid_input) throw verification_failed(error.what());
+    if (error.kind() == ErrorKind::invalid_input)
+      throw verification_failed(error.what());
     throw;
   }
 }
 
 int run_verify(const VerifyOptions& options, Context& context) {
-  if (options.pubkey.empty()) throw usage_error("verify needs a public key (--pubkey)");
+  if (options.pubkey.empty())
+    throw usage_error("verify needs a public key (--pubkey)");
   auto key = load_public_key_argument(options.pubkey, context);
   auto path = resolve_path(context, options.package);
-  if (!std::filesystem::is_regular_file(path)) throw not_found("no such file (" + options.package + ")");
+  if (!std::filesystem::is_regular_file(path))
+    throw not_found("no such file (" + options.package + ")");
   auto package = read_for_verify(path);
-  if (!package.signatures) throw verification_failed("the package is not signed (CERT.json)");
+  if (!package.signatures)
+    throw verification_failed("the package is not signed (CERT.json)");
   auto checks = offline::check_signatures(package, key);
   Json rows = Json::array();
   for (const auto& check : checks) {

@@ -22,7 +22,8 @@ la_ssize_t pull_from_outer(struct archive*, void* user, const void** buffer) {
   *buffer = source->buffer;
   try {
     size_t got = source->outer->read(source->buffer, pull_buffer_size);
-    if (source->tap) source->tap(source->buffer, got);
+    if (source->tap)
+      source->tap(source->buffer, got);
     return static_cast<la_ssize_t>(got);
   } catch (const Error&) {
     return -1;
@@ -43,7 +44,8 @@ int close_nested(struct archive*, void* user) {
 }  // namespace
 
 std::unique_ptr<Reader> Reader::open_file(const std::filesystem::path& path) {
-  if (!std::filesystem::is_regular_file(path)) throw not_found("no such file (" + path.string() + ")");
+  if (!std::filesystem::is_regular_file(path))
+    throw not_found("no such file (" + path.string() + ")");
   struct archive* archive = archive_read_new();
   archive_read_support_format_zip_seekable(archive);
   archive_read_support_format_tar(archive);
@@ -68,14 +70,18 @@ std::unique_ptr<Reader> Reader::open_nested(Reader& source, const std::string& l
   return reader;
 }
 
-Reader::~Reader() { archive_read_free(static_cast<struct archive*>(m_archive)); }
+Reader::~Reader() {
+  archive_read_free(static_cast<struct archive*>(m_archive));
+}
 
 bool Reader::next(EntryInfo& info) {
   auto* archive = static_cast<struct archive*>(m_archive);
   struct archive_entry* entry = nullptr;
   int status = archive_read_next_header(archive, &entry);
-  if (status == ARCHIVE_EOF) return false;
-  if (status < ARCHIVE_WARN) throw_archive_error(archive, m_label);
+  if (status == ARCHIVE_EOF)
+    return false;
+  if (status < ARCHIVE_WARN)
+    throw_archive_error(archive, m_label);
   const char* path = archive_entry_pathname(entry);
   info.path = path ? path : "";
   info.size_known = archive_entry_size_is_set(entry) != 0;
@@ -89,13 +95,19 @@ bool Reader::next(EntryInfo& info) {
     return true;
   }
   switch (archive_entry_filetype(entry)) {
-    case AE_IFREG: info.type = EntryType::file; break;
-    case AE_IFDIR: info.type = EntryType::directory; break;
+    case AE_IFREG:
+      info.type = EntryType::file;
+      break;
+    case AE_IFDIR:
+      info.type = EntryType::directory;
+      break;
     case AE_IFLNK:
       info.type = EntryType::symlink;
       info.link_target = archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "";
       break;
-    default: info.type = EntryType::other; break;
+    default:
+      info.type = EntryType::other;
+      break;
   }
   return true;
 }
@@ -103,13 +115,15 @@ bool Reader::next(EntryInfo& info) {
 size_t Reader::read(void* buffer, size_t size) {
   auto* archive = static_cast<struct archive*>(m_archive);
   la_ssize_t got = archive_read_data(archive, buffer, size);
-  if (got < 0) throw_archive_error(archive, m_label);
+  if (got < 0)
+    throw_archive_error(archive, m_label);
   return static_cast<size_t>(got);
 }
 
 void Reader::read_all(const std::function<void(const char*, size_t)>& sink) {
   std::unique_ptr<char[]> buffer(new char[pull_buffer_size]);
-  while (size_t got = read(buffer.get(), pull_buffer_size)) sink(buffer.get(), got);
+  while (size_t got = read(buffer.get(), pull_buffer_size))
+    sink(buffer.get(), got);
 }
 
 }  // namespace mpaas::archive

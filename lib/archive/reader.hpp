@@ -18,9 +18,9 @@ enum class EntryType { file, directory, symlink, hardlink, other };
 struct EntryInfo {
   std::string path;
   EntryType type = EntryType::file;
-  uint64_t size = 0;         // as declared by the header
-  bool size_known = true;    // false for zip entries whose size comes after the data
-  std::string link_target;   // symlinks and hard links
+  uint64_t size = 0;        // as declared by the header
+  bool size_known = true;   // false for zip entries whose size comes after the data
+  std::string link_target;  // symlinks and hard links
   unsigned mode = 0;
 };
 

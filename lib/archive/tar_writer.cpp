@@ -39,7 +39,8 @@ TarWriter::TarWriter(Sink sink, TarOwner owner, std::string label)
 
 TarWriter::~TarWriter() {
   auto* archive = static_cast<struct archive*>(m_archive);
-  if (!m_finished) archive_write_fail(archive);
+  if (!m_finished)
+    archive_write_fail(archive);
   archive_write_free(archive);
 }
 
@@ -78,7 +79,8 @@ void TarWriter::add(const std::string& path, std::string_view content) {
 void TarWriter::add_file(const std::string& path, const std::filesystem::path& file,
                          const std::function<void(uint64_t)>& on_bytes) {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw not_found("cannot open (" + file.string() + ")");
+  if (fd < 0)
+    throw not_found("cannot open (" + file.string() + ")");
   struct FdCloser {
     int fd;
     ~FdCloser() { ::close(fd); }
@@ -89,10 +91,12 @@ void TarWriter::add_file(const std::string& path, const std::filesystem::path& f
   uint64_t remaining = size;
   while (remaining > 0) {
     ssize_t got = ::read(fd, buffer.get(), std::min<uint64_t>(remaining, 1 << 16));
-    if (got <= 0) throw failure("the file changed while it was read (" + file.string() + ")");
+    if (got <= 0)
+      throw failure("the file changed while it was read (" + file.string() + ")");
     write_data(buffer.get(), static_cast<size_t>(got));
     remaining -= static_cast<uint64_t>(got);
-    if (on_bytes) on_bytes(static_cast<uint64_t>(got));
+    if (on_bytes)
+      on_bytes(static_cast<uint64_t>(got));
   }
 }
 

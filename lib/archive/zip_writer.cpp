@@ -33,7 +33,8 @@ std::pair<uint32_t, uint32_t> dos_date_time(int64_t mtime) {
   time_t seconds = static_cast<time_t>(mtime + (mtime & 1));
   struct tm utc {};
   gmtime_r(&seconds, &utc);
-  if (utc.tm_year < 80) return {(0u << 9) | (1u << 5) | 1u, 0u};
+  if (utc.tm_year < 80)
+    return {(0u << 9) | (1u << 5) | 1u, 0u};
   uint32_t date = (static_cast<uint32_t>(utc.tm_year - 80) << 9) |
                   (static_cast<uint32_t>(utc.tm_mon + 1) << 5) | static_cast<uint32_t>(utc.tm_mday);
   uint32_t time = (static_cast<uint32_t>(utc.tm_hour) << 11) |
@@ -43,7 +44,8 @@ std::pair<uint32_t, uint32_t> dos_date_time(int64_t mtime) {
 
 bool looks_like_text(std::string_view content) {
   for (unsigned char c : content) {
-    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') return false;
+    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
+      return false;
   }
   return true;
 }
@@ -74,9 +76,10 @@ void deflate_block(Block& block) {
   int status = deflate(&stream, block.last ? Z_FINISH : Z_SYNC_FLUSH);
   block.output.resize(stream.total_out);
   deflateEnd(&stream);
-  if (status != (block.last ? Z_STREAM_END : Z_OK)) throw failure("deflate failed");
-  block.crc = static_cast<uint32_t>(
-      crc32(0, reinterpret_cast<const Bytef*>(block.input.data()), static_cast<uInt>(block.input.size())));
+  if (status != (block.last ? Z_STREAM_END : Z_OK))
+    throw failure("deflate failed");
+  block.crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(block.input.data()),
+                                          static_cast<uInt>(block.input.size())));
 }
 
 }  // namespace
@@ -96,12 +99,14 @@ void ZipWriter::write(const void* data, size_t size) {
   const char* cursor = static_cast<const char*>(data);
   while (size > 0) {
     ssize_t done = ::write(m_fd, cursor, size);
-    if (done <= 0) throw failure("cannot write the package (disk full?)");
+    if (done <= 0)
+      throw failure("cannot write the package (disk full?)");
     cursor += done;
     size -= static_cast<size_t>(done);
     m_offset += static_cast<uint64_t>(done);
   }
-  if (m_offset > zip32_limit) throw invalid_input("the package would exceed 4 GiB (no ZIP64)");
+  if (m_offset > zip32_limit)
+    throw invalid_input("the package would exceed 4 GiB (no ZIP64)");
 }
 
 std::string ZipWriter::local_header(const Central& entry) const {
@@ -161,7 +166,8 @@ void ZipWriter::add(const std::string& name, std::string_view content) {
 void ZipWriter::add_file(const std::string& name, const std::filesystem::path& file,
                          const std::function<void(uint64_t)>& on_bytes) {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw not_found("cannot open (" + file.string() + ")");
+  if (fd < 0)
+    throw not_found("cannot open (" + file.string() + ")");
   struct FdCloser {
     int fd;
     ~FdCloser() { ::close(fd); }
@@ -176,7 +182,8 @@ void ZipWriter::add_fd(const std::string& name, int fd, uint64_t size,
   entry.offset = m_offset;
   entry.size = size;
   uint64_t position = 0;
-  if (entry.size > zip32_limit) throw invalid_input("entry over 4 GiB, no ZIP64 (" + name + ")");
+  if (entry.size > zip32_limit)
+    throw invalid_input("entry over 4 GiB, no ZIP64 (" + name + ")");
   std::string header = local_header(entry);  // patched once sizes and CRC are known
   write(header.data(), header.size());
 
@@ -187,24 +194,27 @@ void ZipWriter::add_fd(const std::string& name, int fd, uint64_t size,
     std::vector<Block> blocks(m_threads);
     size_t used = 0;
     for (auto& block : blocks) {
-      if (done) break;
+      if (done)
+        break;
       size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, block_size));
       block.input.resize(want);
       size_t filled = 0;
       while (filled < want) {
-        ssize_t got = ::pread(fd, block.input.data() + filled, want - filled,
-                              static_cast<off_t>(position));
-        if (got <= 0) throw failure("the file changed while it was read (" + name + ")");
+        ssize_t got =
+            ::pread(fd, block.input.data() + filled, want - filled, static_cast<off_t>(position));
+        if (got <= 0)
+          throw failure("the file changed while it was read (" + name + ")");
         filled += static_cast<size_t>(got);
         position += static_cast<uint64_t>(got);
       }
       remaining -= want;
       block.dictionary = previous_tail;
       block.last = remaining == 0;
-      previous_tail = block.input.size() >= window_size
-                          ? block.input.substr(block.input.size() - window_size)
-                          : previous_tail.substr(std::min(previous_tail.size(), block.input.size())) +
-                                block.input;
+      previous_tail =
+          block.input.size() >= window_size
+              ? block.input.substr(block.input.size() - window_size)
+              : previous_tail.substr(std::min(previous_tail.size(), block.input.size())) +
+                    block.input;
       if (previous_tail.size() > window_size) {
         previous_tail.erase(0, previous_tail.size() - window_size);
       }
@@ -216,13 +226,15 @@ void ZipWriter::add_fd(const std::string& name, int fd, uint64_t size,
       workers.push_back(std::async(std::launch::async, deflate_block, std::ref(blocks[i])));
     }
     deflate_block(blocks[0]);
-    for (auto& worker : workers) worker.get();
+    for (auto& worker : workers)
+      worker.get();
     for (size_t i = 0; i < used; ++i) {
       write(blocks[i].output.data(), blocks[i].output.size());
       entry.compressed += blocks[i].output.size();
       entry.crc = static_cast<uint32_t>(
           crc32_combine(entry.crc, blocks[i].crc, static_cast<z_off_t>(blocks[i].input.size())));
-      if (on_bytes) on_bytes(blocks[i].input.size());
+      if (on_bytes)
+        on_bytes(blocks[i].input.size());
     }
   }
   patch_local_header(entry);

@@ -25,9 +25,11 @@ class AnonymousFile {
     if (m_fd < 0) {
       std::string name = (folder / ".mpaas-tar-XXXXXX").string();
       m_fd = ::mkstemp(name.data());
-      if (m_fd >= 0) ::unlink(name.c_str());
+      if (m_fd >= 0)
+        ::unlink(name.c_str());
     }
-    if (m_fd < 0) throw failure("cannot create a temp file (" + folder.string() + ")");
+    if (m_fd < 0)
+      throw failure("cannot create a temp file (" + folder.string() + ")");
   }
   ~AnonymousFile() { ::close(m_fd); }
   AnonymousFile(const AnonymousFile&) = delete;
@@ -39,7 +41,8 @@ class AnonymousFile {
     const char* cursor = static_cast<const char*>(data);
     while (length > 0) {
       ssize_t done = ::write(m_fd, cursor, length);
-      if (done <= 0) throw failure("cannot write a temp file (disk full?)");
+      if (done <= 0)
+        throw failure("cannot write a temp file (disk full?)");
       cursor += done;
       length -= static_cast<size_t>(done);
       size += static_cast<uint64_t>(done);
@@ -69,14 +72,16 @@ bool is_url_safe(const std::string& path) {
 }
 
 // Writes the envelope from a finished tar held in `tar`.
-PackResult write_envelope(const std::string& manifest, AnonymousFile& tar, const std::string& tar_entry,
+PackResult write_envelope(const std::string& manifest, AnonymousFile& tar,
+                          const std::string& tar_entry,
                           const std::map<std::string, std::string>& signatures,
                           const fs::path& output, const PackOptions& options,
                           ProgressSink& progress) {
   AtomicFile file(output, 0644);
   archive::ZipWriter zip(file.fd(), archive::ZipEntryOptions{options.mtime}, options.threads);
   zip.add(manifest_name, manifest);
-  if (!signatures.empty()) zip.add(cert_name, cert_json(signatures));
+  if (!signatures.empty())
+    zip.add(cert_name, cert_json(signatures));
   progress.start("compressing", tar.size);
   zip.add_fd(tar_entry, tar.fd(), tar.size, [&](uint64_t bytes) { progress.advance(bytes); });
   zip.finish();
@@ -98,12 +103,13 @@ int64_t epoch_from(const std::string& value) {
 }
 
 std::vector<SourceFile> collect_files(const Settings& settings, const fs::path& root) {
-  if (!fs::is_directory(root)) throw not_found("no such folder (" + root.string() + ")");
+  if (!fs::is_directory(root))
+    throw not_found("no such folder (" + root.string() + ")");
   auto real_root = fs::canonical(root);
   std::vector<SourceFile> files;
   for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
        ++it) {
-    std::string relative = fs::relative(it->path(), root).generic_string();
+    std::string relative = it->path().lexically_relative(root).generic_string();
     auto status = it->symlink_status();
     if (fs::is_symlink(status)) {
       std::error_code error;
@@ -112,12 +118,15 @@ std::vector<SourceFile> collect_files(const Settings& settings, const fs::path& 
       if (error || inside.empty() || inside.rfind("..", 0) == 0) {
         throw invalid_input("symbolic link points outside the source folder (" + relative + ")");
       }
-      if (!fs::is_regular_file(target) || !is_selected(settings, relative)) continue;
+      if (!fs::is_regular_file(target) || !is_selected(settings, relative))
+        continue;
       files.push_back({relative, target, fs::file_size(target)});
       continue;
     }
-    if (!fs::is_regular_file(status) || relative == hpmfile_name) continue;
-    if (!is_selected(settings, relative)) continue;
+    if (!fs::is_regular_file(status) || relative == hpmfile_name)
+      continue;
+    if (!is_selected(settings, relative))
+      continue;
     files.push_back({relative, it->path(), fs::file_size(it->path())});
   }
   std::sort(files.begin(), files.end(),
@@ -132,7 +141,8 @@ void check_package_rules(const Settings& settings, const std::vector<SourceFile>
       if (depth < 2 || !is_url_safe(file.path)) {
         throw invalid_input(
             "a global package holds domain/appId_workspaceId/resource paths of URL-safe "
-            "characters (" + file.path + ")");
+            "characters (" +
+            file.path + ")");
       }
     }
     return;
@@ -141,23 +151,28 @@ void check_package_rules(const Settings& settings, const std::vector<SourceFile>
   main = main.substr(0, main.find_first_of("?#"));
   bool found = std::any_of(files.begin(), files.end(),
                            [&](const SourceFile& file) { return file.path == main; });
-  if (!found) throw invalid_input("the main URL is not in the package (offline.main_url: " + settings.main_url + ")");
+  if (!found)
+    throw invalid_input(
+        "the main URL is not in the package (offline.main_url: " + settings.main_url + ")");
 }
 
 PackResult write_package(const Manifest& manifest, const std::vector<SourceFile>& files,
-                         const fs::path& output, const PackOptions& options,
-                         ProgressSink& progress, const std::string& hpmfile_content) {
+                         const fs::path& output, const PackOptions& options, ProgressSink& progress,
+                         const std::string& hpmfile_content) {
   AnonymousFile tar(folder_of(output));
   std::optional<crypto::Signer> signer;
-  if (options.key) signer.emplace(*options.key, options.digest);
+  if (options.key)
+    signer.emplace(*options.key, options.digest);
   uint64_t total = 0;
-  for (const auto& file : files) total += file.size;
+  for (const auto& file : files)
+    total += file.size;
   progress.start("archiving", total);
   {
     archive::TarWriter writer(
         [&](const void* data, size_t size) {
           tar.write(data, size);
-          if (signer) signer->update(data, size);
+          if (signer)
+            signer->update(data, size);
         },
         archive::TarOwner{500, 500, "admin", "admin", 0664, options.mtime}, tar_name(manifest.uid));
     bool hpmfile_written = hpmfile_content.empty();
@@ -168,7 +183,8 @@ PackResult write_package(const Manifest& manifest, const std::vector<SourceFile>
       }
       writer.add_file(file.path, file.source, [&](uint64_t bytes) { progress.advance(bytes); });
     }
-    if (!hpmfile_written) writer.add(hpmfile_name, hpmfile_content);
+    if (!hpmfile_written)
+      writer.add(hpmfile_name, hpmfile_content);
     writer.finish();
   }
   progress.finish();
@@ -178,8 +194,8 @@ PackResult write_package(const Manifest& manifest, const std::vector<SourceFile>
     signatures[tar_name(manifest.uid)] = crypto::base64_encode(signer->finish());
     signatures[manifest_name] = sign_text(*options.key, options.digest, manifest_text);
   }
-  auto result =
-      write_envelope(manifest_text, tar, tar_name(manifest.uid), signatures, output, options, progress);
+  auto result = write_envelope(manifest_text, tar, tar_name(manifest.uid), signatures, output,
+                               options, progress);
   result.files = files.size() + (hpmfile_content.empty() ? 0 : 1);
   return result;
 }
@@ -196,7 +212,8 @@ PackResult build_package(const Settings& settings, const fs::path& project_dir,
 
 PackResult sign_package(const fs::path& package, const PackOptions& options,
                         ProgressSink& progress) {
-  if (!options.key) throw usage_error("signing needs a key (--key)");
+  if (!options.key)
+    throw usage_error("signing needs a key (--key)");
   auto reader = archive::Reader::open_file(package);
   AnonymousFile tar(folder_of(package));
   std::string manifest_text;

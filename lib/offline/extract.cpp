@@ -19,9 +19,11 @@ std::vector<std::string> components(const std::string& path) {
   size_t start = 0;
   while (start <= path.size()) {
     size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
+    if (end == std::string::npos)
+      end = path.size();
     auto part = path.substr(start, end - start);
-    if (!part.empty() && part != ".") parts.push_back(part);
+    if (!part.empty() && part != ".")
+      parts.push_back(part);
     start = end + 1;
   }
   return parts;
@@ -29,7 +31,8 @@ std::vector<std::string> components(const std::string& path) {
 
 std::string join(const std::vector<std::string>& parts, size_t count) {
   std::string out;
-  for (size_t i = 0; i < count; ++i) out += (i ? "/" : "") + parts[i];
+  for (size_t i = 0; i < count; ++i)
+    out += (i ? "/" : "") + parts[i];
   return out;
 }
 
@@ -43,12 +46,15 @@ class Checker {
     auto refuse = [&](const std::string& why) {
       throw invalid_input("refused: " + why + " (" + member.path + ")");
     };
-    if (auto reason = archive::unsafe_entry_reason(member)) refuse(*reason);
+    if (auto reason = archive::unsafe_entry_reason(member))
+      refuse(*reason);
     auto path = archive::normalise_entry_path(member.path);
-    if (!m_paths.insert(path).second) refuse("duplicate entry");
+    if (!m_paths.insert(path).second)
+      refuse("duplicate entry");
     auto parts = components(path);
     for (size_t i = 1; i < parts.size(); ++i) {
-      if (m_links.count(join(parts, i))) refuse("entry below a symbolic link");
+      if (m_links.count(join(parts, i)))
+        refuse("entry below a symbolic link");
     }
     if (member.type == archive::EntryType::symlink) {
       check_link_target(parts, member.link_target, refuse);
@@ -58,10 +64,13 @@ class Checker {
         !m_files.count(archive::normalise_entry_path(member.link_target))) {
       refuse("hard link to an entry that is not an earlier file");
     }
-    if (member.type == archive::EntryType::file) m_files.insert(path);
+    if (member.type == archive::EntryType::file)
+      m_files.insert(path);
     m_total += member.size;
-    if (++m_count > m_limits.max_entries) refuse("too many entries");
-    if (m_total > m_limits.max_total_bytes) refuse("expands beyond the size limit");
+    if (++m_count > m_limits.max_entries)
+      refuse("too many entries");
+    if (m_total > m_limits.max_total_bytes)
+      refuse("expands beyond the size limit");
     if (m_total > m_limits.max_ratio * std::max<uint64_t>(m_package_size, 4096)) {
       refuse("expands beyond " + std::to_string(m_limits.max_ratio) + " times the package size");
     }
@@ -74,11 +83,13 @@ class Checker {
     std::vector<std::string> resolved(link_parts.begin(), link_parts.end() - 1);
     for (const auto& part : components(target)) {
       if (part == "..") {
-        if (resolved.empty()) refuse("symbolic link leaving the folder");
+        if (resolved.empty())
+          refuse("symbolic link leaving the folder");
         resolved.pop_back();
       } else {
         resolved.push_back(part);
-        if (m_links.count(join(resolved, resolved.size()))) refuse("symbolic link through a link");
+        if (m_links.count(join(resolved, resolved.size())))
+          refuse("symbolic link through a link");
       }
     }
   }
@@ -96,9 +107,11 @@ void write_member(const fs::path& folder, const archive::EntryInfo& member, arch
   auto target = folder / archive::normalise_entry_path(member.path);
   fs::create_directories(target.parent_path());
   std::error_code ignored;
-  if (fs::is_symlink(fs::symlink_status(target, ignored))) fs::remove(target);
+  if (fs::is_symlink(fs::symlink_status(target, ignored)))
+    fs::remove(target);
   int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) throw failure("cannot write (" + target.string() + ")");
+  if (fd < 0)
+    throw failure("cannot write (" + target.string() + ")");
   struct FdCloser {
     int fd;
     ~FdCloser() { ::close(fd); }

@@ -10,10 +10,17 @@ std::string xml_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -31,10 +38,12 @@ std::string xml_unescape(const std::string& text) {
 
 std::optional<std::string> element(const std::string& xml, const std::string& tag) {
   auto open = xml.find("<" + tag + ">");
-  if (open == std::string::npos) return std::nullopt;
+  if (open == std::string::npos)
+    return std::nullopt;
   auto start = open + tag.size() + 2;
   auto close = xml.find("</" + tag + ">", start);
-  if (close == std::string::npos) return std::nullopt;
+  if (close == std::string::npos)
+    return std::nullopt;
   return xml_unescape(xml.substr(start, close - start));
 }
 
@@ -44,7 +53,9 @@ Json support_of(const VersionRange& range) {
 
 }  // namespace
 
-std::string tar_name(const std::string& id) { return id + ".tar"; }
+std::string tar_name(const std::string& id) {
+  return id + ".tar";
+}
 
 std::string manifest_xml(const Manifest& manifest) {
   return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<package>\n  <uid>" +
@@ -62,7 +73,8 @@ Manifest parse_manifest(const std::string& xml) {
   auto uid = element(xml, "uid");
   auto name = element(xml, "name");
   auto version = element(xml, "version");
-  if (!uid || !version) throw invalid_input("no <uid> or <version> in the manifest (Manifest.xml)");
+  if (!uid || !version)
+    throw invalid_input("no <uid> or <version> in the manifest (Manifest.xml)");
   manifest.uid = *uid;
   manifest.name = name.value_or("");
   manifest.version = *version;
@@ -72,7 +84,8 @@ Manifest parse_manifest(const std::string& xml) {
 
 std::string cert_json(const std::map<std::string, std::string>& signatures) {
   Json object = Json::object();
-  for (const auto& [name, signature] : signatures) object[name] = signature;
+  for (const auto& [name, signature] : signatures)
+    object[name] = signature;
   return object.dump() + " \n";  // the trailing " \n" is in the packages mPaaS writes
 }
 
@@ -83,7 +96,8 @@ std::map<std::string, std::string> parse_cert_json(const std::string& text) {
   }
   std::map<std::string, std::string> signatures;
   for (const auto& [name, value] : parsed.items()) {
-    if (!value.is_string()) throw invalid_input("signature is not a string (CERT.json: " + name + ")");
+    if (!value.is_string())
+      throw invalid_input("signature is not a string (CERT.json: " + name + ")");
     signatures[name] = value.get<std::string>();
   }
   return signatures;
@@ -92,7 +106,8 @@ std::map<std::string, std::string> parse_cert_json(const std::string& text) {
 Json hpmfile(const Settings& settings) {
   auto prefixed = [&](const std::vector<std::string>& globs) {
     Json list = Json::array();
-    for (const auto& glob : globs) list.push_back("./" + settings.root + "/" + glob);
+    for (const auto& glob : globs)
+      list.push_back("./" + settings.root + "/" + glob);
     return list;
   };
   Json host{{"enable", !settings.vhost.empty()}, {"online", settings.vhost}};
@@ -106,11 +121,13 @@ Json hpmfile(const Settings& settings) {
               {"host", host},
               {"build", Json{{"include", prefixed(settings.include)},
                              {"ignore", prefixed(settings.exclude)}}},
-              {"support", Json{{"ios", support_of(settings.ios)},
-                               {"android", support_of(settings.android)}}},
+              {"support",
+               Json{{"ios", support_of(settings.ios)}, {"android", support_of(settings.android)}}},
               {"dependencies", Json::object()}};
 }
 
-std::string hpmfile_text(const Settings& settings) { return hpmfile(settings).dump(2) + "\n"; }
+std::string hpmfile_text(const Settings& settings) {
+  return hpmfile(settings).dump(2) + "\n";
+}
 
 }  // namespace mpaas::offline

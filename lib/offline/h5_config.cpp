@@ -12,18 +12,21 @@ Json h5_config(const std::vector<std::filesystem::path>& packages, const std::st
   Json data = Json::array();
   std::set<std::string> seen;
   std::string base = base_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
   for (const auto& path : packages) {
     auto package = read_package(path);
     const auto& manifest = package.manifest;
     if (!seen.insert(manifest.uid).second) {
-      throw conflict("two packages have the app id " + manifest.uid + " (" + path.filename().string() + ")");
+      throw conflict("two packages have the app id " + manifest.uid + " (" +
+                     path.filename().string() + ")");
     }
     std::string folder = base.empty() ? "" : base + "/" + manifest.uid + "/" + manifest.version;
     Json hpm = package.hpmfile.is_object() ? package.hpmfile : Json::object();
     std::string main_url = hpm.value("launchParams", Json::object()).value("url", "/index.html");
     std::string vhost = hpm.value("host", Json::object()).value("online", "");
-    if (vhost.empty()) vhost = "https://" + manifest.uid + ".h5app.com";
+    if (vhost.empty())
+      vhost = "https://" + manifest.uid + ".h5app.com";
     bool global = hpm.value("type", "normal") == "global";
     data.push_back(Json{{"app_id", manifest.uid},
                         {"name", manifest.name},

@@ -48,7 +48,8 @@ Tree unpack(const fs::path& package, const fs::path& folder) {
   auto read = read_package(package);
   Tree tree{read.manifest, {}};
   for (const auto& file : read.files) {
-    if (file.type == archive::EntryType::file) tree.files[archive::normalise_entry_path(file.path)] = file.sha256;
+    if (file.type == archive::EntryType::file)
+      tree.files[archive::normalise_entry_path(file.path)] = file.sha256;
   }
   return tree;
 }
@@ -72,9 +73,10 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
 std::vector<SourceFile> sources_of(const fs::path& folder) {
   std::vector<SourceFile> files;
   for (const auto& entry : fs::recursive_directory_iterator(folder)) {
-    if (!entry.is_regular_file()) continue;
-    files.push_back({fs::relative(entry.path(), folder).generic_string(), entry.path(),
-                     entry.file_size()});
+    if (!entry.is_regular_file())
+      continue;
+    files.push_back(
+        {fs::relative(entry.path(), folder).generic_string(), entry.path(), entry.file_size()});
   }
   std::sort(files.begin(), files.end(),
             [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
@@ -105,10 +107,12 @@ DiffSummary diff_packages(const fs::path& old_package, const fs::path& new_packa
   auto base = unpack(old_package, scratch.path() / "old");
   auto target = unpack(new_package, scratch.path() / "new");
   if (base.manifest.uid != target.manifest.uid) {
-    throw conflict("the packages have different ids (" + base.manifest.uid + ", " + target.manifest.uid + ")");
+    throw conflict("the packages have different ids (" + base.manifest.uid + ", " +
+                   target.manifest.uid + ")");
   }
   std::map<std::string, std::string> base_by_hash;
-  for (const auto& [path, sha] : base.files) base_by_hash.emplace(sha, path);
+  for (const auto& [path, sha] : base.files)
+    base_by_hash.emplace(sha, path);
 
   DiffSummary summary;
   Json changes = Json::array();
@@ -116,8 +120,10 @@ DiffSummary diff_packages(const fs::path& old_package, const fs::path& new_packa
   fs::create_directories(payload);
   for (const auto& [path, sha] : target.files) {
     auto old = base.files.find(path);
-    if (old != base.files.end() && old->second == sha) continue;
-    Json change{{"path", path}, {"action", old == base.files.end() ? "add" : "change"}, {"sha256", sha}};
+    if (old != base.files.end() && old->second == sha)
+      continue;
+    Json change{
+        {"path", path}, {"action", old == base.files.end() ? "add" : "change"}, {"sha256", sha}};
     auto same_bytes = base_by_hash.find(sha);
     if (old == base.files.end() && same_bytes != base_by_hash.end()) {
       change["encoding"] = "copy";
@@ -125,15 +131,18 @@ DiffSummary diff_packages(const fs::path& old_package, const fs::path& new_packa
       ++summary.copied;
     } else {
       auto new_bytes = read_file(scratch.path() / "new" / path);
-      auto old_bytes = old == base.files.end() ? std::string() : read_file(scratch.path() / "old" / path);
+      auto old_bytes =
+          old == base.files.end() ? std::string() : read_file(scratch.path() / "old" / path);
       auto encoded = encode_changed_file(old_bytes, new_bytes);
       bool patch = encoded.encoding == "patch";
       change["encoding"] = encoded.encoding;
-      if (patch) change["codec"] = encoded.codec;
+      if (patch)
+        change["codec"] = encoded.codec;
       change["size"] = new_bytes.size();
       write_bytes(payload / (patch ? "patches" : "files") / path, encoded.bytes);
     }
-    if (old != base.files.end()) change["base_sha256"] = old->second;
+    if (old != base.files.end())
+      change["base_sha256"] = old->second;
     (old == base.files.end() ? summary.added : summary.changed)++;
     changes.push_back(change);
   }
@@ -189,7 +198,8 @@ PackResult apply_incremental(const fs::path& old_package, const fs::path& increm
   // Copies read base files that deletions below may remove: stage them first.
   auto staged = scratch.path() / "staged";
   for (const auto& change : index.value("changes", Json::array())) {
-    if (!change.is_object() || change.value("encoding", "") != "copy") continue;
+    if (!change.is_object() || change.value("encoding", "") != "copy")
+      continue;
     auto from = checked_string(change, "from");
     auto path = checked_string(change, "path");
     if (!base.files.count(from) || archive::unsafe_path_reason(path)) {
@@ -207,7 +217,8 @@ PackResult apply_incremental(const fs::path& old_package, const fs::path& increm
   }
   for (const auto& change : index.value("changes", Json::array())) {
     auto path = checked_string(change, "path");
-    if (archive::unsafe_path_reason(path)) throw invalid_input("unsafe path (incremental.json: " + path + ")");
+    if (archive::unsafe_path_reason(path))
+      throw invalid_input("unsafe path (incremental.json: " + path + ")");
     auto encoding = checked_string(change, "encoding");
     std::string bytes;
     if (encoding == "whole") {
@@ -221,7 +232,8 @@ PackResult apply_incremental(const fs::path& old_package, const fs::path& increm
       throw invalid_input("unknown encoding '" + encoding + "' (incremental.json: " + path + ")");
     }
     auto sha = to_hex(sha256_of(bytes));
-    if (sha != checked_string(change, "sha256")) throw verification_failed("SHA-256 mismatch (" + path + ")");
+    if (sha != checked_string(change, "sha256"))
+      throw verification_failed("SHA-256 mismatch (" + path + ")");
     write_bytes(tree / path, bytes);
     files[path] = sha;
   }

@@ -23,7 +23,8 @@ struct EntryHashes {
 std::string read_small(archive::Reader& reader, const std::string& name, EntryHashes& hashes) {
   std::string text;
   reader.read_all([&](const char* data, size_t size) {
-    if (text.size() + size > max_small_member) throw invalid_input("member is too large (" + name + ")");
+    if (text.size() + size > max_small_member)
+      throw invalid_input("member is too large (" + name + ")");
     text.append(data, size);
     hashes.update(data, size);
   });
@@ -37,7 +38,8 @@ void read_tar_members(archive::Reader& outer, EntryHashes& hashes, const std::st
       outer, label, [&](const char* data, size_t size) { hashes.update(data, size); });
   archive::EntryInfo member;
   while (inner->next(member)) {
-    if (options.on_member) options.on_member(member);
+    if (options.on_member)
+      options.on_member(member);
     PackageFile file{member.path, member.type, member.size, "", member.link_target};
     if (member.type == archive::EntryType::file) {
       if (options.on_file_data) {
@@ -45,10 +47,12 @@ void read_tar_members(archive::Reader& outer, EntryHashes& hashes, const std::st
       } else {
         Sha256 sha;
         std::string hpm;
-        bool is_hpm = member.path == hpmfile_name || member.path == std::string("./") + hpmfile_name;
+        bool is_hpm =
+            member.path == hpmfile_name || member.path == std::string("./") + hpmfile_name;
         inner->read_all([&](const char* data, size_t size) {
           sha.update(data, size);
-          if (is_hpm && hpm.size() + size <= max_small_member) hpm.append(data, size);
+          if (is_hpm && hpm.size() + size <= max_small_member)
+            hpm.append(data, size);
         });
         file.sha256 = to_hex(sha.finish());
         if (is_hpm) {
@@ -57,7 +61,8 @@ void read_tar_members(archive::Reader& outer, EntryHashes& hashes, const std::st
         }
       }
     }
-    if (options.list_files) package.files.push_back(std::move(file));
+    if (options.list_files)
+      package.files.push_back(std::move(file));
   }
   // Hash the tar's trailing padding too: the signature covers the entry's every byte.
   outer.read_all([&](const char* data, size_t size) { hashes.update(data, size); });
@@ -101,14 +106,16 @@ std::vector<SignatureCheck> check_signatures(const Package& package, const crypt
   std::vector<SignatureCheck> checks;
   const auto& signatures = package.signatures;
   for (const auto& entry : package.entries) {
-    if (entry.name == cert_name) continue;
+    if (entry.name == cert_name)
+      continue;
     SignatureCheck check{entry.name, "missing", ""};
     if (signatures && signatures->count(entry.name)) {
       auto raw = crypto::base64_decode(signatures->at(entry.name));
       check.state = "invalid";
       if (raw && crypto::verify_digest(key, crypto::DigestKind::sha1, entry.sha1_digest, *raw)) {
         check = {entry.name, "valid", "SHA1"};
-      } else if (raw && crypto::verify_digest(key, crypto::DigestKind::sha256, entry.sha256_digest, *raw)) {
+      } else if (raw && crypto::verify_digest(key, crypto::DigestKind::sha256, entry.sha256_digest,
+                                              *raw)) {
         check = {entry.name, "valid", "SHA256"};
       }
     }
@@ -117,8 +124,10 @@ std::vector<SignatureCheck> check_signatures(const Package& package, const crypt
   if (signatures) {
     for (const auto& [name, signature] : *signatures) {
       bool present = false;
-      for (const auto& entry : package.entries) present = present || entry.name == name;
-      if (!present) checks.push_back({name, "invalid", ""});
+      for (const auto& entry : package.entries)
+        present = present || entry.name == name;
+      if (!present)
+        checks.push_back({name, "invalid", ""});
     }
   }
   return checks;

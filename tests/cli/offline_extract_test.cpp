@@ -16,8 +16,10 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Member {
+  Member(std::string path_, unsigned type_, std::string content_ = "", std::string link_ = "")
+      : path(std::move(path_)), type(type_), content(std::move(content_)), link(std::move(link_)) {}
   std::string path;
-  unsigned type = AE_IFREG;
+  unsigned type;
   std::string content;
   std::string link;
 };
@@ -34,7 +36,8 @@ fs::path make_package(const fs::path& folder, const std::vector<Member>& members
     archive_entry_set_filetype(entry, member.type);
     archive_entry_set_perm(entry, 0644);
     archive_entry_set_size(entry, static_cast<la_int64_t>(member.content.size()));
-    if (member.type == AE_IFLNK) archive_entry_set_symlink(entry, member.link.c_str());
+    if (member.type == AE_IFLNK)
+      archive_entry_set_symlink(entry, member.link.c_str());
     archive_write_header(tar, entry);
     archive_write_data(tar, member.content.data(), member.content.size());
     archive_entry_free(entry);
@@ -62,8 +65,10 @@ TEST_CASE("offline extract refuses hostile entries before writing anything", "[c
   std::vector<Case> cases = {
       {{good, {"../evil.sh", AE_IFREG, "x"}}, "refused: path with '..' (../evil.sh)"},
       {{good, {"/tmp/evil.sh", AE_IFREG, "x"}}, "refused: absolute path (/tmp/evil.sh)"},
-      {{good, {"link", AE_IFLNK, "", "../../etc"}}, "refused: symbolic link leaving the folder (link)"},
-      {{good, {"abs", AE_IFLNK, "", "/etc/passwd"}}, "refused: symbolic link leaving the folder (abs)"},
+      {{good, {"link", AE_IFLNK, "", "../../etc"}},
+       "refused: symbolic link leaving the folder (link)"},
+      {{good, {"abs", AE_IFLNK, "", "/etc/passwd"}},
+       "refused: symbolic link leaving the folder (abs)"},
       {{good, {"here", AE_IFLNK, "", "."}, {"here/up", AE_IFLNK, "", ".."}},
        "refused: entry below a symbolic link (here/up)"},
       {{good, {"dev", AE_IFCHR, ""}}, "refused: device, FIFO or socket entry (dev)"},
@@ -81,10 +86,14 @@ TEST_CASE("offline extract refuses hostile entries before writing anything", "[c
     CHECK(result.err == "mpaas: error: " + test.error + "\n");
     CHECK_FALSE(fs::exists(out));
   }
-  auto fine = make_package(home / "ok", {good, {"sub/a.js", AE_IFREG, "1"}, {"l", AE_IFLNK, "", "sub/a.js"}});
-  auto result = run_mpaas({"offline", "extract", fine.string(), (home / "ok/out").string()}, home.path());
+  auto fine = make_package(home / "ok",
+                           {good, {"sub/a.js", AE_IFREG, "1"}, {"l", AE_IFLNK, "", "sub/a.js"}});
+  auto result =
+      run_mpaas({"offline", "extract", fine.string(), (home / "ok/out").string()}, home.path());
   CHECK(result.exit_code == 0);
   CHECK(fs::is_symlink(home / "ok/out/l"));
   CHECK(mpaas::test::read_text(home / "ok/out/sub/a.js") == "1");
-  CHECK(run_mpaas({"offline", "extract", (home / "none.amr").string(), "x"}, home.path()).exit_code == 5);
+  CHECK(
+      run_mpaas({"offline", "extract", (home / "none.amr").string(), "x"}, home.path()).exit_code ==
+      5);
 }

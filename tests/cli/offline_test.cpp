@@ -78,20 +78,22 @@ TEST_CASE("offline build signs with the configured key and verify accepts it", "
   CHECK(summary["signature"] == "SHA1withRSA");
   REQUIRE(fs::exists(home / "app/80000001_1.0.0.1.amr"));
 
-  auto verify = run_mpaas({"offline", "verify", "80000001_1.0.0.1.amr", "--pubkey", "keys/public.pem"},
-                          home.path(), app);
+  auto verify =
+      run_mpaas({"offline", "verify", "80000001_1.0.0.1.amr", "--pubkey", "keys/public.pem"},
+                home.path(), app);
   CHECK(verify.exit_code == 0);
   CHECK_THAT(verify.out, Catch::Contains("80000001.tar") && Catch::Contains("valid"));
 
   // The one-line base64 form that Android apps embed works too.
   auto base64 = run_mpaas({"keys", "show", "keys/public.pem", "-o", "json"}, home.path(), app);
   auto one_line = nlohmann::json::parse(base64.out)["public_base64"].get<std::string>();
-  CHECK(run_mpaas({"offline", "verify", "80000001_1.0.0.1.amr", "--pubkey", one_line}, home.path(), app)
+  CHECK(run_mpaas({"offline", "verify", "80000001_1.0.0.1.amr", "--pubkey", one_line}, home.path(),
+                  app)
             .exit_code == 0);
 
-  auto inspect = run_mpaas({"offline", "inspect", "80000001_1.0.0.1.amr", "-o", "json",
-                            "--pubkey", "keys/public.pem"},
-                           home.path(), app);
+  auto inspect = run_mpaas(
+      {"offline", "inspect", "80000001_1.0.0.1.amr", "-o", "json", "--pubkey", "keys/public.pem"},
+      home.path(), app);
   REQUIRE(inspect.exit_code == 0);
   auto report = nlohmann::json::parse(inspect.out);
   CHECK(report["manifest"]["uid"] == "80000001");
@@ -129,8 +131,9 @@ TEST_CASE("built packages open with unzip, bsdtar and GNU tar and verify with op
     REQUIRE(run_program("openssl", {"base64", "-d", "-A", "-in", (home / "x/sig.b64").string(),
                                     "-out", signature.string()})
                 .exit_code == 0);
-    auto dgst = run_program("openssl", {"dgst", "-sha1", "-verify", (home / "app/keys/public.pem").string(),
-                                        "-signature", signature.string(), (home / ("x/" + entry)).string()});
+    auto dgst = run_program("openssl",
+                            {"dgst", "-sha1", "-verify", (home / "app/keys/public.pem").string(),
+                             "-signature", signature.string(), (home / ("x/" + entry)).string()});
     CHECK(dgst.out == "Verified OK\n");
   }
 }
@@ -146,24 +149,26 @@ TEST_CASE("a package whose tar or manifest changed by one byte fails verify with
     run_program("unzip", {"-q", (home / "app/p.amr").string(), "-d", (home / "x").string()});
     flip_byte(home / ("x/" + entry), entry == "Manifest.xml" ? 60 : 600);
     fs::remove(home / "bad.amr");
-    REQUIRE(run_program("zip", {"-q", "-X", (home / "bad.amr").string(), "Manifest.xml",
-                                "CERT.json", "80000001.tar"},
+    REQUIRE(run_program("zip",
+                        {"-q", "-X", (home / "bad.amr").string(), "Manifest.xml", "CERT.json",
+                         "80000001.tar"},
                         in_dir(home / "x"))
                 .exit_code == 0);
-    auto verify = run_mpaas({"offline", "verify", (home / "bad.amr").string(), "--pubkey",
-                             "keys/public.pem"},
-                            home.path(), app);
+    auto verify =
+        run_mpaas({"offline", "verify", (home / "bad.amr").string(), "--pubkey", "keys/public.pem"},
+                  home.path(), app);
     CHECK(verify.exit_code == 4);
     CHECK(verify.err == "mpaas: error: signature invalid (" + entry + ")\n");
   }
 }
 
-TEST_CASE("the real mPaaS demo package verifies, inspects and extracts", "[cli][offline][fixture]") {
+TEST_CASE("the real mPaaS demo package verifies, inspects and extracts",
+          "[cli][offline][fixture]") {
   TempDir home;
   auto amr = (fixture() / "70000000_1.0.0.6.amr").string();
-  auto verify = run_mpaas({"offline", "verify", amr, "--pubkey",
-                           (fixture() / "mpaas-demo-public.pem").string()},
-                          home.path());
+  auto verify = run_mpaas(
+      {"offline", "verify", amr, "--pubkey", (fixture() / "mpaas-demo-public.pem").string()},
+      home.path());
   CHECK(verify.exit_code == 0);
   auto inspect = run_mpaas({"offline", "inspect", amr, "-o", "json"}, home.path());
   REQUIRE(inspect.exit_code == 0);
@@ -176,20 +181,25 @@ TEST_CASE("the real mPaaS demo package verifies, inspects and extracts", "[cli][
   CHECK(fs::file_size(home / "out/index.html") == 3076);
 }
 
-TEST_CASE("offline sign re-signs in place and sha256 is offered as an extension", "[cli][offline]") {
+TEST_CASE("offline sign re-signs in place and sha256 is offered as an extension",
+          "[cli][offline]") {
   TempDir home;
   make_project(home);
   auto app = in_dir(home / "app");
-  REQUIRE(run_mpaas({"offline", "build", "-o", "p.amr", "--unsigned"}, home.path(), app).exit_code == 0);
-  CHECK(run_mpaas({"offline", "verify", "p.amr", "--pubkey", "keys/public.pem"}, home.path(), app).err ==
-        "mpaas: error: the package is not signed (CERT.json)\n");
+  REQUIRE(
+      run_mpaas({"offline", "build", "-o", "p.amr", "--unsigned"}, home.path(), app).exit_code ==
+      0);
+  CHECK(run_mpaas({"offline", "verify", "p.amr", "--pubkey", "keys/public.pem"}, home.path(), app)
+            .err == "mpaas: error: the package is not signed (CERT.json)\n");
   REQUIRE(run_mpaas({"keys", "generate", "-o", "other"}, home.path(), app).exit_code == 0);
-  auto sign = run_mpaas({"offline", "sign", "p.amr", "--key", "other/private.pem", "--digest", "sha256"},
-                        home.path(), app);
+  auto sign =
+      run_mpaas({"offline", "sign", "p.amr", "--key", "other/private.pem", "--digest", "sha256"},
+                home.path(), app);
   CHECK(sign.exit_code == 0);
   CHECK(sign.out == "signed p.amr (SHA256withRSA)\n");
-  auto verify = run_mpaas({"offline", "verify", "p.amr", "--pubkey", "other/public.pem", "-o", "json"},
-                          home.path(), app);
+  auto verify =
+      run_mpaas({"offline", "verify", "p.amr", "--pubkey", "other/public.pem", "-o", "json"},
+                home.path(), app);
   CHECK(verify.exit_code == 0);
   CHECK(nlohmann::json::parse(verify.out)[0]["digest"] == "SHA256");
   CHECK(run_mpaas({"offline", "verify", "p.amr", "--pubkey", "keys/public.pem"}, home.path(), app)
@@ -198,12 +208,14 @@ TEST_CASE("offline sign re-signs in place and sha256 is offered as an extension"
   CHECK_THAT(help.out, Catch::Contains("sha256 is an mpaas extension"));
 }
 
-TEST_CASE("builds are reproducible through the binary and honour SOURCE_DATE_EPOCH", "[cli][offline]") {
+TEST_CASE("builds are reproducible through the binary and honour SOURCE_DATE_EPOCH",
+          "[cli][offline]") {
   TempDir home;
   make_project(home);
   auto app = in_dir(home / "app");
   REQUIRE(run_mpaas({"offline", "build", "-o", "a.amr"}, home.path(), app).exit_code == 0);
-  fs::last_write_time(home / "app/www/index.html", fs::file_time_type::clock::now() - std::chrono::hours(50));
+  fs::last_write_time(home / "app/www/index.html",
+                      fs::file_time_type::clock::now() - std::chrono::hours(50));
   REQUIRE(run_mpaas({"offline", "build", "-o", "b.amr"}, home.path(), app).exit_code == 0);
   CHECK(read_text(home / "app/a.amr") == read_text(home / "app/b.amr"));
   app.env["SOURCE_DATE_EPOCH"] = "1700000000";
@@ -223,11 +235,13 @@ TEST_CASE("offline build refusals exit with their code and write nothing", "[cli
     std::string error;
   };
   std::vector<Case> cases = {
-      {{"--main-url", "/nope.html"}, 3,
+      {{"--main-url", "/nope.html"},
+       3,
        "the main URL is not in the package (offline.main_url: /nope.html)"},
       {{"--id", "66666612"}, 3, "the package id 66666612 is reserved by mPaaS (offline.id)"},
       {{"--id", "123"}, 3, "the package id must be 8 digits, not '123' (offline.id)"},
-      {{"--version", "v1"}, 3,
+      {{"--version", "v1"},
+       3,
        "the version must be four-part (1.0.0.1) or semver, not 'v1' (offline.version)"},
       {{"--type", "global"}, 3, ""},
       {{"--key", "missing.pem"}, 5, ""},
@@ -238,7 +252,8 @@ TEST_CASE("offline build refusals exit with their code and write nothing", "[cli
     auto result = run_mpaas(arguments, home.path(), app);
     INFO(test.arguments[0] << " " << test.arguments[1] << ": " << result.err);
     CHECK(result.exit_code == test.exit_code);
-    if (!test.error.empty()) CHECK(result.err == "mpaas: error: " + test.error + "\n");
+    if (!test.error.empty())
+      CHECK(result.err == "mpaas: error: " + test.error + "\n");
     CHECK_FALSE(fs::exists(home / "app/out.amr"));
   }
   fs::create_symlink("/etc/passwd", home / "app/www/passwd");
@@ -256,14 +271,18 @@ TEST_CASE("encrypted keys take their passphrase from the environment", "[cli][of
   TempDir home;
   make_project(home);
   auto app = in_dir(home / "app");
-  REQUIRE(run_program("openssl", {"pkey", "-in", (home / "app/keys/private.pem").string(), "-aes256",
-                                  "-passout", "pass:s3cret", "-out", (home / "app/enc.pem").string()})
-              .exit_code == 0);
-  auto no_pass = run_mpaas({"offline", "build", "-o", "e.amr", "--key", "enc.pem"}, home.path(), app);
+  REQUIRE(
+      run_program("openssl", {"pkey", "-in", (home / "app/keys/private.pem").string(), "-aes256",
+                              "-passout", "pass:s3cret", "-out", (home / "app/enc.pem").string()})
+          .exit_code == 0);
+  auto no_pass =
+      run_mpaas({"offline", "build", "-o", "e.amr", "--key", "enc.pem"}, home.path(), app);
   CHECK(no_pass.exit_code == 7);
-  CHECK(no_pass.err == "mpaas: error: the key is encrypted and no passphrase was given (enc.pem)\n");
+  CHECK(no_pass.err ==
+        "mpaas: error: the key is encrypted and no passphrase was given (enc.pem)\n");
   app.env["MPAAS_SIGNING_KEY_PASSPHRASE"] = "wrong";
-  CHECK(run_mpaas({"offline", "build", "-o", "e.amr", "--key", "enc.pem"}, home.path(), app).exit_code == 7);
+  CHECK(run_mpaas({"offline", "build", "-o", "e.amr", "--key", "enc.pem"}, home.path(), app)
+            .exit_code == 7);
   app.env["MPAAS_SIGNING_KEY_PASSPHRASE"] = "s3cret";
   app.env["MPAAS_SIGNING_KEY"] = read_text(home / "app/enc.pem");
   CHECK(run_mpaas({"offline", "build", "-o", "e.amr"}, home.path(), app).exit_code == 0);

@@ -7,7 +7,8 @@
 using namespace mpaas::crypto;
 
 TEST_CASE("base64 round-trips and rejects malformed text", "[crypto]") {
-  for (std::string text : {"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& text :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     auto encoded = base64_encode(text);
     if (text.empty()) {
       CHECK(encoded.empty());
@@ -72,8 +73,8 @@ TEST_CASE("malformed keys are refused with the input exit code", "[crypto]") {
     CHECK(error.kind() == mpaas::ErrorKind::invalid_input);
     CHECK(std::string(error.what()) == "not a public key in PEM or base64 form (k.pem)");
   }
-  CHECK_THROWS_AS(load_private_key("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-                                   "k.pem"),
-                  mpaas::Error);
+  CHECK_THROWS_AS(
+      load_private_key("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "k.pem"),
+      mpaas::Error);
   CHECK_THROWS_AS(parse_key_type("dsa"), mpaas::Error);
 }

@@ -1,7 +1,7 @@
 // offline/builder + reader + extract: reproducible builds, signatures, the real mPaaS
 // fixture, and refusals.
-#include <catch2/catch.hpp>
 #include <sys/stat.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <random>
@@ -55,7 +55,9 @@ void write_project(const fs::path& folder, unsigned seed, mode_t umask_value) {
   umask(saved);
 }
 
-std::string file_bytes(const fs::path& path) { return read_file(path); }
+std::string file_bytes(const fs::path& path) {
+  return read_file(path);
+}
 
 fs::path fixture() {
   return mpaas::test::source_dir() / ".." / "shared" / "fixtures" / "mpaas-demo";
@@ -98,7 +100,8 @@ TEST_CASE("a built package reads back with mPaaS entry order and verifies", "[of
   CHECK(package.manifest.version == "1.0.0.1");
   CHECK(package.hpmfile["launchParams"]["url"] == "/index.html");
   std::vector<std::string> paths;
-  for (const auto& file : package.files) paths.push_back(file.path);
+  for (const auto& file : package.files)
+    paths.push_back(file.path);
   CHECK(paths == std::vector<std::string>{"css/app.css", "hpmfile.json", "img/deep/logo.svg",
                                           "index.html", "js/app.js"});
   for (const auto& check : check_signatures(package, key)) {
@@ -106,7 +109,8 @@ TEST_CASE("a built package reads back with mPaaS entry order and verifies", "[of
     CHECK(check.digest == "SHA1");
   }
   auto other = crypto::generate_key(crypto::KeyType::rsa2048);
-  for (const auto& check : check_signatures(package, other)) CHECK(check.state == "invalid");
+  for (const auto& check : check_signatures(package, other))
+    CHECK(check.state == "invalid");
 
   options.digest = crypto::DigestKind::sha256;
   sign_package(project / "p.amr", options, progress);
@@ -123,7 +127,8 @@ TEST_CASE("the real mPaaS demo package verifies with its public key", "[offline]
   auto key = crypto::load_public_key(read_file(fixture() / "mpaas-demo-public.pem"), "fixture");
   auto checks = check_signatures(package, key);
   REQUIRE(checks.size() == 2);
-  for (const auto& check : checks) CHECK(check.state == "valid");
+  for (const auto& check : checks)
+    CHECK(check.state == "valid");
 }
 
 TEST_CASE("builds refuse a missing main URL, bad global paths and escaping links", "[offline]") {
@@ -150,7 +155,8 @@ TEST_CASE("builds refuse a missing main URL, bad global paths and escaping links
   auto package = read_package(project / "x.amr");
   CHECK_FALSE(package.signatures);
   bool linked = false;
-  for (const auto& file : package.files) linked = linked || file.path == "js/same.css";
+  for (const auto& file : package.files)
+    linked = linked || file.path == "js/same.css";
   CHECK(linked);
 }
 

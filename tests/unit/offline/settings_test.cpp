@@ -54,7 +54,8 @@ TEST_CASE("ids, versions and types follow the mPaaS rules", "[offline]") {
   settings.version = "1.0.0.1";
   for (std::string id : {"20000196", "66666692", "68687029", "68687209", "66666601", "20000999"}) {
     settings.id = id;
-    CHECK(invalid_message(settings) == "the package id " + id + " is reserved by mPaaS (offline.id)");
+    CHECK(invalid_message(settings) ==
+          "the package id " + id + " is reserved by mPaaS (offline.id)");
   }
   settings.id = "8000001";
   CHECK(invalid_message(settings) == "the package id must be 8 digits, not '8000001' (offline.id)");
