@@ -13,6 +13,8 @@ void register_man_generator(Command& root);
 void register_new_command(Command& root);
 
 // mpaas offline, mpaas keys
+void register_offline_commands(Command& root);
+void register_keys_commands(Command& root);
 
 // mpaas diff, mpaas patch
 
@@ -21,6 +23,8 @@ void register_all_commands(Command& root) {
   register_new_command(root);
 
   // offline:
+  register_offline_commands(root);
+  register_keys_commands(root);
 
   // delta:
 

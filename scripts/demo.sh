@@ -44,6 +44,38 @@ mpaas new ios shop-ios --app-id com.example.my_shop || echo "(exit code $?)"
 
 # --- mpaas offline and mpaas keys ---
 # __DEMO_OFFLINE__
+# A project shaped like the one `mpaas new h5` makes: mpaas.yaml with an offline: section
+# and a www/ folder.
+mkdir -p "$work/h5app/www/js" "$work/h5app/www/css"
+cat > "$work/h5app/mpaas.yaml" <<'YAML'
+offline:
+  id: "80000001"
+  name: h5app
+  version: 1.0.0.1
+  root: www
+  main_url: /index.html
+  vhost: https://80000001.h5app.com
+  type: normal
+  include: ["**"]
+  exclude: ["**/*.md"]
+  client_version: {android: {min: 1.0.0}, ios: {min: 1.0.0, max: 3.0.0}}
+  sign: {key: keys/private.pem}
+YAML
+printf '<!doctype html>\n<html><head><link rel="stylesheet" href="css/app.css"></head>\n<body><h1>h5app</h1><script src="js/app.js"></script></body></html>\n' > "$work/h5app/www/index.html"
+printf 'document.querySelector("h1").textContent += " (offline)";\n' > "$work/h5app/www/js/app.js"
+printf 'body { font-family: sans-serif; margin: 16px; }\n' > "$work/h5app/www/css/app.css"
+printf 'Notes that the package leaves out.\n' > "$work/h5app/www/NOTES.md"
+cd "$work/h5app"
+step mpaas keys generate -o keys
+step mpaas offline build
+step mpaas offline verify 80000001_1.0.0.1.amr --pubkey keys/public.pem
+step mpaas offline inspect 80000001_1.0.0.1.amr --pubkey keys/public.pem
+step unzip -lv 80000001_1.0.0.1.amr
+printf '\n$ mpaas offline verify 80000001_1.0.0.1.amr --pubkey other/public.pem   # the wrong key: exit 4\n'
+mpaas keys generate -o other > /dev/null 2>&1
+mpaas offline verify 80000001_1.0.0.1.amr --pubkey other/public.pem || echo "(exit code $?)"
+step mpaas offline config 80000001_1.0.0.1.amr --base-url https://cdn.example.com/h5 -o -
+cd "$work"
 
 # --- mpaas diff and mpaas patch ---
 # __DEMO_DELTA__

@@ -1,0 +1,55 @@
+// `mpaas offline config FILE...`: the preset h5_json.json that apps load at start-up, one
+// data[] entry per package, merged into one file. Building the JSON is in lib/offline.
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "offline/h5_config.hpp"
+#include "offline/offline.hpp"
+
+namespace mpaas::offline_commands {
+namespace {
+
+struct ConfigOptions {
+  std::vector<std::string> packages;
+  std::string output = "h5_json.json";
+  std::string base_url;
+  bool force = false;
+};
+
+int run_config(const ConfigOptions& options, Context& context) {
+  std::vector<std::filesystem::path> paths;
+  for (const auto& package : options.packages)
+    paths.push_back(resolve_path(context, package));
+  Json config = offline::h5_config(paths, options.base_url);
+  std::string text = config.dump(2) + "\n";
+  if (options.output == "-") {
+    context.print(text);
+    return 0;
+  }
+  write_file_atomically(resolve_path(context, options.output), text);
+  if (context.output_format() == OutputFormat::json) {
+    context.print(render_record(Json{{"file", options.output}, {"packages", config["data"].size()}},
+                                OutputFormat::json));
+  } else {
+    context.print("wrote " + options.output + " (" + std::to_string(config["data"].size()) +
+                  " packages)\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_config(Command& group) {
+  auto options = std::make_shared<ConfigOptions>();
+  group.subcommand("config", "Write the preset h5_json.json that apps load at start-up")
+      .positional("files", options->packages, "One or more .amr packages")
+      .option("-o,--output", options->output,
+              "Output file (default h5_json.json, - for stdout); use --json for a JSON summary")
+      .option("--base-url", options->base_url,
+              "Where the packages are served from: package_url is BASE/{id}/{version}/{file}")
+      .examples({"mpaas offline config 80000001_1.0.0.1.amr",
+                 "mpaas offline config *.amr --base-url https://cdn.example.com/h5 -o "
+                 "assets/h5_json.json"})
+      .run(options, run_config);
+}
+
+}  // namespace mpaas::offline_commands

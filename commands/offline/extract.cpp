@@ -1,0 +1,51 @@
+// `mpaas offline extract FILE DIR`: safe extraction of a package's web files. Unsafe
+// entries (.., absolute paths, links leaving DIR, devices, zip bombs) are refused with exit
+// 3 before anything is written.
+#include "offline/extract.hpp"
+
+#include "core/error.hpp"
+#include "offline/offline.hpp"
+
+namespace mpaas::offline_commands {
+namespace {
+
+struct ExtractOptions {
+  std::string package;
+  std::string folder;
+  uint64_t max_size_mib = 4096;
+  uint64_t max_ratio = 200;
+};
+
+int run_extract(const ExtractOptions& options, Context& context) {
+  auto path = resolve_path(context, options.package);
+  if (!std::filesystem::is_regular_file(path))
+    throw not_found("no such file (" + options.package + ")");
+  archive::ExtractionLimits limits;
+  limits.max_total_bytes = options.max_size_mib << 20;
+  limits.max_ratio = options.max_ratio;
+  auto result = offline::extract_package(path, resolve_path(context, options.folder), limits);
+  Json summary{{"folder", options.folder}, {"files", result.files}, {"bytes", result.bytes}};
+  if (context.output_format() == OutputFormat::json) {
+    context.print(render_record(summary, OutputFormat::json));
+  } else {
+    context.print("extracted " + std::to_string(result.files) + " files (" +
+                  human_bytes(result.bytes) + ") to " + options.folder + "\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_extract(Command& group) {
+  auto options = std::make_shared<ExtractOptions>();
+  group.subcommand("extract", "Extract a package's web files safely into a folder")
+      .positional("file", options->package, "The .amr package")
+      .positional("dir", options->folder, "Target folder (created when missing)")
+      .option("--max-size", options->max_size_mib, "Refuse packages expanding beyond this many MiB")
+      .option("--max-ratio", options->max_ratio, "Refuse packages expanding beyond this ratio")
+      .examples({"mpaas offline extract 80000001_1.0.0.1.amr out/",
+                 "mpaas offline extract big.amr out/ --max-size 8192 --json"})
+      .run(options, run_extract);
+}
+
+}  // namespace mpaas::offline_commands

@@ -1,0 +1,129 @@
+// libarchive-backed streaming reader (see reader.hpp).
+#include "archive/reader.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "core/error.hpp"
+
+namespace mpaas::archive {
+namespace {
+
+constexpr size_t pull_buffer_size = 1 << 16;
+
+struct NestedSource {
+  Reader* outer;
+  char* buffer;
+  Reader::Tap tap;
+};
+
+la_ssize_t pull_from_outer(struct archive*, void* user, const void** buffer) {
+  auto* source = static_cast<NestedSource*>(user);
+  *buffer = source->buffer;
+  try {
+    size_t got = source->outer->read(source->buffer, pull_buffer_size);
+    if (source->tap)
+      source->tap(source->buffer, got);
+    return static_cast<la_ssize_t>(got);
+  } catch (const Error&) {
+    return -1;
+  }
+}
+
+int close_nested(struct archive*, void* user) {
+  delete static_cast<NestedSource*>(user);
+  return ARCHIVE_OK;
+}
+
+[[noreturn]] void throw_archive_error(struct archive* archive, const std::string& label) {
+  const char* message = archive_error_string(archive);
+  throw invalid_input(std::string("malformed archive: ") + (message ? message : "unreadable") +
+                      " (" + label + ")");
+}
+
+}  // namespace
+
+std::unique_ptr<Reader> Reader::open_file(const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path))
+    throw not_found("no such file (" + path.string() + ")");
+  struct archive* archive = archive_read_new();
+  archive_read_support_format_zip_seekable(archive);
+  archive_read_support_format_tar(archive);
+  archive_read_support_format_gnutar(archive);
+  std::unique_ptr<Reader> reader(new Reader(archive, path.filename().string()));
+  if (archive_read_open_filename(archive, path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    throw_archive_error(archive, reader->m_label);
+  }
+  return reader;
+}
+
+std::unique_ptr<Reader> Reader::open_nested(Reader& source, const std::string& label, Tap tap) {
+  struct archive* archive = archive_read_new();
+  archive_read_support_format_tar(archive);
+  archive_read_support_format_gnutar(archive);
+  std::unique_ptr<Reader> reader(new Reader(archive, label));
+  reader->m_pull_buffer.reset(new char[pull_buffer_size]);
+  auto* user = new NestedSource{&source, reader->m_pull_buffer.get(), std::move(tap)};
+  if (archive_read_open(archive, user, nullptr, pull_from_outer, close_nested) != ARCHIVE_OK) {
+    throw_archive_error(archive, label);
+  }
+  return reader;
+}
+
+Reader::~Reader() {
+  archive_read_free(static_cast<struct archive*>(m_archive));
+}
+
+bool Reader::next(EntryInfo& info) {
+  auto* archive = static_cast<struct archive*>(m_archive);
+  struct archive_entry* entry = nullptr;
+  int status = archive_read_next_header(archive, &entry);
+  if (status == ARCHIVE_EOF)
+    return false;
+  if (status < ARCHIVE_WARN)
+    throw_archive_error(archive, m_label);
+  const char* path = archive_entry_pathname(entry);
+  info.path = path ? path : "";
+  info.size_known = archive_entry_size_is_set(entry) != 0;
+  info.size = info.size_known ? static_cast<uint64_t>(archive_entry_size(entry)) : 0;
+  info.mode = archive_entry_perm(entry);
+  info.link_target.clear();
+  const char* hardlink = archive_entry_hardlink(entry);
+  if (hardlink != nullptr) {
+    info.type = EntryType::hardlink;
+    info.link_target = hardlink;
+    return true;
+  }
+  switch (archive_entry_filetype(entry)) {
+    case AE_IFREG:
+      info.type = EntryType::file;
+      break;
+    case AE_IFDIR:
+      info.type = EntryType::directory;
+      break;
+    case AE_IFLNK:
+      info.type = EntryType::symlink;
+      info.link_target = archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "";
+      break;
+    default:
+      info.type = EntryType::other;
+      break;
+  }
+  return true;
+}
+
+size_t Reader::read(void* buffer, size_t size) {
+  auto* archive = static_cast<struct archive*>(m_archive);
+  la_ssize_t got = archive_read_data(archive, buffer, size);
+  if (got < 0)
+    throw_archive_error(archive, m_label);
+  return static_cast<size_t>(got);
+}
+
+void Reader::read_all(const std::function<void(const char*, size_t)>& sink) {
+  std::unique_ptr<char[]> buffer(new char[pull_buffer_size]);
+  while (size_t got = read(buffer.get(), pull_buffer_size))
+    sink(buffer.get(), got);
+}
+
+}  // namespace mpaas::archive

@@ -1,0 +1,292 @@
+// Reproducible, block-parallel ZIP writer (see zip_writer.hpp).
+#include "archive/zip_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <ctime>
+#include <future>
+#include <memory>
+
+#include "core/error.hpp"
+
+namespace mpaas::archive {
+namespace {
+
+constexpr size_t block_size = 1 << 20;
+constexpr size_t window_size = 32 * 1024;
+constexpr uint64_t zip32_limit = 0xFFFFFFFFull;
+
+void put16(std::string& out, uint32_t value) {
+  out.push_back(static_cast<char>(value & 0xff));
+  out.push_back(static_cast<char>((value >> 8) & 0xff));
+}
+void put32(std::string& out, uint32_t value) {
+  put16(out, value & 0xffff);
+  put16(out, value >> 16);
+}
+
+// DOS date and time of `mtime` read as UTC (so the bytes do not depend on the time zone);
+// odd seconds round up, as Info-ZIP does.
+std::pair<uint32_t, uint32_t> dos_date_time(int64_t mtime) {
+  time_t seconds = static_cast<time_t>(mtime + (mtime & 1));
+  struct tm utc {};
+  gmtime_r(&seconds, &utc);
+  if (utc.tm_year < 80)
+    return {(0u << 9) | (1u << 5) | 1u, 0u};
+  uint32_t date = (static_cast<uint32_t>(utc.tm_year - 80) << 9) |
+                  (static_cast<uint32_t>(utc.tm_mon + 1) << 5) | static_cast<uint32_t>(utc.tm_mday);
+  uint32_t time = (static_cast<uint32_t>(utc.tm_hour) << 11) |
+                  (static_cast<uint32_t>(utc.tm_min) << 5) | static_cast<uint32_t>(utc.tm_sec / 2);
+  return {date, time};
+}
+
+bool looks_like_text(std::string_view content) {
+  for (unsigned char c : content) {
+    if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
+      return false;
+  }
+  return true;
+}
+
+struct Block {
+  std::string input;
+  std::string dictionary;  // the 32 KiB before this block
+  bool last = false;
+  std::string output;
+  uint32_t crc = 0;
+};
+
+// Deflates one block; all but the last end in a sync flush, so blocks concatenate.
+void deflate_block(Block& block) {
+  z_stream stream{};
+  if (deflateInit2(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw failure("cannot initialise deflate");
+  }
+  if (!block.dictionary.empty()) {
+    deflateSetDictionary(&stream, reinterpret_cast<const Bytef*>(block.dictionary.data()),
+                         static_cast<uInt>(block.dictionary.size()));
+  }
+  block.output.resize(deflateBound(&stream, static_cast<uLong>(block.input.size())) + 16);
+  stream.next_in = reinterpret_cast<Bytef*>(block.input.data());
+  stream.avail_in = static_cast<uInt>(block.input.size());
+  stream.next_out = reinterpret_cast<Bytef*>(block.output.data());
+  stream.avail_out = static_cast<uInt>(block.output.size());
+  int status = deflate(&stream, block.last ? Z_FINISH : Z_SYNC_FLUSH);
+  block.output.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (status != (block.last ? Z_STREAM_END : Z_OK))
+    throw failure("deflate failed");
+  block.crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(block.input.data()),
+                                          static_cast<uInt>(block.input.size())));
+}
+
+}  // namespace
+
+std::string deflate_raw(std::string_view input) {
+  Block block;
+  block.input = std::string(input);
+  block.last = true;
+  deflate_block(block);
+  return block.output;
+}
+
+ZipWriter::ZipWriter(int fd, ZipEntryOptions options, unsigned threads)
+    : m_fd(fd), m_options(options), m_threads(threads == 0 ? 1 : threads) {}
+
+void ZipWriter::write(const void* data, size_t size) {
+  const char* cursor = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t done = ::write(m_fd, cursor, size);
+    if (done <= 0)
+      throw failure("cannot write the package (disk full?)");
+    cursor += done;
+    size -= static_cast<size_t>(done);
+    m_offset += static_cast<uint64_t>(done);
+  }
+  if (m_offset > zip32_limit)
+    throw invalid_input("the package would exceed 4 GiB (no ZIP64)");
+}
+
+std::string ZipWriter::local_header(const Central& entry) const {
+  auto [date, time] = dos_date_time(m_options.mtime);
+  std::string out;
+  put32(out, 0x04034b50);
+  put16(out, 20);
+  put16(out, 0);
+  put16(out, 8);
+  put16(out, time);
+  put16(out, date);
+  put32(out, entry.crc);
+  put32(out, static_cast<uint32_t>(entry.compressed));
+  put32(out, static_cast<uint32_t>(entry.size));
+  put16(out, static_cast<uint32_t>(entry.name.size()));
+  put16(out, 28);
+  out += entry.name;
+  put16(out, 0x5455);  // extended timestamp: modification and access time
+  put16(out, 9);
+  out.push_back(3);
+  put32(out, static_cast<uint32_t>(m_options.mtime));
+  put32(out, static_cast<uint32_t>(m_options.mtime));
+  put16(out, 0x7875);  // Unix uid/gid, 4 bytes each
+  put16(out, 11);
+  out.push_back(1);
+  out.push_back(4);
+  put32(out, m_options.uid);
+  out.push_back(4);
+  put32(out, m_options.gid);
+  return out;
+}
+
+void ZipWriter::patch_local_header(const Central& entry) {
+  std::string header = local_header(entry);
+  if (::pwrite(m_fd, header.data(), header.size(), static_cast<off_t>(entry.offset)) !=
+      static_cast<ssize_t>(header.size())) {
+    throw failure("cannot write the package");
+  }
+}
+
+void ZipWriter::add(const std::string& name, std::string_view content) {
+  Central entry;
+  entry.name = name;
+  entry.offset = m_offset;
+  entry.size = content.size();
+  entry.text = looks_like_text(content);
+  std::string compressed = deflate_raw(content);
+  entry.compressed = compressed.size();
+  entry.crc = static_cast<uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(content.data()), static_cast<uInt>(content.size())));
+  std::string header = local_header(entry);
+  write(header.data(), header.size());
+  write(compressed.data(), compressed.size());
+  m_entries.push_back(entry);
+}
+
+void ZipWriter::add_file(const std::string& name, const std::filesystem::path& file,
+                         const std::function<void(uint64_t)>& on_bytes) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw not_found("cannot open (" + file.string() + ")");
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  add_fd(name, fd, std::filesystem::file_size(file), on_bytes);
+}
+
+void ZipWriter::add_fd(const std::string& name, int fd, uint64_t size,
+                       const std::function<void(uint64_t)>& on_bytes) {
+  Central entry;
+  entry.name = name;
+  entry.offset = m_offset;
+  entry.size = size;
+  uint64_t position = 0;
+  if (entry.size > zip32_limit)
+    throw invalid_input("entry over 4 GiB, no ZIP64 (" + name + ")");
+  std::string header = local_header(entry);  // patched once sizes and CRC are known
+  write(header.data(), header.size());
+
+  uint64_t remaining = entry.size;
+  std::string previous_tail;
+  bool done = false;
+  while (!done) {
+    std::vector<Block> blocks(m_threads);
+    size_t used = 0;
+    for (auto& block : blocks) {
+      if (done)
+        break;
+      size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, block_size));
+      block.input.resize(want);
+      size_t filled = 0;
+      while (filled < want) {
+        ssize_t got =
+            ::pread(fd, block.input.data() + filled, want - filled, static_cast<off_t>(position));
+        if (got <= 0)
+          throw failure("the file changed while it was read (" + name + ")");
+        filled += static_cast<size_t>(got);
+        position += static_cast<uint64_t>(got);
+      }
+      remaining -= want;
+      block.dictionary = previous_tail;
+      block.last = remaining == 0;
+      previous_tail =
+          block.input.size() >= window_size
+              ? block.input.substr(block.input.size() - window_size)
+              : previous_tail.substr(std::min(previous_tail.size(), block.input.size())) +
+                    block.input;
+      if (previous_tail.size() > window_size) {
+        previous_tail.erase(0, previous_tail.size() - window_size);
+      }
+      done = block.last;
+      ++used;
+    }
+    std::vector<std::future<void>> workers;
+    for (size_t i = 1; i < used; ++i) {
+      workers.push_back(std::async(std::launch::async, deflate_block, std::ref(blocks[i])));
+    }
+    deflate_block(blocks[0]);
+    for (auto& worker : workers)
+      worker.get();
+    for (size_t i = 0; i < used; ++i) {
+      write(blocks[i].output.data(), blocks[i].output.size());
+      entry.compressed += blocks[i].output.size();
+      entry.crc = static_cast<uint32_t>(
+          crc32_combine(entry.crc, blocks[i].crc, static_cast<z_off_t>(blocks[i].input.size())));
+      if (on_bytes)
+        on_bytes(blocks[i].input.size());
+    }
+  }
+  patch_local_header(entry);
+  m_entries.push_back(entry);
+}
+
+void ZipWriter::finish() {
+  auto [date, time] = dos_date_time(m_options.mtime);
+  std::string directory;
+  for (const auto& entry : m_entries) {
+    put32(directory, 0x02014b50);
+    put16(directory, 0x031e);  // made by Unix, version 3.0
+    put16(directory, 20);
+    put16(directory, 0);
+    put16(directory, 8);
+    put16(directory, time);
+    put16(directory, date);
+    put32(directory, entry.crc);
+    put32(directory, static_cast<uint32_t>(entry.compressed));
+    put32(directory, static_cast<uint32_t>(entry.size));
+    put16(directory, static_cast<uint32_t>(entry.name.size()));
+    put16(directory, 24);
+    put16(directory, 0);
+    put16(directory, 0);
+    put16(directory, entry.text ? 1 : 0);
+    put32(directory, (0100000u | m_options.mode) << 16);
+    put32(directory, static_cast<uint32_t>(entry.offset));
+    directory += entry.name;
+    put16(directory, 0x5455);
+    put16(directory, 5);
+    directory.push_back(3);
+    put32(directory, static_cast<uint32_t>(m_options.mtime));
+    put16(directory, 0x7875);
+    put16(directory, 11);
+    directory.push_back(1);
+    directory.push_back(4);
+    put32(directory, m_options.uid);
+    directory.push_back(4);
+    put32(directory, m_options.gid);
+  }
+  uint64_t directory_offset = m_offset;
+  write(directory.data(), directory.size());
+  std::string end;
+  put32(end, 0x06054b50);
+  put16(end, 0);
+  put16(end, 0);
+  put16(end, static_cast<uint32_t>(m_entries.size()));
+  put16(end, static_cast<uint32_t>(m_entries.size()));
+  put32(end, static_cast<uint32_t>(directory.size()));
+  put32(end, static_cast<uint32_t>(directory_offset));
+  put16(end, 0);
+  write(end.data(), end.size());
+}
+
+}  // namespace mpaas::archive

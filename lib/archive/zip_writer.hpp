@@ -1,0 +1,63 @@
+// A reproducible ZIP writer shaped like the Info-ZIP 3.0 output that real mPaaS packages
+// have: deflate (level 6), Unix "made by" 3.0, an extended-timestamp (UT) and a Unix
+// uid/gid (ux) extra field, no data descriptors, fixed time, owner and mode, so the bytes
+// depend only on the entries added. Large entries are deflated in 1 MiB blocks across
+// `threads` workers, each block primed with the 32 KiB before it (as pigz does), so the
+// output is the same for any thread count and memory stays flat. No ZIP64: an entry or
+// archive over 4 GiB is refused.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mpaas::archive {
+
+struct ZipEntryOptions {
+  int64_t mtime = 0;
+  uint32_t uid = 500;
+  uint32_t gid = 500;
+  unsigned mode = 0664;
+};
+
+class ZipWriter {
+ public:
+  // Writes at the start of `fd`, which must be seekable (a fresh file).
+  ZipWriter(int fd, ZipEntryOptions options, unsigned threads = 1);
+
+  void add(const std::string& name, std::string_view content);
+  void add_file(const std::string& name, const std::filesystem::path& file,
+                const std::function<void(uint64_t)>& on_bytes = {});
+  // Streams `size` bytes of `fd` from offset 0 (a temp file that has no name).
+  void add_fd(const std::string& name, int fd, uint64_t size,
+              const std::function<void(uint64_t)>& on_bytes = {});
+  // Writes the central directory.
+  void finish();
+
+ private:
+  struct Central {
+    std::string name;
+    uint32_t crc = 0;
+    uint64_t compressed = 0;
+    uint64_t size = 0;
+    uint64_t offset = 0;
+    bool text = false;
+  };
+  void write(const void* data, size_t size);
+  std::string local_header(const Central& entry) const;
+  void patch_local_header(const Central& entry);
+
+  int m_fd;
+  ZipEntryOptions m_options;
+  unsigned m_threads;
+  uint64_t m_offset = 0;
+  std::vector<Central> m_entries;
+};
+
+// Deflates `input` as one raw deflate stream at level 6 (for tests and small entries).
+std::string deflate_raw(std::string_view input);
+
+}  // namespace mpaas::archive

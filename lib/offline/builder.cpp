@@ -1,0 +1,252 @@
+// Package building and re-signing (see builder.hpp).
+#include "offline/builder.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <regex>
+
+#include "archive/reader.hpp"
+#include "archive/tar_writer.hpp"
+#include "archive/zip_writer.hpp"
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+
+namespace mpaas::offline {
+namespace fs = std::filesystem;
+namespace {
+
+// An unnamed read-write file in `folder`: it vanishes when closed, even on a crash.
+class AnonymousFile {
+ public:
+  explicit AnonymousFile(const fs::path& folder) {
+    m_fd = ::open(folder.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (m_fd < 0) {
+      std::string name = (folder / ".mpaas-tar-XXXXXX").string();
+      m_fd = ::mkstemp(name.data());
+      if (m_fd >= 0)
+        ::unlink(name.c_str());
+    }
+    if (m_fd < 0)
+      throw failure("cannot create a temp file (" + folder.string() + ")");
+  }
+  ~AnonymousFile() { ::close(m_fd); }
+  AnonymousFile(const AnonymousFile&) = delete;
+  AnonymousFile& operator=(const AnonymousFile&) = delete;
+  int fd() const { return m_fd; }
+  uint64_t size = 0;
+
+  void write(const void* data, size_t length) {
+    const char* cursor = static_cast<const char*>(data);
+    while (length > 0) {
+      ssize_t done = ::write(m_fd, cursor, length);
+      if (done <= 0)
+        throw failure("cannot write a temp file (disk full?)");
+      cursor += done;
+      length -= static_cast<size_t>(done);
+      size += static_cast<uint64_t>(done);
+    }
+  }
+
+ private:
+  int m_fd = -1;
+};
+
+fs::path folder_of(const fs::path& output) {
+  auto parent = fs::absolute(output).parent_path();
+  return parent.empty() ? fs::current_path() : parent;
+}
+
+std::string sign_text(const crypto::Key& key, crypto::DigestKind digest, const std::string& text) {
+  crypto::Signer signer(key, digest);
+  signer.update(text);
+  return crypto::base64_encode(signer.finish());
+}
+
+bool is_url_safe(const std::string& path) {
+  return std::all_of(path.begin(), path.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
+           c == '~' || c == '/';
+  });
+}
+
+// Writes the envelope from a finished tar held in `tar`.
+PackResult write_envelope(const std::string& manifest, AnonymousFile& tar,
+                          const std::string& tar_entry,
+                          const std::map<std::string, std::string>& signatures,
+                          const fs::path& output, const PackOptions& options,
+                          ProgressSink& progress) {
+  AtomicFile file(output, 0644);
+  archive::ZipWriter zip(file.fd(), archive::ZipEntryOptions{options.mtime}, options.threads);
+  zip.add(manifest_name, manifest);
+  if (!signatures.empty())
+    zip.add(cert_name, cert_json(signatures));
+  progress.start("compressing", tar.size);
+  zip.add_fd(tar_entry, tar.fd(), tar.size, [&](uint64_t bytes) { progress.advance(bytes); });
+  zip.finish();
+  progress.finish();
+  file.commit();
+  PackResult result;
+  result.output = output;
+  result.size = fs::file_size(output);
+  result.tar_size = tar.size;
+  result.is_signed = !signatures.empty();
+  return result;
+}
+
+}  // namespace
+
+int64_t epoch_from(const std::string& value) {
+  static const std::regex number(R"(\d{1,12})");
+  return std::regex_match(value, number) ? std::stoll(value) : default_epoch;
+}
+
+std::vector<SourceFile> collect_files(const Settings& settings, const fs::path& root) {
+  if (!fs::is_directory(root))
+    throw not_found("no such folder (" + root.string() + ")");
+  auto real_root = fs::canonical(root);
+  std::vector<SourceFile> files;
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+       ++it) {
+    std::string relative = it->path().lexically_relative(root).generic_string();
+    auto status = it->symlink_status();
+    if (fs::is_symlink(status)) {
+      std::error_code error;
+      auto target = fs::canonical(it->path(), error);
+      auto inside = fs::relative(target, real_root).generic_string();
+      if (error || inside.empty() || inside.rfind("..", 0) == 0) {
+        throw invalid_input("symbolic link points outside the source folder (" + relative + ")");
+      }
+      if (!fs::is_regular_file(target) || !is_selected(settings, relative))
+        continue;
+      files.push_back({relative, target, fs::file_size(target)});
+      continue;
+    }
+    if (!fs::is_regular_file(status) || relative == hpmfile_name)
+      continue;
+    if (!is_selected(settings, relative))
+      continue;
+    files.push_back({relative, it->path(), fs::file_size(it->path())});
+  }
+  std::sort(files.begin(), files.end(),
+            [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  return files;
+}
+
+void check_package_rules(const Settings& settings, const std::vector<SourceFile>& files) {
+  if (settings.type == "global") {
+    for (const auto& file : files) {
+      auto depth = std::count(file.path.begin(), file.path.end(), '/');
+      if (depth < 2 || !is_url_safe(file.path)) {
+        throw invalid_input(
+            "a global package holds domain/appId_workspaceId/resource paths of URL-safe "
+            "characters (" +
+            file.path + ")");
+      }
+    }
+    return;
+  }
+  std::string main = settings.main_url.substr(1);
+  main = main.substr(0, main.find_first_of("?#"));
+  bool found = std::any_of(files.begin(), files.end(),
+                           [&](const SourceFile& file) { return file.path == main; });
+  if (!found)
+    throw invalid_input(
+        "the main URL is not in the package (offline.main_url: " + settings.main_url + ")");
+}
+
+PackResult write_package(const Manifest& manifest, const std::vector<SourceFile>& files,
+                         const fs::path& output, const PackOptions& options, ProgressSink& progress,
+                         const std::string& hpmfile_content) {
+  AnonymousFile tar(folder_of(output));
+  std::optional<crypto::Signer> signer;
+  if (options.key)
+    signer.emplace(*options.key, options.digest);
+  uint64_t total = 0;
+  for (const auto& file : files)
+    total += file.size;
+  progress.start("archiving", total);
+  {
+    archive::TarWriter writer(
+        [&](const void* data, size_t size) {
+          tar.write(data, size);
+          if (signer)
+            signer->update(data, size);
+        },
+        archive::TarOwner{500, 500, "admin", "admin", 0664, options.mtime}, tar_name(manifest.uid));
+    bool hpmfile_written = hpmfile_content.empty();
+    for (const auto& file : files) {
+      if (!hpmfile_written && file.path > hpmfile_name) {
+        writer.add(hpmfile_name, hpmfile_content);
+        hpmfile_written = true;
+      }
+      writer.add_file(file.path, file.source, [&](uint64_t bytes) { progress.advance(bytes); });
+    }
+    if (!hpmfile_written)
+      writer.add(hpmfile_name, hpmfile_content);
+    writer.finish();
+  }
+  progress.finish();
+  std::string manifest_text = manifest_xml(manifest);
+  std::map<std::string, std::string> signatures;
+  if (signer) {
+    signatures[tar_name(manifest.uid)] = crypto::base64_encode(signer->finish());
+    signatures[manifest_name] = sign_text(*options.key, options.digest, manifest_text);
+  }
+  auto result = write_envelope(manifest_text, tar, tar_name(manifest.uid), signatures, output,
+                               options, progress);
+  result.files = files.size() + (hpmfile_content.empty() ? 0 : 1);
+  return result;
+}
+
+PackResult build_package(const Settings& settings, const fs::path& project_dir,
+                         const fs::path& output, const PackOptions& options,
+                         ProgressSink& progress) {
+  validate_settings(settings);
+  auto files = collect_files(settings, project_dir / settings.root);
+  check_package_rules(settings, files);
+  Manifest manifest{settings.id, settings.name, settings.version, ""};
+  return write_package(manifest, files, output, options, progress, hpmfile_text(settings));
+}
+
+PackResult sign_package(const fs::path& package, const PackOptions& options,
+                        ProgressSink& progress) {
+  if (!options.key)
+    throw usage_error("signing needs a key (--key)");
+  auto reader = archive::Reader::open_file(package);
+  AnonymousFile tar(folder_of(package));
+  std::string manifest_text;
+  std::string tar_entry;
+  crypto::Signer signer(*options.key, options.digest);
+  archive::EntryInfo entry;
+  while (reader->next(entry)) {
+    if (entry.path == manifest_name) {
+      reader->read_all([&](const char* data, size_t size) {
+        if (manifest_text.size() + size > max_small_member) {
+          throw invalid_input("the manifest is too large (Manifest.xml)");
+        }
+        manifest_text.append(data, size);
+      });
+    } else if (entry.path.size() > 4 && entry.path.ends_with(".tar")) {
+      tar_entry = entry.path;
+      reader->read_all([&](const char* data, size_t size) {
+        tar.write(data, size);
+        signer.update(data, size);
+      });
+    }
+  }
+  if (manifest_text.empty() || tar_entry.empty()) {
+    throw invalid_input("not an mPaaS package: no Manifest.xml or tar (" + package.string() + ")");
+  }
+  auto manifest = parse_manifest(manifest_text);
+  if (tar_entry != tar_name(manifest.uid)) {
+    throw invalid_input("the tar is not named after the manifest uid (" + tar_entry + ")");
+  }
+  std::map<std::string, std::string> signatures{
+      {tar_entry, crypto::base64_encode(signer.finish())},
+      {manifest_name, sign_text(*options.key, options.digest, manifest_text)}};
+  return write_envelope(manifest_text, tar, tar_entry, signatures, package, options, progress);
+}
+
+}  // namespace mpaas::offline

@@ -1,0 +1,48 @@
+// The `offline:` settings of mpaas.yaml as a struct, their validation against the rules
+// mPaaS enforces (8-digit ids outside the reserved ones, four-part or semver versions,
+// normal or global type), and the include/exclude globs. Reading flags is the command's
+// job; this module only parses YAML and checks values.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+namespace mpaas::offline {
+
+struct VersionRange {
+  std::string min;
+  std::string max;
+};
+
+struct Settings {
+  std::string id;
+  std::string name;
+  std::string version;
+  std::string root = "www";
+  std::string main_url = "/index.html";
+  std::string vhost;
+  std::string type = "normal";  // or "global"
+  std::vector<std::string> include{"**"};
+  std::vector<std::string> exclude;
+  VersionRange android;
+  VersionRange ios;
+  std::string sign_key;  // path of a PEM private key, relative to the project folder
+};
+
+// Reads the `offline:` section; an undefined node gives the defaults. Throws invalid_input
+// naming the key (offline.include) when a value has the wrong shape.
+Settings settings_from_yaml(const YAML::Node& section);
+// Throws invalid_input naming the field when a value breaks an mPaaS rule.
+void validate_settings(const Settings& settings);
+// mPaaS reserves these ids and prefixes for its SDK.
+bool is_reserved_id(const std::string& id);
+bool is_valid_version(const std::string& version);
+
+// Glob match on '/'-separated relative paths: '*' and '?' stay inside one segment, '**'
+// spans any number of segments (zero included, so "**/*.md" matches "a.md").
+bool glob_match(const std::string& pattern, const std::string& path);
+bool is_selected(const Settings& settings, const std::string& path);
+
+}  // namespace mpaas::offline
