@@ -14,6 +14,10 @@ void register_man_generator(Command& root);
 // mpaas offline, mpaas keys
 
 // mpaas diff, mpaas patch
+namespace delta_commands {
+void register_diff(Command& root);
+void register_patch(Command& root);
+}  // namespace delta_commands
 
 void register_all_commands(Command& root) {
   // scaffold:
@@ -21,6 +25,8 @@ void register_all_commands(Command& root) {
   // offline:
 
   // delta:
+  delta_commands::register_diff(root);
+  delta_commands::register_patch(root);
 
   register_config_commands(root);
   register_version_command(root);
