@@ -7,6 +7,8 @@ _mpaas() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$cmd_path $word" in
+      "mpaas diff") cmd_path="$cmd_path $word" ;;
+      "mpaas patch") cmd_path="$cmd_path $word" ;;
       "mpaas config") cmd_path="$cmd_path $word" ;;
       "mpaas config get") cmd_path="$cmd_path $word" ;;
       "mpaas config set") cmd_path="$cmd_path $word" ;;
@@ -20,10 +22,15 @@ _mpaas() {
   done
   case "$prev" in
     -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    --format) COMPREPLY=($(compgen -W "mpd bsdiff" -- "$cur")); return ;;
+    --codec) COMPREPLY=($(compgen -W "zstd lzma" -- "$cur")); return ;;
+    --filter) COMPREPLY=($(compgen -W "auto none x86-64 arm64" -- "$cur")); return ;;
   esac
   local commands="" flags=""
   case "$cmd_path" in
-    "mpaas") commands="config version completion help"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas") commands="diff patch config version completion help"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas diff") commands=""; flags="-o --output --format --codec --level --threads --memory-limit --filter --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas patch") commands=""; flags="-o --output --info --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config") commands="get set unset list path"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config get") commands=""; flags="--reveal --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config set") commands=""; flags="--project --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;

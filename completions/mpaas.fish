@@ -4,6 +4,10 @@ function __mpaas_path_is
     set -l cmd_path mpaas
     for token in $tokens[2..-1]
         switch "$cmd_path $token"
+            case 'mpaas diff'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas patch'
+                set cmd_path "$cmd_path $token"
             case 'mpaas config'
                 set cmd_path "$cmd_path $token"
             case 'mpaas config get'
@@ -27,6 +31,8 @@ function __mpaas_path_is
     test "$cmd_path" = "$argv[1]"
 end
 complete -c mpaas -e
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a diff -d 'Make a binary patch that turns OLD into NEW'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a patch -d 'Apply a binary patch (mpd or BSDIFF40) to OLD, or show its header'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a config -d 'Read and edit settings, profiles and their sources'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a version -d 'Show the version, commit and linked libraries'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a completion -d 'Print a shell completion script'
@@ -41,6 +47,15 @@ complete -c mpaas -s q -l quiet -r -d 'Print only data and errors'
 complete -c mpaas -s v -l verbose -r -d 'Narrate what is done on stderr'
 complete -c mpaas -l no-color -r -d 'Never colour output (also NO_COLOR)'
 complete -c mpaas -s y -l yes -r -d 'Confirm destructive actions without asking'
+complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -s o -l output -r -d 'The patch file to write ('\''-'\'' for stdout)'
+complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l format -r -f -a 'mpd bsdiff' -d 'Patch format: mpd (ours, default) or bsdiff (BSDIFF40)'
+complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l codec -r -f -a 'zstd lzma' -d 'Codec of mpd patches: lzma (smaller, default) or zstd'
+complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l level -r -d 'Compression level (zstd 1-22, lzma 1-9; default the highest)'
+complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l threads -r -d 'Threads for matching and coding (default: up to 4)'
+complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l memory-limit -r -d 'Refuse inputs that need more memory than SIZE (e.g. 2G)'
+complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l filter -r -f -a 'auto none x86-64 arm64' -d 'Branch-target filter for machine code (default auto: from the ELF/Mach-O header)'
+complete -c mpaas -n '__mpaas_path_is "mpaas patch"' -s o -l output -r -d 'The new file to write ('\''-'\'' for stdout)'
+complete -c mpaas -n '__mpaas_path_is "mpaas patch"' -l info -r -d 'Show the patch'\''s header without applying it (-o json via --json)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a get -d 'Print the effective value of a key'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a set -d 'Set a key in the user config or the project file'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a unset -d 'Remove a key from the user config or project file'

@@ -34,6 +34,9 @@ class ZstdCompressor : public Compressor {
     if (!m_context)
       throw failure("out of memory (zstd)");
     ZSTD_CCtx_setParameter(m_context, ZSTD_c_compressionLevel, level);
+    // A checksum per stream, so that corruption reads as corruption (exit 3), not as a
+    // wrong output file.
+    ZSTD_CCtx_setParameter(m_context, ZSTD_c_checksumFlag, 1);
     int window_log = max_window_log;
     while (window_log > 10 && (uint64_t{1} << (window_log - 1)) >= size_hint && size_hint > 0)
       --window_log;
@@ -43,7 +46,10 @@ class ZstdCompressor : public Compressor {
   }
   ~ZstdCompressor() override { ZSTD_freeCCtx(m_context); }
 
-  void write(const uint8_t* data, size_t size) override { compress(data, size, ZSTD_e_continue); }
+  void write(const uint8_t* data, size_t size) override {
+    if (size > 0)
+      compress(data, size, ZSTD_e_continue);
+  }
   std::string finish() override {
     compress(nullptr, 0, ZSTD_e_end);
     return std::move(m_out);
@@ -84,7 +90,10 @@ class LzmaCompressor : public Compressor {
   }
   ~LzmaCompressor() override { lzma_end(&m_stream); }
 
-  void write(const uint8_t* data, size_t size) override { compress(data, size, LZMA_RUN); }
+  void write(const uint8_t* data, size_t size) override {
+    if (size > 0)
+      compress(data, size, LZMA_RUN);
+  }
   std::string finish() override {
     compress(nullptr, 0, LZMA_FINISH);
     return std::move(m_out);

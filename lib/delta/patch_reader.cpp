@@ -138,11 +138,10 @@ class Applier {
         m_control.corrupt("seek out of range");
       m_progress.advance(step.add_length + step.copy_length);
     }
-    if (m_header.format == PatchFormat::mpd) {
-      uint8_t byte;
-      if (!m_control.at_end() || m_diff->read(&byte, 1) != 0 || m_extra->read(&byte, 1) != 0)
-        m_control.corrupt("trailing data after the last instruction");
-    }
+    // Reading each stream to its end also checks that it ends properly (not truncated).
+    uint8_t byte;
+    if (!m_control.at_end() || m_diff->read(&byte, 1) != 0 || m_extra->read(&byte, 1) != 0)
+      m_control.corrupt("trailing data after the last instruction");
     m_progress.finish();
   }
 
