@@ -5,6 +5,7 @@
 
 #include <bzlib.h>
 #include <lzma.h>
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_getCParams: sizing tables for the input
 #include <zstd.h>
 
 #include <algorithm>
@@ -37,10 +38,21 @@ class ZstdCompressor : public Compressor {
     // A checksum per stream, so that corruption reads as corruption (exit 3), not as a
     // wrong output file.
     ZSTD_CCtx_setParameter(m_context, ZSTD_c_checksumFlag, 1);
-    int window_log = max_window_log;
-    while (window_log > 10 && (uint64_t{1} << (window_log - 1)) >= size_hint && size_hint > 0)
-      --window_log;
-    ZSTD_CCtx_setParameter(m_context, ZSTD_c_windowLog, window_log);
+    // Parameters sized for the data (small streams get small tables, which is also much
+    // faster), with the window capped so that readers need at most 8 MiB.
+    ZSTD_compressionParameters parameters =
+        ZSTD_getCParams(level, size_hint == 0 ? ZSTD_CONTENTSIZE_UNKNOWN : size_hint, 0);
+    unsigned window_log = std::min<unsigned>(parameters.windowLog, max_window_log);
+    auto set = [&](ZSTD_cParameter parameter, unsigned value) {
+      ZSTD_CCtx_setParameter(m_context, parameter, static_cast<int>(value));
+    };
+    set(ZSTD_c_windowLog, window_log);
+    set(ZSTD_c_chainLog, std::min(parameters.chainLog, window_log + 1));
+    set(ZSTD_c_hashLog, std::min(parameters.hashLog, window_log + 1));
+    set(ZSTD_c_searchLog, parameters.searchLog);
+    set(ZSTD_c_minMatch, parameters.minMatch);
+    set(ZSTD_c_targetLength, parameters.targetLength);
+    set(ZSTD_c_strategy, static_cast<unsigned>(parameters.strategy));
     if (threads > 1)
       ZSTD_CCtx_setParameter(m_context, ZSTD_c_nbWorkers, threads);
   }
@@ -79,7 +91,8 @@ class LzmaCompressor : public Compressor {
  public:
   LzmaCompressor(int level, uint64_t size_hint) {
     lzma_options_lzma options{};
-    lzma_lzma_preset(&options, static_cast<uint32_t>(level) | LZMA_PRESET_EXTREME);
+    lzma_lzma_preset(&options, static_cast<uint32_t>(level));
+    options.nice_len = 273;  // long runs of zeros in the diff stream need the longest matches
     uint32_t dictionary = std::min<uint32_t>(options.dict_size, 1u << max_window_log);
     while (dictionary > 4096 && dictionary / 2 >= size_hint && size_hint > 0)
       dictionary /= 2;

@@ -51,7 +51,7 @@ struct Streams {
   std::string control, diff, extra;
 };
 
-Streams encode_streams(const uint8_t* old_data, const uint8_t* new_data, uint64_t new_size,
+Streams encode_streams(const uint8_t* old_data, const uint8_t* new_data,
                        const std::vector<Instruction>& list, const DiffOptions& options,
                        int level) {
   Codec codec = options.format == PatchFormat::bsdiff ? Codec::bzip2 : options.codec;
@@ -67,16 +67,21 @@ Streams encode_streams(const uint8_t* old_data, const uint8_t* new_data, uint64_
       put_varint(control, zigzag(seek_after(list, i)));
     }
   }
+  uint64_t diff_total = 0, extra_total = 0;
+  for (const auto& instruction : list) {
+    diff_total += instruction.add_length;
+    extra_total += instruction.copy_length;
+  }
   Streams streams;
   // The diff and extra streams compress on two threads when allowed: they are independent.
   auto encode_diff = [&] {
-    auto diff = make_compressor(codec, level, std::max(1, options.threads / 2), new_size);
+    auto diff = make_compressor(codec, level, std::max(1, options.threads / 2), diff_total);
     for (const auto& instruction : list)
       write_diff_bytes(*diff, old_data, new_data, instruction);
     streams.diff = diff->finish();
   };
   auto encode_extra = [&] {
-    auto extra = make_compressor(codec, level, std::max(1, options.threads / 2), new_size);
+    auto extra = make_compressor(codec, level, std::max(1, options.threads / 2), extra_total);
     for (const auto& instruction : list)
       extra->write(new_data + instruction.new_start + instruction.add_length,
                    instruction.copy_length);
@@ -146,7 +151,7 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
   match_options.threads = options.threads;
   auto list = find_matches(old_data, old_size, new_data, new_size, match_options, progress);
   progress.start("encoding", 0);
-  Streams streams = encode_streams(old_data, new_data, new_size, list, options, level);
+  Streams streams = encode_streams(old_data, new_data, list, options, level);
   progress.finish();
 
   std::string header;
