@@ -29,6 +29,6 @@ for source in tests/fuzz/*_fuzz.cpp; do
     echo "fuzz: $name failed; see $build/$name.log and $build/artifacts/" >&2
     exit 1
   }
-  grep -E "stat::number_of_executed_runs" "$build/$name.log" || true
+  grep -E "stat::number_of_executed_units" "$build/$name.log" || true
 done
 echo "fuzz: every target ran ${seconds}s without a finding"

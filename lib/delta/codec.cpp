@@ -93,7 +93,7 @@ class LzmaCompressor : public Compressor {
     lzma_options_lzma options{};
     lzma_lzma_preset(&options, static_cast<uint32_t>(level));
     options.nice_len = 273;  // long runs of zeros in the diff stream need the longest matches
-    uint32_t dictionary = std::min<uint32_t>(options.dict_size, 1u << max_window_log);
+    uint32_t dictionary = std::min<uint32_t>(options.dict_size, 1u << 21);
     while (dictionary > 4096 && dictionary / 2 >= size_hint && size_hint > 0)
       dictionary /= 2;
     options.dict_size = dictionary;
