@@ -155,12 +155,13 @@ class Applier {
     for (uint64_t done = 0; done < length;) {
       size_t piece = static_cast<size_t>(std::min<uint64_t>(buffer_size, length - done));
       read_exactly(*m_diff, m_buffer.data(), piece, m_name);
+      // The part of [base, base + piece) inside the old file, found once per piece.
       int64_t base = old_position + static_cast<int64_t>(done);
-      for (size_t i = 0; i < piece; ++i) {
-        int64_t at = base + static_cast<int64_t>(i);
-        if (at >= 0 && static_cast<uint64_t>(at) < m_old_size)
-          m_buffer[i] += m_old[at];
-      }
+      int64_t first = std::clamp<int64_t>(-base, 0, static_cast<int64_t>(piece));
+      int64_t last = std::clamp<int64_t>(static_cast<int64_t>(m_old_size) - base, first,
+                                         static_cast<int64_t>(piece));
+      for (int64_t i = first; i < last; ++i)
+        m_buffer[i] += m_old[base + i];
       m_out.write(m_buffer.data(), piece);
       done += piece;
     }
@@ -189,15 +190,27 @@ class Applier {
 
 }  // namespace
 
+// apply_patch_into, with the old file's check optional for callers that made it already.
+PatchHeader apply_checked(uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
+                          const std::string& name, const ByteSink& out, const ApplyLimits& limits,
+                          ProgressSink& progress, bool check_old);
+
 PatchHeader apply_patch_into(uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
                              const std::string& name, const ByteSink& out,
                              const ApplyLimits& limits, ProgressSink& progress) {
+  return apply_checked(old_data, old_size, patch, name, out, limits, progress, true);
+}
+
+PatchHeader apply_checked(uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
+                          const std::string& name, const ByteSink& out, const ApplyLimits& limits,
+                          ProgressSink& progress, bool check_old) {
   PatchHeader header = parse_header(patch, name);
   if (header.new_size > limits.max_new_size)
     throw invalid_input("patch claims a new file of " + std::to_string(header.new_size) +
                         " bytes, above the limit of " + std::to_string(limits.max_new_size) + " (" +
                         name + ")");
-  check_old_file(header, old_data, old_size, name);
+  if (check_old)
+    check_old_file(header, old_data, old_size, name);
   filter_encode(header.filter, old_data, old_size);
 
   Sha256 new_hash;
@@ -247,9 +260,9 @@ PatchHeader apply_patch_file(const std::filesystem::path& old_path, const Random
   PatchHeader header = parse_header(patch, patch_name);
   check_old_file(header, old_file.data(), old_file.size(), patch_name);
   AtomicFile output(new_path);
-  header = apply_patch_into(
+  header = apply_checked(
       old_file.data(), old_file.size(), patch, patch_name,
-      [&](const uint8_t* data, size_t size) { output.write(data, size); }, {}, progress);
+      [&](const uint8_t* data, size_t size) { output.write(data, size); }, {}, progress, false);
   output.commit();
   return header;
 }
