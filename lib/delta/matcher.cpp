@@ -43,25 +43,36 @@ class Scanner {
       return 0;
     const uint8_t* target = m_new + at;
     uint64_t target_size = end - at;
+    // Binary search over the sorted suffixes. Every suffix between `low` and `high` shares at
+    // least min(low_length, high_length) bytes with the target, so comparisons start there
+    // instead of at 0 (the decisions, and so the result, are those of a plain memcmp search).
     uint64_t low = 0, high = m_old_size - 1;
+    uint64_t low_length = prefix_with(low, target, target_size);
+    uint64_t high_length = prefix_with(high, target, target_size);
     while (high - low >= 2) {
       uint64_t middle = low + (high - low) / 2;
       uint64_t suffix = static_cast<uint64_t>(m_suffixes[middle]);
-      uint64_t length = std::min(m_old_size - suffix, target_size);
-      if (std::memcmp(m_old + suffix, target, length) < 0) {
+      uint64_t limit = std::min(m_old_size - suffix, target_size);
+      uint64_t skip = std::min({low_length, high_length, limit});
+      uint64_t length =
+          skip + common_prefix(m_old + suffix + skip, limit - skip, target + skip, limit - skip);
+      bool suffix_is_less = length < limit && m_old[suffix + length] < target[length];
+      if (suffix_is_less) {
         low = middle;
+        low_length = length;
       } else {
         high = middle;
+        high_length = length;
       }
     }
-    uint64_t low_suffix = static_cast<uint64_t>(m_suffixes[low]);
-    uint64_t high_suffix = static_cast<uint64_t>(m_suffixes[high]);
-    uint64_t low_length =
-        common_prefix(m_old + low_suffix, m_old_size - low_suffix, target, target_size);
-    uint64_t high_length =
-        common_prefix(m_old + high_suffix, m_old_size - high_suffix, target, target_size);
-    position = low_length >= high_length ? low_suffix : high_suffix;
+    position = low_length >= high_length ? static_cast<uint64_t>(m_suffixes[low])
+                                         : static_cast<uint64_t>(m_suffixes[high]);
     return std::max(low_length, high_length);
+  }
+
+  uint64_t prefix_with(uint64_t rank, const uint8_t* target, uint64_t target_size) const {
+    uint64_t suffix = static_cast<uint64_t>(m_suffixes[rank]);
+    return common_prefix(m_old + suffix, m_old_size - suffix, target, target_size);
   }
 
   bool same_at(uint64_t new_position, int64_t offset) const {
