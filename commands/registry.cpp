@@ -17,6 +17,10 @@ void register_offline_commands(Command& root);
 void register_keys_commands(Command& root);
 
 // mpaas diff, mpaas patch
+namespace delta_commands {
+void register_diff(Command& root);
+void register_patch(Command& root);
+}  // namespace delta_commands
 
 void register_all_commands(Command& root) {
   // scaffold:
@@ -27,6 +31,8 @@ void register_all_commands(Command& root) {
   register_keys_commands(root);
 
   // delta:
+  delta_commands::register_diff(root);
+  delta_commands::register_patch(root);
 
   register_config_commands(root);
   register_version_command(root);

@@ -79,5 +79,18 @@ cd "$work"
 
 # --- mpaas diff and mpaas patch ---
 # __DEMO_DELTA__
+# A "release" of a real executable (a copy of this mpaas binary) and a hot-fixed one with
+# an insertion that shifts the code behind it.
+cp "$mpaas_binary" app-1.0.bin
+{ head -c 1000000 app-1.0.bin; printf 'hot-fix'; tail -c +1000001 app-1.0.bin; } >app-1.1.bin
+step mpaas diff app-1.0.bin app-1.1.bin -o app.mpd
+step mpaas patch --info app.mpd
+step mpaas patch app-1.0.bin app.mpd -o app-1.1.patched
+step cmp app-1.1.bin app-1.1.patched
+step mpaas --json diff app-1.0.bin app-1.1.bin -o app.bsdiff --format bsdiff
+step bspatch app-1.0.bin app-1.1.bspatched app.bsdiff
+step cmp app-1.1.bin app-1.1.bspatched
+printf '\n$ mpaas patch app-1.1.bin app.mpd -o out.bin   # the wrong old file: exit 4\n'
+mpaas patch app-1.1.bin app.mpd -o out.bin || echo "(exit code $?)"
 
 printf '\nDemo finished.\n'

@@ -9,7 +9,7 @@ build_packages=(
   g++ cmake make ninja-build pkg-config git
   libcli11-dev libgit2-dev libcurl4-openssl-dev libarchive-dev libssl-dev
   libyaml-cpp-dev nlohmann-json3-dev libzstd-dev liblzma-dev libdivsufsort-dev
-  libdeflate-dev libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev
+  libdeflate-dev libbz2-dev libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev
   libkainjow-mustache-dev catch2 zlib1g-dev
 )
 # Test, interop and benchmark tools: the standard tools users run against our output.

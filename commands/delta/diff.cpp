@@ -1,0 +1,144 @@
+// `mpaas diff OLD NEW -o PATCH`: makes a patch (mpd or BSDIFF40) and prints a summary of
+// sizes, ratio, time and codec (text, or JSON with --json). The patch is written atomically,
+// or to stdout with `-o -` (the summary then goes to stderr). The engine is lib/delta.
+#include <thread>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "delta/delta.hpp"
+#include "delta/delta_commands.hpp"
+
+namespace mpaas::delta_commands {
+namespace {
+
+struct DiffCommandOptions {
+  std::string old_path;
+  std::string new_path;
+  std::string output;
+  std::string format = "mpd";
+  std::string codec = "lzma";
+  int level = -1;
+  int threads = 0;
+  std::string memory_limit;
+  std::string filter = "auto";
+};
+
+delta::DiffOptions engine_options(const DiffCommandOptions& options) {
+  delta::DiffOptions engine;
+  engine.format = delta::parse_format(options.format);
+  engine.codec = delta::parse_codec(options.codec);
+  engine.level = options.level;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  engine.threads = options.threads > 0 ? options.threads : static_cast<int>(std::min(cores, 4u));
+  if (!options.memory_limit.empty())
+    engine.memory_limit = parse_size(options.memory_limit, "--memory-limit");
+  if (options.filter != "auto")
+    engine.filter = delta::parse_filter(options.filter);
+  return engine;
+}
+
+Json summary_record(const DiffCommandOptions& options, const delta::DiffSummary& summary,
+                    double seconds) {
+  double ratio = summary.new_size == 0 ? 0.0
+                                       : static_cast<double>(summary.patch_size) /
+                                             static_cast<double>(summary.new_size);
+  Json record;
+  record["patch"] = options.output;
+  record["format"] = delta::format_name(summary.format);
+  record["codec"] = delta::codec_name(summary.codec);
+  record["level"] = summary.level;
+  record["filter"] = delta::filter_name(summary.filter);
+  record["old_size"] = summary.old_size;
+  record["new_size"] = summary.new_size;
+  record["patch_size"] = summary.patch_size;
+  record["ratio"] = static_cast<double>(static_cast<int64_t>(ratio * 100000 + 0.5)) / 100000;
+  record["seconds"] = static_cast<double>(static_cast<int64_t>(seconds * 1000 + 0.5)) / 1000;
+  record["old_sha256"] = to_hex(summary.old_sha256);
+  record["new_sha256"] = to_hex(summary.new_sha256);
+  return record;
+}
+
+std::string summary_text(const Json& record) {
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.2f%%", record["ratio"].get<double>() * 100);
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.2f s", record["seconds"].get<double>());
+  Json shown;
+  shown["patch"] = record["patch"];
+  shown["format"] = record["format"].get<std::string>() + " (" +
+                    record["codec"].get<std::string>() + " " +
+                    std::to_string(record["level"].get<int>()) + ", filter " +
+                    record["filter"].get<std::string>() + ")";
+  shown["old"] = human_bytes(record["old_size"].get<uint64_t>());
+  shown["new"] = human_bytes(record["new_size"].get<uint64_t>());
+  shown["patch size"] =
+      human_bytes(record["patch_size"].get<uint64_t>()) + " (" + ratio + " of new)";
+  shown["time"] = seconds;
+  return render_record(shown, OutputFormat::text);
+}
+
+int run_diff(const DiffCommandOptions& options, Context& context) {
+  if (options.output.empty())
+    throw usage_error("an output file is required (-o, --output)");
+  delta::DiffOptions engine = engine_options(options);
+  auto progress = context.progress();
+  auto started = context.clock.steady_now();
+  delta::DiffSummary summary;
+  if (options.output == "-") {
+    summary = delta::diff_files(
+        options.old_path, options.new_path, engine,
+        [&](const uint8_t* data, size_t size) {
+          context.out.write(reinterpret_cast<const char*>(data),
+                            static_cast<std::streamsize>(size));
+        },
+        *progress);
+    context.out.flush();
+  } else {
+    AtomicFile patch(options.output);
+    summary = delta::diff_files(
+        options.old_path, options.new_path, engine,
+        [&](const uint8_t* data, size_t size) { patch.write(data, size); }, *progress);
+    patch.commit();
+  }
+  std::chrono::duration<double> elapsed = context.clock.steady_now() - started;
+  Json record = summary_record(options, summary, elapsed.count());
+  std::string rendered = context.output_format() == OutputFormat::json
+                             ? render_record(record, OutputFormat::json)
+                             : summary_text(record);
+  if (options.output == "-") {
+    if (!context.global.quiet)
+      context.err << rendered;
+  } else {
+    context.print(rendered);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_diff(Command& root) {
+  auto options = std::make_shared<DiffCommandOptions>();
+  root.subcommand("diff", "Make a binary patch that turns OLD into NEW")
+      .positional("old", options->old_path, "The old file")
+      .positional("new", options->new_path, "The new file")
+      .option("-o,--output", options->output, "The patch file to write ('-' for stdout)")
+      .choice("--format", options->format, "Patch format: mpd (ours, default) or bsdiff (BSDIFF40)",
+              {"mpd", "bsdiff"})
+      .choice("--codec", options->codec, "Codec of mpd patches: lzma (smaller, default) or zstd",
+              {"zstd", "lzma"})
+      .option("--level", options->level,
+              "Compression level (zstd 1-22, lzma 1-9; default the highest)")
+      .option("--threads", options->threads, "Threads for matching and coding (default: up to 4)")
+      .option("--memory-limit", options->memory_limit,
+              "Refuse inputs that need more memory than SIZE (e.g. 2G)")
+      .choice("--filter", options->filter,
+              "Branch-target filter for machine code (default auto: from the ELF/Mach-O header)",
+              {"auto", "none", "x86-64", "arm64"})
+      .examples({"mpaas diff app-1.0.so app-1.1.so -o app.mpd",
+                 "mpaas diff old.bin new.bin -o patch.bsdiff --format bsdiff",
+                 "mpaas --json diff old.bin new.bin -o patch.mpd --codec zstd   # JSON summary "
+                 "(-o names the patch, so use --json or MPAAS_OUTPUT=json)"})
+      .run(options, run_diff);
+}
+
+}  // namespace mpaas::delta_commands

@@ -1,0 +1,30 @@
+// Size arguments such as --memory-limit 2G.
+#include <cctype>
+
+#include "core/error.hpp"
+#include "delta/delta_commands.hpp"
+
+namespace mpaas::delta_commands {
+
+uint64_t parse_size(const std::string& text, const std::string& flag) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+    ++digits;
+  std::string unit = text.substr(digits);
+  for (auto& c : unit)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  int shift = -1;
+  if (unit.empty() || unit == "B")
+    shift = 0;
+  if (unit == "K" || unit == "KB" || unit == "KIB")
+    shift = 10;
+  if (unit == "M" || unit == "MB" || unit == "MIB")
+    shift = 20;
+  if (unit == "G" || unit == "GB" || unit == "GIB")
+    shift = 30;
+  if (digits == 0 || digits > 12 || shift < 0)
+    throw usage_error("invalid size '" + text + "', expected e.g. 512M or 2G (" + flag + ")");
+  return std::stoull(text.substr(0, digits)) << shift;
+}
+
+}  // namespace mpaas::delta_commands

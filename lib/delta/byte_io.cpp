@@ -1,0 +1,126 @@
+// Implementation of the byte plumbing: mmap, pread and little-endian helpers.
+#include "delta/byte_io.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.hpp"
+
+namespace mpaas::delta {
+namespace {
+
+std::string errno_message() {
+  return std::strerror(errno);
+}
+
+int open_for_reading(const std::filesystem::path& path, uint64_t& size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      throw not_found("no such file (" + path.string() + ")");
+    throw failure("cannot open: " + errno_message() + " (" + path.string() + ")");
+  }
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    ::close(fd);
+    throw invalid_input("not a regular file (" + path.string() + ")");
+  }
+  size = static_cast<uint64_t>(status.st_size);
+  return fd;
+}
+
+}  // namespace
+
+MappedFile::MappedFile(const std::filesystem::path& path, bool writable) {
+  int fd = open_for_reading(path, m_size);
+  if (m_size > 0) {
+    int protection = PROT_READ | (writable ? PROT_WRITE : 0);
+    void* mapped = ::mmap(nullptr, m_size, protection, MAP_PRIVATE, fd, 0);
+    if (mapped == MAP_FAILED) {
+      ::close(fd);
+      throw failure("cannot map: " + errno_message() + " (" + path.string() + ")");
+    }
+    m_data = static_cast<uint8_t*>(mapped);
+    ::madvise(mapped, m_size, MADV_WILLNEED);
+  }
+  ::close(fd);
+}
+
+MappedFile::~MappedFile() {
+  if (m_data)
+    ::munmap(m_data, m_size);
+}
+
+void MemoryInput::read_at(uint64_t offset, void* buffer, size_t size) const {
+  std::memcpy(buffer, m_data.data() + offset, size);
+}
+
+FileInput::FileInput(const std::filesystem::path& path) : m_name(path.string()) {
+  m_fd = open_for_reading(path, m_size);
+}
+
+FileInput::~FileInput() {
+  if (m_fd >= 0)
+    ::close(m_fd);
+}
+
+void FileInput::read_at(uint64_t offset, void* buffer, size_t size) const {
+  auto* out = static_cast<char*>(buffer);
+  while (size > 0) {
+    ssize_t got = ::pread(m_fd, out, size, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      throw failure("cannot read: " + errno_message() + " (" + m_name + ")");
+    if (got == 0)
+      throw invalid_input("patch is truncated (" + m_name + ")");
+    out += got;
+    offset += static_cast<uint64_t>(got);
+    size -= static_cast<size_t>(got);
+  }
+}
+
+size_t RegionSource::read(uint8_t* buffer, size_t size) {
+  uint64_t left = m_end - m_position;
+  size_t count = static_cast<size_t>(std::min<uint64_t>(left, size));
+  if (count == 0)
+    return 0;
+  m_input.read_at(m_position, buffer, count);
+  m_position += count;
+  return count;
+}
+
+void put_u16(std::string& out, uint16_t value) {
+  for (int i = 0; i < 2; ++i)
+    out.push_back(static_cast<char>(value >> (8 * i)));
+}
+void put_u32(std::string& out, uint32_t value) {
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<char>(value >> (8 * i)));
+}
+void put_u64(std::string& out, uint64_t value) {
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<char>(value >> (8 * i)));
+}
+uint16_t get_u16(const uint8_t* in) {
+  return static_cast<uint16_t>(in[0] | (in[1] << 8));
+}
+uint32_t get_u32(const uint8_t* in) {
+  uint32_t value = 0;
+  for (int i = 3; i >= 0; --i)
+    value = (value << 8) | in[i];
+  return value;
+}
+uint64_t get_u64(const uint8_t* in) {
+  uint64_t value = 0;
+  for (int i = 7; i >= 0; --i)
+    value = (value << 8) | in[i];
+  return value;
+}
+
+}  // namespace mpaas::delta

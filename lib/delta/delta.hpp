@@ -1,0 +1,80 @@
+// The delta engine's public API: make a patch from two files or two byte strings, apply one,
+// or read its header. Formats: mpd (ours, see docs/formats.md) and BSDIFF40. Apply streams:
+// it holds the old file and a few MiB of buffers, checks the old file's SHA-256 before any
+// output, and the new file's size and SHA-256 at the end (an output file is committed only
+// then). A patch is untrusted input: malformed ones fail with invalid_input (exit 3), one
+// made for another old file with verification_failed (exit 4). This layer never prints.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/progress.hpp"
+#include "delta/byte_io.hpp"
+#include "delta/codec.hpp"
+#include "delta/exec_filter.hpp"
+#include "delta/patch_format.hpp"
+
+namespace mpaas::delta {
+
+struct DiffOptions {
+  PatchFormat format = PatchFormat::mpd;
+  Codec codec = Codec::lzma;
+  int level = -1;  // -1: the codec's default
+  int threads = 1;
+  std::optional<Filter> filter;  // empty: detected from the new file (mpd only)
+  uint64_t memory_limit = 0;     // 0: none; else refuse inputs that need more
+};
+
+struct DiffSummary {
+  PatchFormat format = PatchFormat::mpd;
+  Codec codec = Codec::lzma;
+  int level = 0;
+  Filter filter = Filter::none;
+  uint64_t old_size = 0, new_size = 0, patch_size = 0;
+  uint64_t control_size = 0, diff_size = 0, extra_size = 0;
+  uint64_t instructions = 0;
+  Sha256Digest old_sha256{}, new_sha256{};
+};
+
+// Bytes diffing needs beyond its inputs, as an estimate.
+uint64_t diff_memory_estimate(uint64_t old_size, uint64_t new_size);
+
+// Makes a patch; `old_data` and `new_data` are rewritten in place by the filter, so they
+// must be private copies. The patch is handed to `out` in pieces.
+DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_data,
+                            uint64_t new_size, const DiffOptions& options, const ByteSink& out,
+                            ProgressSink& progress);
+
+// In-memory convenience for other modules (offline packages, tests).
+std::string make_patch(std::string_view old_data, std::string_view new_data,
+                       const DiffOptions& options = {});
+
+// Diffs two files (mapped copy-on-write, never modified).
+DiffSummary diff_files(const std::filesystem::path& old_path, const std::filesystem::path& new_path,
+                       const DiffOptions& options, const ByteSink& out, ProgressSink& progress);
+
+struct ApplyLimits {
+  uint64_t max_new_size = UINT64_MAX;  // refuse patches that claim a larger output
+};
+
+// Applies `patch` (either format, detected from the header) to `old_data` (rewritten in place
+// when the patch uses a filter), streaming the new file to `out`. `name` names the patch in
+// errors. Returns the header. Throws before calling `out` when the old file does not match.
+PatchHeader apply_patch_into(uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
+                             const std::string& name, const ByteSink& out,
+                             const ApplyLimits& limits, ProgressSink& progress);
+
+// In-memory convenience: the new file's bytes.
+std::string apply_patch(std::string_view old_data, std::string_view patch,
+                        const ApplyLimits& limits = {});
+
+// Applies a patch file to an old file, writing `new_path` atomically ("-": stdout).
+PatchHeader apply_patch_file(const std::filesystem::path& old_path, const RandomInput& patch,
+                             const std::string& patch_name, const std::filesystem::path& new_path,
+                             std::ostream* stdout_stream, ProgressSink& progress);
+
+}  // namespace mpaas::delta

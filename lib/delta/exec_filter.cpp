@@ -1,0 +1,169 @@
+// The x86-64 and ARM64 branch-target filters (see exec_filter.hpp for the idea).
+#include "delta/exec_filter.hpp"
+
+#include "core/error.hpp"
+
+namespace mpaas::delta {
+namespace {
+
+uint32_t load32(const uint8_t* p) {
+  return get_u32(p);
+}
+void store32(uint8_t* p, uint32_t value) {
+  for (int i = 0; i < 4; ++i)
+    p[i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+// x86: displacements in [-2^24, 2^24) (top byte 00 or FF) map to the same set by adding the
+// position modulo 2^25, so the rewrite is reversible and leaves other values alone.
+bool is_near_displacement(uint32_t value) {
+  uint32_t top = value >> 24;
+  return top == 0 || top == 0xFF;
+}
+uint32_t sign_extend_25(uint32_t value) {
+  value &= 0x01FFFFFF;
+  return (value & 0x01000000) ? (value | 0xFE000000) : value;
+}
+bool is_x86_branch(uint8_t opcode) {
+  return opcode == 0xE8 || opcode == 0xE9;
+}
+
+// Processes data[0, size) whose first byte sits at file offset `base`; returns how many
+// bytes are final (the rest may be the start of an instruction cut by the buffer's end).
+size_t code_x86(uint8_t* data, size_t size, uint64_t base, bool encode, bool final) {
+  size_t i = 0;
+  while (i < size) {
+    if (!is_x86_branch(data[i])) {
+      ++i;
+      continue;
+    }
+    if (i + 5 > size) {
+      if (!final)
+        return i;
+      i = size;
+      break;
+    }
+    uint32_t value = load32(data + i + 1);
+    if (is_near_displacement(value)) {
+      uint32_t next_instruction = static_cast<uint32_t>(base + i + 5);
+      value = encode ? value + next_instruction : value - next_instruction;
+      store32(data + i + 1, sign_extend_25(value));
+    }
+    i += 5;
+  }
+  return i;
+}
+
+size_t code_arm64(uint8_t* data, size_t size, uint64_t base, bool encode) {
+  // Instructions are 4-byte aligned from the start of the file.
+  size_t i = static_cast<size_t>((4 - base % 4) % 4);
+  for (; i + 4 <= size; i += 4) {
+    uint32_t instruction = load32(data + i);
+    uint64_t position = base + i;
+    if ((instruction & 0xFC000000) == 0x94000000) {  // BL imm26 (words)
+      uint32_t word = static_cast<uint32_t>(position >> 2);
+      uint32_t target = instruction & 0x03FFFFFF;
+      target = encode ? target + word : target - word;
+      store32(data + i, 0x94000000 | (target & 0x03FFFFFF));
+    } else if ((instruction & 0x9F000000) == 0x90000000) {  // ADRP immhi:immlo (pages)
+      uint32_t page = static_cast<uint32_t>(position >> 12);
+      uint32_t immediate = ((instruction >> 3) & 0x001FFFFC) | ((instruction >> 29) & 3);
+      immediate = (encode ? immediate + page : immediate - page) & 0x001FFFFF;
+      instruction &= 0x9F00001F;
+      instruction |= (immediate & 3) << 29;
+      instruction |= (immediate >> 2) << 5;
+      store32(data + i, instruction);
+    }
+  }
+  return i;
+}
+
+}  // namespace
+
+std::string filter_name(Filter filter) {
+  switch (filter) {
+    case Filter::none:
+      return "none";
+    case Filter::x86_64:
+      return "x86-64";
+    case Filter::arm64:
+      return "arm64";
+  }
+  return "unknown";
+}
+
+Filter parse_filter(const std::string& name) {
+  if (name == "none")
+    return Filter::none;
+  if (name == "x86-64" || name == "x86_64")
+    return Filter::x86_64;
+  if (name == "arm64" || name == "aarch64")
+    return Filter::arm64;
+  throw usage_error("unknown filter '" + name +
+                    "', expected auto, none, x86-64 or arm64 (--filter)");
+}
+
+Filter detect_filter(std::string_view data) {
+  auto byte = [&](size_t i) { return static_cast<uint8_t>(data[i]); };
+  if (data.size() >= 20 && data.substr(0, 4) ==
+                               "\x7f"
+                               "ELF") {
+    uint16_t machine = static_cast<uint16_t>(byte(18) | (byte(19) << 8));
+    if (machine == 0x3E)
+      return Filter::x86_64;
+    if (machine == 0xB7)
+      return Filter::arm64;
+    return Filter::none;
+  }
+  if (data.size() >= 8 && byte(0) == 0xCF && byte(1) == 0xFA && byte(2) == 0xED &&
+      byte(3) == 0xFE) {
+    uint32_t cpu = get_u32(reinterpret_cast<const uint8_t*>(data.data()) + 4);
+    if (cpu == 0x01000007)
+      return Filter::x86_64;
+    if (cpu == 0x0100000C)
+      return Filter::arm64;
+  }
+  return Filter::none;
+}
+
+void filter_encode(Filter filter, uint8_t* data, uint64_t size) {
+  if (filter == Filter::x86_64)
+    code_x86(data, size, 0, true, true);
+  if (filter == Filter::arm64)
+    code_arm64(data, size, 0, true);
+}
+
+size_t FilterDecoder::decode(uint8_t* data, size_t size, bool final) {
+  if (m_filter == Filter::x86_64)
+    return code_x86(data, size, m_position, false, final);
+  if (m_filter == Filter::arm64) {
+    size_t done = code_arm64(data, size, m_position, false);
+    return final ? size : done;
+  }
+  return size;
+}
+
+void FilterDecoder::write(const uint8_t* data, size_t size) {
+  if (m_filter == Filter::none) {
+    m_next(data, size);
+    return;
+  }
+  m_pending.insert(m_pending.end(), data, data + size);
+  size_t done = decode(m_pending.data(), m_pending.size(), false);
+  if (done == 0)
+    return;
+  m_next(m_pending.data(), done);
+  m_pending.erase(m_pending.begin(), m_pending.begin() + static_cast<std::ptrdiff_t>(done));
+  m_position += done;
+}
+
+void FilterDecoder::finish() {
+  if (m_pending.empty())
+    return;
+  size_t done = decode(m_pending.data(), m_pending.size(), true);
+  m_next(m_pending.data(), done);
+  m_position += done;
+  m_pending.clear();
+}
+
+}  // namespace mpaas::delta

@@ -1,0 +1,230 @@
+// The scan behind find_matches (see matcher.hpp). Lengths and positions are 64-bit
+// throughout; only the suffix array's element type depends on the old file's size.
+#include "delta/matcher.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+namespace mpaas::delta {
+namespace {
+
+constexpr uint64_t index32_limit = (uint64_t{1} << 31) - 1;
+// A match must beat the current alignment by this many bytes to be worth a new instruction.
+constexpr uint64_t switch_margin = 8;
+
+uint64_t common_prefix(const uint8_t* a, uint64_t a_size, const uint8_t* b, uint64_t b_size) {
+  uint64_t limit = std::min(a_size, b_size);
+  uint64_t i = 0;
+  while (i + 8 <= limit) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y)
+      return i + static_cast<uint64_t>(__builtin_ctzll(x ^ y) / 8);
+    i += 8;
+  }
+  while (i < limit && a[i] == b[i])
+    ++i;
+  return i;
+}
+
+template <class Index>
+class Scanner {
+ public:
+  Scanner(const std::vector<Index>& suffixes, const uint8_t* old_data, uint64_t old_size,
+          const uint8_t* new_data)
+      : m_suffixes(suffixes), m_old(old_data), m_old_size(old_size), m_new(new_data) {}
+
+  // The longest match of new[at, end) in the old file: its length, and position in `position`.
+  uint64_t longest_match(uint64_t at, uint64_t end, uint64_t& position) const {
+    position = 0;
+    if (m_old_size == 0)
+      return 0;
+    const uint8_t* target = m_new + at;
+    uint64_t target_size = end - at;
+    // Binary search over the sorted suffixes. Every suffix between `low` and `high` shares at
+    // least min(low_length, high_length) bytes with the target, so comparisons start there
+    // instead of at 0 (the decisions, and so the result, are those of a plain memcmp search).
+    uint64_t low = 0, high = m_old_size - 1;
+    uint64_t low_length = prefix_with(low, target, target_size);
+    uint64_t high_length = prefix_with(high, target, target_size);
+    while (high - low >= 2) {
+      uint64_t middle = low + (high - low) / 2;
+      uint64_t suffix = static_cast<uint64_t>(m_suffixes[middle]);
+      uint64_t limit = std::min(m_old_size - suffix, target_size);
+      uint64_t skip = std::min({low_length, high_length, limit});
+      uint64_t length =
+          skip + common_prefix(m_old + suffix + skip, limit - skip, target + skip, limit - skip);
+      bool suffix_is_less = length < limit && m_old[suffix + length] < target[length];
+      if (suffix_is_less) {
+        low = middle;
+        low_length = length;
+      } else {
+        high = middle;
+        high_length = length;
+      }
+    }
+    position = low_length >= high_length ? static_cast<uint64_t>(m_suffixes[low])
+                                         : static_cast<uint64_t>(m_suffixes[high]);
+    return std::max(low_length, high_length);
+  }
+
+  uint64_t prefix_with(uint64_t rank, const uint8_t* target, uint64_t target_size) const {
+    uint64_t suffix = static_cast<uint64_t>(m_suffixes[rank]);
+    return common_prefix(m_old + suffix, m_old_size - suffix, target, target_size);
+  }
+
+  bool same_at(uint64_t new_position, int64_t offset) const {
+    int64_t old_position = static_cast<int64_t>(new_position) + offset;
+    return old_position >= 0 && static_cast<uint64_t>(old_position) < m_old_size &&
+           m_old[old_position] == m_new[new_position];
+  }
+
+  // Scans new[begin, end) into instructions.
+  void scan(uint64_t begin, uint64_t end, std::vector<Instruction>& out, ProgressSink* progress) {
+    uint64_t scan = begin, length = 0, position = 0;
+    uint64_t last_scan = begin, last_position = 0;
+    int64_t last_offset = 0;
+    uint64_t reported = begin;
+    while (scan < end) {
+      uint64_t old_score = 0;
+      uint64_t scored = scan += length;
+      for (; scan < end; ++scan) {
+        length = longest_match(scan, end, position);
+        for (; scored < scan + length; ++scored)
+          if (same_at(scored, last_offset))
+            ++old_score;
+        if ((length == old_score && length != 0) || length > old_score + switch_margin)
+          break;
+        if (same_at(scan, last_offset))
+          --old_score;
+      }
+      if (length == old_score && scan != end)
+        continue;
+      emit(last_scan, last_position, scan, position, end, out);
+      Instruction& made = out.back();
+      last_scan = made.new_start + made.add_length + made.copy_length;
+      last_position = position - (scan - last_scan);
+      last_offset = static_cast<int64_t>(position) - static_cast<int64_t>(scan);
+      if (progress && scan - reported >= (1u << 20)) {
+        progress->advance(scan - reported);
+        reported = scan;
+      }
+    }
+    if (progress)
+      progress->advance(end - reported);
+  }
+
+ private:
+  // Extends the previous match forward and the new one backward, and records the
+  // instruction that runs from last_scan up to the start of the new match.
+  void emit(uint64_t last_scan, uint64_t last_position, uint64_t scan, uint64_t position,
+            uint64_t end, std::vector<Instruction>& out) const {
+    uint64_t forward = 0;
+    {
+      int64_t score = 0, best = 0;
+      for (uint64_t i = 0; last_scan + i < scan && last_position + i < m_old_size;) {
+        if (m_old[last_position + i] == m_new[last_scan + i])
+          ++score;
+        ++i;
+        if (score * 2 - static_cast<int64_t>(i) > best * 2 - static_cast<int64_t>(forward)) {
+          best = score;
+          forward = i;
+        }
+      }
+    }
+    uint64_t backward = 0;
+    if (scan < end) {
+      int64_t score = 0, best = 0;
+      for (uint64_t i = 1; scan >= last_scan + i && position >= i; ++i) {
+        if (m_old[position - i] == m_new[scan - i])
+          ++score;
+        if (score * 2 - static_cast<int64_t>(i) > best * 2 - static_cast<int64_t>(backward)) {
+          best = score;
+          backward = i;
+        }
+      }
+    }
+    if (last_scan + forward > scan - backward) {
+      // The two extensions overlap: split the overlap where the bytes agree best.
+      uint64_t overlap = (last_scan + forward) - (scan - backward);
+      int64_t score = 0, best = 0;
+      uint64_t split = 0;
+      for (uint64_t i = 0; i < overlap; ++i) {
+        uint64_t at = last_scan + forward - overlap + i;
+        if (m_new[at] == m_old[last_position + forward - overlap + i])
+          ++score;
+        if (m_new[at] == m_old[position - backward + i])
+          --score;
+        if (score > best) {
+          best = score;
+          split = i + 1;
+        }
+      }
+      forward += split - overlap;
+      backward -= split;
+    }
+    Instruction instruction;
+    instruction.new_start = last_scan;
+    instruction.old_start = last_position;
+    instruction.add_length = forward;
+    instruction.copy_length = (scan - backward) - (last_scan + forward);
+    out.push_back(instruction);
+  }
+
+  const std::vector<Index>& m_suffixes;
+  const uint8_t* m_old;
+  uint64_t m_old_size;
+  const uint8_t* m_new;
+};
+
+template <class Index>
+std::vector<Instruction> scan_all(const uint8_t* old_data, uint64_t old_size,
+                                  const uint8_t* new_data, uint64_t new_size,
+                                  const MatchOptions& options, ProgressSink& progress) {
+  progress.start("indexing", 0);
+  std::vector<Index> suffixes;
+  build_suffix_array(old_data, old_size, suffixes);
+  progress.finish();
+
+  progress.start("matching", new_size);
+  Scanner<Index> scanner(suffixes, old_data, old_size, new_data);
+  // Slices of at least 4 MiB: fewer and the cut points would cost more than they save.
+  uint64_t slices = std::clamp<uint64_t>(new_size / (4u << 20), 1,
+                                         static_cast<uint64_t>(std::max(options.threads, 1)));
+  std::vector<std::vector<Instruction>> parts(slices);
+  auto scan_slice = [&](uint64_t slice, ProgressSink* sink) {
+    uint64_t begin = new_size * slice / slices;
+    uint64_t end = new_size * (slice + 1) / slices;
+    scanner.scan(begin, end, parts[slice], sink);
+  };
+  std::vector<std::thread> workers;
+  for (uint64_t slice = 1; slice < slices; ++slice)
+    workers.emplace_back(scan_slice, slice, nullptr);
+  scan_slice(0, slices == 1 ? &progress : nullptr);
+  for (auto& worker : workers)
+    worker.join();
+  progress.finish();
+
+  std::vector<Instruction> all = std::move(parts[0]);
+  for (uint64_t slice = 1; slice < slices; ++slice)
+    all.insert(all.end(), parts[slice].begin(), parts[slice].end());
+  return all;
+}
+
+}  // namespace
+
+uint64_t suffix_array_bytes(uint64_t old_size) {
+  return old_size * (old_size <= index32_limit ? 4 : 8);
+}
+
+std::vector<Instruction> find_matches(const uint8_t* old_data, uint64_t old_size,
+                                      const uint8_t* new_data, uint64_t new_size,
+                                      const MatchOptions& options, ProgressSink& progress) {
+  if (old_size <= index32_limit)
+    return scan_all<int32_t>(old_data, old_size, new_data, new_size, options, progress);
+  return scan_all<int64_t>(old_data, old_size, new_data, new_size, options, progress);
+}
+
+}  // namespace mpaas::delta

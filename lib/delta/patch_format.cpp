@@ -1,0 +1,157 @@
+// Header encoding and validation for mpd and BSDIFF40 (see patch_format.hpp).
+#include "delta/patch_format.hpp"
+
+#include <cstring>
+
+#include "core/error.hpp"
+
+namespace mpaas::delta {
+namespace {
+
+[[noreturn]] void corrupt(const std::string& what, const std::string& name) {
+  throw invalid_input("patch is corrupted: " + what + " (" + name + ")");
+}
+
+PatchHeader parse_mpd(const RandomInput& patch, const std::string& name) {
+  if (patch.size() < mpd_header_size)
+    throw invalid_input("patch is truncated (" + name + ")");
+  uint8_t bytes[mpd_header_size];
+  patch.read_at(0, bytes, sizeof bytes);
+  PatchHeader header;
+  header.format = PatchFormat::mpd;
+  header.patch_size = patch.size();
+  header.version = get_u16(bytes + 8);
+  if (header.version != mpd_version)
+    throw invalid_input("unsupported patch version " + std::to_string(header.version) +
+                        ", this mpaas reads version 1 (" + name + ")");
+  uint8_t codec = bytes[10], filter = bytes[11];
+  if (codec != static_cast<uint8_t>(Codec::zstd) && codec != static_cast<uint8_t>(Codec::lzma) &&
+      codec != static_cast<uint8_t>(Codec::none))
+    corrupt("unknown codec " + std::to_string(codec), name);
+  if (filter > static_cast<uint8_t>(Filter::arm64))
+    corrupt("unknown filter " + std::to_string(filter), name);
+  if (get_u32(bytes + 12) != 0)
+    corrupt("unknown flags", name);
+  header.codec = static_cast<Codec>(codec);
+  header.filter = static_cast<Filter>(filter);
+  header.old_size = get_u64(bytes + 16);
+  header.new_size = get_u64(bytes + 24);
+  std::memcpy(header.old_sha256.data(), bytes + 32, 32);
+  std::memcpy(header.new_sha256.data(), bytes + 64, 32);
+  header.control_size = get_u64(bytes + 96);
+  header.diff_size = get_u64(bytes + 104);
+  header.extra_size = get_u64(bytes + 112);
+  uint64_t body = patch.size() - mpd_header_size;
+  constexpr uint64_t limit = uint64_t{1} << 62;
+  if (header.control_size > limit || header.diff_size > limit || header.extra_size > limit)
+    corrupt("stream size out of range", name);
+  uint64_t streams = header.control_size + header.diff_size + header.extra_size;
+  if (streams > body)
+    throw invalid_input("patch is truncated (" + name + ")");
+  if (streams < body)
+    corrupt("trailing bytes after the streams", name);
+  if (header.old_size > (uint64_t{1} << 62) || header.new_size > (uint64_t{1} << 62))
+    corrupt("file size out of range", name);
+  header.control_offset = mpd_header_size;
+  header.diff_offset = header.control_offset + header.control_size;
+  header.extra_offset = header.diff_offset + header.diff_size;
+  return header;
+}
+
+PatchHeader parse_bsdiff(const RandomInput& patch, const std::string& name) {
+  if (patch.size() < bsdiff_header_size)
+    throw invalid_input("patch is truncated (" + name + ")");
+  uint8_t bytes[bsdiff_header_size];
+  patch.read_at(0, bytes, sizeof bytes);
+  int64_t control = get_bsdiff_int(bytes + 8, name);
+  int64_t diff = get_bsdiff_int(bytes + 16, name);
+  int64_t new_size = get_bsdiff_int(bytes + 24, name);
+  if (control < 0 || diff < 0 || new_size < 0)
+    corrupt("negative length in header", name);
+  PatchHeader header;
+  header.format = PatchFormat::bsdiff;
+  header.codec = Codec::bzip2;
+  header.patch_size = patch.size();
+  header.new_size = static_cast<uint64_t>(new_size);
+  uint64_t body = patch.size() - bsdiff_header_size;
+  if (static_cast<uint64_t>(control) > body ||
+      static_cast<uint64_t>(diff) > body - static_cast<uint64_t>(control))
+    throw invalid_input("patch is truncated (" + name + ")");
+  header.control_offset = bsdiff_header_size;
+  header.control_size = static_cast<uint64_t>(control);
+  header.diff_offset = header.control_offset + header.control_size;
+  header.diff_size = static_cast<uint64_t>(diff);
+  header.extra_offset = header.diff_offset + header.diff_size;
+  header.extra_size = patch.size() - header.extra_offset;
+  return header;
+}
+
+}  // namespace
+
+std::string format_name(PatchFormat format) {
+  return format == PatchFormat::mpd ? "mpd" : "bsdiff";
+}
+
+PatchFormat parse_format(const std::string& name) {
+  if (name == "mpd")
+    return PatchFormat::mpd;
+  if (name == "bsdiff" || name == "bsdiff40")
+    return PatchFormat::bsdiff;
+  throw usage_error("unknown patch format '" + name + "', expected mpd or bsdiff (--format)");
+}
+
+PatchHeader parse_header(const RandomInput& patch, const std::string& name) {
+  if (patch.size() < 8)
+    throw invalid_input("patch is truncated (" + name + ")");
+  char magic[8];
+  patch.read_at(0, magic, sizeof magic);
+  if (std::memcmp(magic, mpd_magic, 8) == 0)
+    return parse_mpd(patch, name);
+  if (std::memcmp(magic, bsdiff_magic, 8) == 0)
+    return parse_bsdiff(patch, name);
+  throw invalid_input("not a patch: unknown magic, expected mpd or BSDIFF40 (" + name + ")");
+}
+
+std::string encode_mpd_header(const PatchHeader& header) {
+  std::string out(mpd_magic, 8);
+  put_u16(out, mpd_version);
+  out.push_back(static_cast<char>(header.codec));
+  out.push_back(static_cast<char>(header.filter));
+  put_u32(out, 0);
+  put_u64(out, header.old_size);
+  put_u64(out, header.new_size);
+  out.append(reinterpret_cast<const char*>(header.old_sha256.data()), 32);
+  out.append(reinterpret_cast<const char*>(header.new_sha256.data()), 32);
+  put_u64(out, header.control_size);
+  put_u64(out, header.diff_size);
+  put_u64(out, header.extra_size);
+  return out;
+}
+
+std::string encode_bsdiff_header(uint64_t control_size, uint64_t diff_size, uint64_t new_size) {
+  std::string out(bsdiff_magic, 8);
+  put_bsdiff_int(out, static_cast<int64_t>(control_size));
+  put_bsdiff_int(out, static_cast<int64_t>(diff_size));
+  put_bsdiff_int(out, static_cast<int64_t>(new_size));
+  return out;
+}
+
+void put_bsdiff_int(std::string& out, int64_t value) {
+  uint64_t magnitude =
+      value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  std::string bytes;
+  put_u64(bytes, magnitude);
+  if (value < 0)
+    bytes[7] = static_cast<char>(bytes[7] | 0x80);
+  out += bytes;
+}
+
+int64_t get_bsdiff_int(const uint8_t* in, const std::string& name) {  // -0 reads as 0
+  uint64_t raw = get_u64(in);
+  uint64_t magnitude = raw & ~(uint64_t{1} << 63);
+  bool negative = (raw >> 63) != 0;
+  (void)name;
+  return negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
+}
+
+}  // namespace mpaas::delta

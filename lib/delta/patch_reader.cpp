@@ -1,0 +1,270 @@
+// Applying mpd and BSDIFF40 patches as a stream: control instructions are read one at a
+// time, diff and extra bytes flow through 64 KiB buffers, and the new file leaves through
+// the filter decoder and the SHA-256 check to the sink. Every count read from the patch is
+// checked against what remains of the new file before it is used, so a hostile patch can
+// neither read outside the old file nor make this allocate more than its fixed buffers.
+#include <algorithm>
+#include <cstring>
+#include <ostream>
+#include <vector>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "delta/delta.hpp"
+
+namespace mpaas::delta {
+namespace {
+
+constexpr size_t buffer_size = 1 << 16;
+
+struct Step {
+  uint64_t add_length = 0;
+  uint64_t copy_length = 0;
+  int64_t seek = 0;
+};
+
+// Reads control instructions of either format.
+class ControlReader {
+ public:
+  ControlReader(PatchFormat format, std::unique_ptr<ByteSource> source, std::string name)
+      : m_format(format), m_source(std::move(source)), m_name(std::move(name)) {}
+
+  Step next() {
+    Step step;
+    if (m_format == PatchFormat::bsdiff) {
+      uint8_t bytes[24];
+      read_exactly(*m_source, bytes, sizeof bytes, m_name);
+      int64_t add = get_bsdiff_int(bytes, m_name);
+      int64_t copy = get_bsdiff_int(bytes + 8, m_name);
+      if (add < 0 || copy < 0)
+        corrupt("negative length in control stream");
+      step.add_length = static_cast<uint64_t>(add);
+      step.copy_length = static_cast<uint64_t>(copy);
+      step.seek = get_bsdiff_int(bytes + 16, m_name);
+      return step;
+    }
+    step.add_length = varint();
+    step.copy_length = varint();
+    uint64_t seek = varint();
+    step.seek = static_cast<int64_t>(seek >> 1) ^ -static_cast<int64_t>(seek & 1);
+    return step;
+  }
+
+  bool at_end() {
+    uint8_t byte;
+    return m_source->read(&byte, 1) == 0;
+  }
+
+  [[noreturn]] void corrupt(const std::string& what) const {
+    throw invalid_input("patch is corrupted: " + what + " (" + m_name + ")");
+  }
+
+ private:
+  uint64_t varint() {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      uint8_t byte;
+      read_exactly(*m_source, &byte, 1, m_name);
+      if (shift == 63 && byte > 1)
+        corrupt("varint out of range in control stream");
+      value |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if (!(byte & 0x80))
+        return value;
+    }
+    corrupt("varint out of range in control stream");
+  }
+
+  PatchFormat m_format;
+  std::unique_ptr<ByteSource> m_source;
+  std::string m_name;
+};
+
+std::unique_ptr<ByteSource> open_stream(const RandomInput& patch, const PatchHeader& header,
+                                        uint64_t offset, uint64_t size, const std::string& name) {
+  return make_decompressor(header.codec, std::make_unique<RegionSource>(patch, offset, size), name);
+}
+
+void check_old_file(const PatchHeader& header, const uint8_t* old_data, uint64_t old_size,
+                    const std::string& name) {
+  if (header.format != PatchFormat::mpd)
+    return;
+  Sha256Digest actual = sha256_of({reinterpret_cast<const char*>(old_data), old_size});
+  if (actual != header.old_sha256 || old_size != header.old_size)
+    throw verification_failed("the old file does not match the patch: it has sha256 " +
+                              to_hex(actual) + ", the patch was made for sha256 " +
+                              to_hex(header.old_sha256) + " (" + name + ")");
+}
+
+class Applier {
+ public:
+  Applier(const PatchHeader& header, const uint8_t* old_data, uint64_t old_size,
+          const RandomInput& patch, const std::string& name, FilterDecoder& out,
+          ProgressSink& progress)
+      : m_header(header),
+        m_old(old_data),
+        m_old_size(old_size),
+        m_name(name),
+        m_control(header.format,
+                  open_stream(patch, header, header.control_offset, header.control_size, name),
+                  name),
+        m_diff(open_stream(patch, header, header.diff_offset, header.diff_size, name)),
+        m_extra(open_stream(patch, header, header.extra_offset, header.extra_size, name)),
+        m_out(out),
+        m_progress(progress),
+        m_buffer(buffer_size) {}
+
+  void run() {
+    m_progress.start("patching", m_header.new_size);
+    uint64_t written = 0;
+    int64_t old_position = 0;
+    while (written < m_header.new_size) {
+      Step step = m_control.next();
+      uint64_t left = m_header.new_size - written;
+      if (step.add_length > left || step.copy_length > left - step.add_length)
+        m_control.corrupt("instruction runs past the end of the new file");
+      add(old_position, step.add_length);
+      copy(step.copy_length);
+      written += step.add_length + step.copy_length;
+      // old_position stays within [0, old_size] for mpd and within +-2^62 for bsdiff.
+      int64_t moved = old_position + static_cast<int64_t>(step.add_length);
+      constexpr int64_t bound = int64_t{1} << 62;
+      if (step.seek > bound || step.seek < -bound)
+        m_control.corrupt("seek out of range");
+      old_position = moved + step.seek;
+      if (m_header.format == PatchFormat::mpd &&
+          (old_position < 0 || static_cast<uint64_t>(old_position) > m_old_size))
+        m_control.corrupt("seek outside the old file");
+      if (old_position > bound || old_position < -bound)
+        m_control.corrupt("seek out of range");
+      m_progress.advance(step.add_length + step.copy_length);
+    }
+    // Reading each stream to its end also checks that it ends properly (not truncated).
+    uint8_t byte;
+    if (!m_control.at_end() || m_diff->read(&byte, 1) != 0 || m_extra->read(&byte, 1) != 0)
+      m_control.corrupt("trailing data after the last instruction");
+    m_progress.finish();
+  }
+
+ private:
+  // new = old + diff, where old bytes outside the old file count as zero (bspatch's rule;
+  // mpd patches never point outside, and the check on seeks above enforces it).
+  void add(int64_t old_position, uint64_t length) {
+    if (m_header.format == PatchFormat::mpd &&
+        static_cast<uint64_t>(old_position) + length > m_old_size)
+      m_control.corrupt("instruction reads past the end of the old file");
+    for (uint64_t done = 0; done < length;) {
+      size_t piece = static_cast<size_t>(std::min<uint64_t>(buffer_size, length - done));
+      read_exactly(*m_diff, m_buffer.data(), piece, m_name);
+      // The part of [base, base + piece) inside the old file, found once per piece.
+      int64_t base = old_position + static_cast<int64_t>(done);
+      int64_t first = std::clamp<int64_t>(-base, 0, static_cast<int64_t>(piece));
+      int64_t last = std::clamp<int64_t>(static_cast<int64_t>(m_old_size) - base, first,
+                                         static_cast<int64_t>(piece));
+      for (int64_t i = first; i < last; ++i)
+        m_buffer[i] += m_old[base + i];
+      m_out.write(m_buffer.data(), piece);
+      done += piece;
+    }
+  }
+
+  void copy(uint64_t length) {
+    for (uint64_t done = 0; done < length;) {
+      size_t piece = static_cast<size_t>(std::min<uint64_t>(buffer_size, length - done));
+      read_exactly(*m_extra, m_buffer.data(), piece, m_name);
+      m_out.write(m_buffer.data(), piece);
+      done += piece;
+    }
+  }
+
+  const PatchHeader& m_header;
+  const uint8_t* m_old;
+  uint64_t m_old_size;
+  std::string m_name;
+  ControlReader m_control;
+  std::unique_ptr<ByteSource> m_diff;
+  std::unique_ptr<ByteSource> m_extra;
+  FilterDecoder& m_out;
+  ProgressSink& m_progress;
+  std::vector<uint8_t> m_buffer;
+};
+
+}  // namespace
+
+// apply_patch_into, with the old file's check optional for callers that made it already.
+PatchHeader apply_checked(uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
+                          const std::string& name, const ByteSink& out, const ApplyLimits& limits,
+                          ProgressSink& progress, bool check_old);
+
+PatchHeader apply_patch_into(uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
+                             const std::string& name, const ByteSink& out,
+                             const ApplyLimits& limits, ProgressSink& progress) {
+  return apply_checked(old_data, old_size, patch, name, out, limits, progress, true);
+}
+
+PatchHeader apply_checked(uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
+                          const std::string& name, const ByteSink& out, const ApplyLimits& limits,
+                          ProgressSink& progress, bool check_old) {
+  PatchHeader header = parse_header(patch, name);
+  if (header.new_size > limits.max_new_size)
+    throw invalid_input("patch claims a new file of " + std::to_string(header.new_size) +
+                        " bytes, above the limit of " + std::to_string(limits.max_new_size) + " (" +
+                        name + ")");
+  if (check_old)
+    check_old_file(header, old_data, old_size, name);
+  filter_encode(header.filter, old_data, old_size);
+
+  Sha256 new_hash;
+  FilterDecoder decoder(header.filter, [&](const uint8_t* data, size_t size) {
+    new_hash.update(data, size);
+    out(data, size);
+  });
+  Applier applier(header, old_data, old_size, patch, name, decoder, progress);
+  applier.run();
+  decoder.finish();
+  Sha256Digest actual = new_hash.finish();
+  if (header.format == PatchFormat::mpd && actual != header.new_sha256)
+    throw verification_failed("the patched file has sha256 " + to_hex(actual) +
+                              ", the patch expects sha256 " + to_hex(header.new_sha256) + " (" +
+                              name + ")");
+  return header;
+}
+
+std::string apply_patch(std::string_view old_data, std::string_view patch,
+                        const ApplyLimits& limits) {
+  std::string old_copy(old_data), result;
+  MemoryInput input(patch);
+  NullProgress progress;
+  apply_patch_into(
+      reinterpret_cast<uint8_t*>(old_copy.data()), old_copy.size(), input, "patch",
+      [&](const uint8_t* data, size_t size) {
+        result.append(reinterpret_cast<const char*>(data), size);
+      },
+      limits, progress);
+  return result;
+}
+
+PatchHeader apply_patch_file(const std::filesystem::path& old_path, const RandomInput& patch,
+                             const std::string& patch_name, const std::filesystem::path& new_path,
+                             std::ostream* stdout_stream, ProgressSink& progress) {
+  MappedFile old_file(old_path, true);
+  if (new_path == "-") {
+    return apply_patch_into(
+        old_file.data(), old_file.size(), patch, patch_name,
+        [&](const uint8_t* data, size_t size) {
+          stdout_stream->write(reinterpret_cast<const char*>(data),
+                               static_cast<std::streamsize>(size));
+        },
+        {}, progress);
+  }
+  // Refuse early (before creating the temp file) when the patch cannot apply.
+  PatchHeader header = parse_header(patch, patch_name);
+  check_old_file(header, old_file.data(), old_file.size(), patch_name);
+  AtomicFile output(new_path);
+  header = apply_checked(
+      old_file.data(), old_file.size(), patch, patch_name,
+      [&](const uint8_t* data, size_t size) { output.write(data, size); }, {}, progress, false);
+  output.commit();
+  return header;
+}
+
+}  // namespace mpaas::delta

@@ -1,0 +1,17 @@
+// The 32-bit suffix array through libdivsufsort (old files under 2 GiB).
+#include <divsufsort.h>
+
+#include "core/error.hpp"
+#include "delta/matcher.hpp"
+
+namespace mpaas::delta {
+
+void build_suffix_array(const uint8_t* data, uint64_t size, std::vector<int32_t>& out) {
+  out.assign(size, 0);
+  if (size == 0)
+    return;
+  if (divsufsort(data, out.data(), static_cast<saidx_t>(size)) != 0)
+    throw failure("suffix sorting failed (libdivsufsort)");
+}
+
+}  // namespace mpaas::delta

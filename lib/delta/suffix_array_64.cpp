@@ -1,0 +1,17 @@
+// The 64-bit suffix array through libdivsufsort64 (old files of 2 GiB and more).
+#include <divsufsort64.h>
+
+#include "core/error.hpp"
+#include "delta/matcher.hpp"
+
+namespace mpaas::delta {
+
+void build_suffix_array(const uint8_t* data, uint64_t size, std::vector<int64_t>& out) {
+  out.assign(size, 0);
+  if (size == 0)
+    return;
+  if (divsufsort64(data, out.data(), static_cast<saidx64_t>(size)) != 0)
+    throw failure("suffix sorting failed (libdivsufsort64)");
+}
+
+}  // namespace mpaas::delta
