@@ -7,6 +7,19 @@ _mpaas() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="${COMP_WORDS[i]}"
     case "$cmd_path $word" in
+      "mpaas new") cmd_path="$cmd_path $word" ;;
+      "mpaas offline") cmd_path="$cmd_path $word" ;;
+      "mpaas offline build") cmd_path="$cmd_path $word" ;;
+      "mpaas offline sign") cmd_path="$cmd_path $word" ;;
+      "mpaas offline verify") cmd_path="$cmd_path $word" ;;
+      "mpaas offline inspect") cmd_path="$cmd_path $word" ;;
+      "mpaas offline extract") cmd_path="$cmd_path $word" ;;
+      "mpaas offline config") cmd_path="$cmd_path $word" ;;
+      "mpaas offline diff") cmd_path="$cmd_path $word" ;;
+      "mpaas offline apply") cmd_path="$cmd_path $word" ;;
+      "mpaas keys") cmd_path="$cmd_path $word" ;;
+      "mpaas keys generate") cmd_path="$cmd_path $word" ;;
+      "mpaas keys show") cmd_path="$cmd_path $word" ;;
       "mpaas diff") cmd_path="$cmd_path $word" ;;
       "mpaas patch") cmd_path="$cmd_path $word" ;;
       "mpaas config") cmd_path="$cmd_path $word" ;;
@@ -22,13 +35,28 @@ _mpaas() {
   done
   case "$prev" in
     -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    --digest) COMPREPLY=($(compgen -W "sha1 sha256" -- "$cur")); return ;;
+    --type) COMPREPLY=($(compgen -W "normal global" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "mpd bsdiff" -- "$cur")); return ;;
     --codec) COMPREPLY=($(compgen -W "zstd lzma" -- "$cur")); return ;;
     --filter) COMPREPLY=($(compgen -W "auto none x86-64 arm64" -- "$cur")); return ;;
   esac
   local commands="" flags=""
   case "$cmd_path" in
-    "mpaas") commands="diff patch config version completion help"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas") commands="new offline keys diff patch config version completion help"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas new") commands=""; flags="--set --app-id --ref --subdir --author --no-git --force --list --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline") commands="build sign verify inspect extract config diff apply"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline build") commands=""; flags="-o --output --key --digest --unsigned --id --name --version --root --main-url --vhost --type --include --exclude --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline sign") commands=""; flags="--key --digest --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline verify") commands=""; flags="--pubkey --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline inspect") commands=""; flags="--pubkey --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline extract") commands=""; flags="--max-size --max-ratio --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline config") commands=""; flags="-o --output --base-url --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline diff") commands=""; flags="-o --output --key --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline apply") commands=""; flags="-o --output --key --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas keys") commands="generate show"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas keys generate") commands=""; flags="-o --output --type --force --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas keys show") commands=""; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas diff") commands=""; flags="-o --output --format --codec --level --threads --memory-limit --filter --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas patch") commands=""; flags="-o --output --info --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config") commands="get set unset list path"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;

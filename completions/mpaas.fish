@@ -4,6 +4,32 @@ function __mpaas_path_is
     set -l cmd_path mpaas
     for token in $tokens[2..-1]
         switch "$cmd_path $token"
+            case 'mpaas new'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas offline'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas offline build'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas offline sign'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas offline verify'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas offline inspect'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas offline extract'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas offline config'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas offline diff'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas offline apply'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas keys'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas keys generate'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas keys show'
+                set cmd_path "$cmd_path $token"
             case 'mpaas diff'
                 set cmd_path "$cmd_path $token"
             case 'mpaas patch'
@@ -31,6 +57,9 @@ function __mpaas_path_is
     test "$cmd_path" = "$argv[1]"
 end
 complete -c mpaas -e
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a new -d 'Create a project from a built-in template, a folder or a git URL'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a offline -d 'Build, sign, verify and ship H5 offline packages (.amr)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a keys -d 'Generate and show signing keys'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a diff -d 'Make a binary patch that turns OLD into NEW'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a patch -d 'Apply a binary patch (mpd or BSDIFF40) to OLD, or show its header'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a config -d 'Read and edit settings, profiles and their sources'
@@ -47,6 +76,52 @@ complete -c mpaas -s q -l quiet -r -d 'Print only data and errors'
 complete -c mpaas -s v -l verbose -r -d 'Narrate what is done on stderr'
 complete -c mpaas -l no-color -r -d 'Never colour output (also NO_COLOR)'
 complete -c mpaas -s y -l yes -r -d 'Confirm destructive actions without asking'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l set -r -d 'Set a template variable: key=value (repeatable)'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l app-id -r -d 'App id, reverse-domain (default: com.example.<folder name>)'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l ref -r -d 'Branch, tag or commit of a git URL template'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l subdir -r -d 'Folder inside the repository or folder holding the template'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l author -r -d 'Commit author '\''Name <email>'\'' (default: git config)'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l no-git -r -d 'Do not create a git repository'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l force -r -d 'Write into a folder that is not empty'
+complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l list -r -d 'List the built-in templates (-o json for their variables)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a build -d 'Build a reproducible {id}_{version}.amr from the project'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a sign -d 'Sign or re-sign a package in place (atomically)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a verify -d 'Verify every entry'\''s signature (exit 4 naming the one that fails)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a inspect -d 'Show a package'\''s manifest, settings, entries, files and signature state'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a extract -d 'Extract a package'\''s web files safely into a folder'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a config -d 'Write the preset h5_json.json that apps load at start-up'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a diff -d 'Make an incremental package from OLD to NEW (mpaas extension)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a apply -d 'Rebuild NEW from OLD and an incremental package, checking every hash'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -s o -l output -r -d 'Output file, or folder ending in / (default: ./{id}_{version}.amr); use --json for a JSON summary'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l key -r -d 'RSA private key PEM to sign with (else MPAAS_SIGNING_KEY, else offline.sign.key)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l digest -r -f -a 'sha1 sha256' -d 'Signature digest; sha256 is an mpaas extension (mPaaS clients verify sha1)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l unsigned -r -d 'Build without signing, whatever key is configured'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l id -r -d 'Package id, 8 digits (offline.id)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l name -r -d 'Package name (offline.name)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l version -r -d 'Version, four-part or semver (offline.version)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l root -r -d 'Folder whose contents go to the tar'\''s root (offline.root)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l main-url -r -d 'Entry page, must be in the package (offline.main_url)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l vhost -r -d 'Virtual host, https://ID.h5app.com (offline.vhost)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l type -r -f -a 'normal global' -d 'Package type (offline.type)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l include -r -d 'Glob relative to root, repeatable (offline.include)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline build"' -l exclude -r -d 'Glob relative to root, repeatable (offline.exclude)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline sign"' -l key -r -d 'RSA private key PEM (else MPAAS_SIGNING_KEY)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline sign"' -l digest -r -f -a 'sha1 sha256' -d 'Signature digest; sha256 is an mpaas extension (mPaaS clients verify sha1)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline verify"' -l pubkey -r -d 'Public key: a PEM file, or the one-line base64 form Android apps embed'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline inspect"' -l pubkey -r -d 'Public key (PEM file or base64) to check signatures with'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline extract"' -l max-size -r -d 'Refuse packages expanding beyond this many MiB'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline extract"' -l max-ratio -r -d 'Refuse packages expanding beyond this ratio'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline config"' -s o -l output -r -d 'Output file (default h5_json.json, - for stdout); use --json for a JSON summary'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline config"' -l base-url -r -d 'Where the packages are served from: package_url is BASE/{id}/{version}/{file}'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline diff"' -s o -l output -r -d 'The incremental package to write; --json for JSON'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline diff"' -l key -r -d 'RSA private key PEM to sign with (else MPAAS_SIGNING_KEY)'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline apply"' -s o -l output -r -d 'The package to write; --json for JSON'
+complete -c mpaas -n '__mpaas_path_is "mpaas offline apply"' -l key -r -d 'RSA private key PEM to sign the result with'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas keys"' -a generate -d 'Write private.pem (0600) and public.pem; print the base64 public key'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas keys"' -a show -d 'Print a key'\''s public half and fingerprint (never the private key)'
+complete -c mpaas -n '__mpaas_path_is "mpaas keys generate"' -s o -l output -r -d 'Folder for the key pair (default .); use --json for JSON'
+complete -c mpaas -n '__mpaas_path_is "mpaas keys generate"' -l type -r -f -a 'rsa2048 rsa4096 ec-p256 ed25519' -d 'Key type; mPaaS packages need RSA'
+complete -c mpaas -n '__mpaas_path_is "mpaas keys generate"' -l force -r -d 'Replace an existing key pair'
 complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -s o -l output -r -d 'The patch file to write ('\''-'\'' for stdout)'
 complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l format -r -f -a 'mpd bsdiff' -d 'Patch format: mpd (ours, default) or bsdiff (BSDIFF40)'
 complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l codec -r -f -a 'zstd lzma' -d 'Codec of mpd patches: lzma (smaller, default) or zstd'

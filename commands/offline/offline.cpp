@@ -114,6 +114,16 @@ std::optional<crypto::Key> find_signing_key(const std::string& flag, const std::
   } else if (!configured.empty()) {
     fs::path path =
         fs::path(configured).is_absolute() ? fs::path(configured) : project_folder / configured;
+    std::error_code error;
+    if (!fs::exists(path, error)) {
+      // A fresh `mpaas new h5` project names keys/private.pem before any key exists: it
+      // builds unsigned (as mPaaS debug packages are) and says how to sign. An explicit
+      // --key or MPAAS_SIGNING_KEY that cannot be read is still an error.
+      context.warn("signing key " + path.string() +
+                   " does not exist; building unsigned (create it with `mpaas keys generate -o " +
+                   fs::path(configured).parent_path().string() + "`)");
+      return std::nullopt;
+    }
     key = crypto::load_private_key(read_file(path), "offline.sign.key", passphrase_source(context));
   }
   if (key && !key->is_rsa()) {

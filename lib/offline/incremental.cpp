@@ -1,6 +1,7 @@
 // Incremental packages: diff and apply (see incremental.hpp). Both packages are extracted
 // safely to temp folders on disk, so memory holds one file at a time, never a package.
 #include "offline/incremental.hpp"
+#include "delta/delta.hpp"
 
 #include <unistd.h>
 
@@ -83,6 +84,10 @@ std::vector<SourceFile> sources_of(const fs::path& folder) {
   return files;
 }
 
+// Changed files travel as mpd patches from lib/delta (docs/formats.md).
+constexpr const char* patch_codec = "mpd";
+constexpr uint64_t max_patched_file_size = uint64_t{1} << 32;
+
 std::string checked_string(const Json& object, const char* key) {
   if (!object.is_object() || !object.contains(key) || !object[key].is_string()) {
     throw invalid_input(std::string("missing or malformed field (incremental.json: ") + key + ")");
@@ -92,12 +97,25 @@ std::string checked_string(const Json& object, const char* key) {
 
 }  // namespace
 
-EncodedChange encode_changed_file(const std::string&, const std::string& new_bytes) {
+EncodedChange encode_changed_file(const std::string& old_bytes, const std::string& new_bytes) {
+  // Small files rarely pay for a patch header; the size check below settles it either way.
+  std::string patch = delta::make_patch(old_bytes, new_bytes);
+  if (patch.size() < new_bytes.size()) {
+    return EncodedChange{"patch", patch_codec, std::move(patch)};
+  }
   return EncodedChange{"whole", "", new_bytes};
 }
 
-std::string decode_changed_file(const std::string& codec, const std::string&, const std::string&) {
-  throw invalid_input("unknown patch codec '" + codec + "' (incremental.json)");
+std::string decode_changed_file(const std::string& codec, const std::string& old_bytes,
+                                const std::string& patch) {
+  if (codec != patch_codec) {
+    throw invalid_input("unknown patch codec '" + codec + "' (incremental.json)");
+  }
+  // The patch carries the new file's size and SHA-256 and is checked against both; the
+  // limit keeps a hostile header from asking for an unbounded allocation.
+  delta::ApplyLimits limits;
+  limits.max_new_size = max_patched_file_size;
+  return delta::apply_patch(old_bytes, patch, limits);
 }
 
 DiffSummary diff_packages(const fs::path& old_package, const fs::path& new_package,

@@ -26,7 +26,7 @@ struct EncodedChange {
 };
 
 // The one place a delta engine plugs in: returns a patch when one is available and
-// smaller than the new file, else the whole file. Today it always returns the whole file.
+// smaller than the new file, else the whole file. Patches are mpd (lib/delta), codec "mpd".
 EncodedChange encode_changed_file(const std::string& old_bytes, const std::string& new_bytes);
 // Inverse of a "patch" encoding; throws invalid_input for an unknown codec.
 std::string decode_changed_file(const std::string& codec, const std::string& old_bytes,

@@ -105,3 +105,33 @@ TEST_CASE("offline config merges packages into one h5_json.json", "[cli][offline
   auto twice = run_mpaas({"offline", "config", "a.amr", "a.amr", "-o", "-"}, home.path(), at_home);
   CHECK(twice.exit_code == 6);
 }
+
+TEST_CASE("offline diff carries a changed file as an mpd patch when that is smaller",
+          "[cli][offline]") {
+  TempDir home;
+  std::string bundle;
+  uint32_t state = 12345;
+  for (int i = 0; i < 200000; ++i) {  // incompressible, so only a delta can make it small
+    state = state * 1103515245u + 12345u;
+    bundle += static_cast<char>(state >> 24);
+  }
+  std::string edited = bundle;
+  edited.replace(100000, 5, "EDIT!");
+  write_version(home / "v1", "1.0.0.1", {{"index.html", "page"}, {"js/bundle.bin", bundle}});
+  write_version(home / "v2", "1.0.0.2", {{"index.html", "page"}, {"js/bundle.bin", edited}});
+  RunOptions at_home;
+  at_home.cwd = home.path();
+  for (const char* version : {"v1", "v2"}) {
+    REQUIRE(run_mpaas({"offline", "build", version, "-o", std::string(version) + ".amr"},
+                      home.path(), at_home)
+                .exit_code == 0);
+  }
+  REQUIRE(run_mpaas({"offline", "diff", "v1.amr", "v2.amr", "-o", "inc.amr"}, home.path(), at_home)
+              .exit_code == 0);
+  CHECK(fs::file_size(home / "inc.amr") < 20000);
+  CHECK(fs::file_size(home / "v2.amr") > 200000);
+  REQUIRE(run_mpaas({"offline", "apply", "v1.amr", "inc.amr", "-o", "v2-rebuilt.amr"}, home.path(),
+                    at_home)
+              .exit_code == 0);
+  CHECK(read_text(home / "v2-rebuilt.amr") == read_text(home / "v2.amr"));
+}

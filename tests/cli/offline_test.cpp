@@ -289,3 +289,22 @@ TEST_CASE("encrypted keys take their passphrase from the environment", "[cli][of
   CHECK(run_mpaas({"offline", "verify", "e.amr", "--pubkey", "keys/public.pem"}, home.path(), app)
             .exit_code == 0);
 }
+
+TEST_CASE("a configured key that does not exist yet builds unsigned with a warning",
+          "[cli][offline]") {
+  TempDir home;
+  write_text(home / "app/mpaas.yaml", project_yaml);
+  write_text(home / "app/www/index.html", "<html></html>\n");
+  auto build = run_mpaas({"offline", "build"}, home.path(), in_dir(home / "app"));
+  REQUIRE(build.exit_code == 0);
+  CHECK_THAT(build.err, Catch::Contains("warning: signing key") &&
+                            Catch::Contains("mpaas keys generate -o keys"));
+  auto inspect = run_mpaas({"offline", "inspect", "80000001_1.0.0.1.amr", "-o", "json"},
+                           home.path(), in_dir(home / "app"));
+  REQUIRE(inspect.exit_code == 0);
+  CHECK_THAT(inspect.out, Catch::Contains("unsigned"));
+  auto explicit_key = run_mpaas({"offline", "build", "--key", "missing.pem", "-o", "x.amr"},
+                                home.path(), in_dir(home / "app"));
+  CHECK(explicit_key.exit_code == 5);
+  CHECK_FALSE(fs::exists(home / "app/x.amr"));
+}
