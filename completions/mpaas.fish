@@ -128,7 +128,7 @@ complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l codec -r -f -a 'zstd lzma
 complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l level -r -d 'Compression level (zstd 1-22, lzma 1-9; default the highest)'
 complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l threads -r -d 'Threads for matching and coding (default: up to 4)'
 complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l memory-limit -r -d 'Refuse inputs that need more memory than SIZE (e.g. 2G)'
-complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l filter -r -f -a 'auto none x86-64 arm64' -d 'Branch-target filter for machine code (default auto: from the ELF/Mach-O header)'
+complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l filter -r -f -a 'auto none x86-64 arm64' -d 'Branch-target filter for machine code (auto: from the ELF/Mach-O header, kept only when the patch is smaller)'
 complete -c mpaas -n '__mpaas_path_is "mpaas patch"' -s o -l output -r -d 'The new file to write ('\''-'\'' for stdout)'
 complete -c mpaas -n '__mpaas_path_is "mpaas patch"' -l info -r -d 'Show the patch'\''s header without applying it (-o json via --json)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a get -d 'Print the effective value of a key'

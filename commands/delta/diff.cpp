@@ -132,7 +132,8 @@ void register_diff(Command& root) {
       .option("--memory-limit", options->memory_limit,
               "Refuse inputs that need more memory than SIZE (e.g. 2G)")
       .choice("--filter", options->filter,
-              "Branch-target filter for machine code (default auto: from the ELF/Mach-O header)",
+              "Branch-target filter for machine code (auto: from the ELF/Mach-O header, kept "
+              "only when the patch is smaller)",
               {"auto", "none", "x86-64", "arm64"})
       .examples({"mpaas diff app-1.0.so app-1.1.so -o app.mpd",
                  "mpaas diff old.bin new.bin -o patch.bsdiff --format bsdiff",

@@ -142,17 +142,44 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
   std::string_view new_view(reinterpret_cast<const char*>(new_data), new_size);
   summary.old_sha256 = sha256_of({reinterpret_cast<const char*>(old_data), old_size});
   summary.new_sha256 = sha256_of(new_view);
+  Filter detected = Filter::none;
   if (options.format == PatchFormat::mpd)
-    summary.filter = options.filter ? *options.filter : detect_filter(new_view);
-  filter_encode(summary.filter, old_data, old_size);
-  filter_encode(summary.filter, new_data, new_size);
+    detected = options.filter ? *options.filter : detect_filter(new_view);
 
   MatchOptions match_options;
   match_options.threads = options.threads;
-  auto list = find_matches(old_data, old_size, new_data, new_size, match_options, progress);
-  progress.start("encoding", 0);
-  Streams streams = encode_streams(old_data, new_data, list, options, level);
-  progress.finish();
+  uint64_t instructions = 0;
+  // Filters rewrite the buffers in place, so the unfiltered attempt must come first.
+  auto diff_with = [&](Filter filter) {
+    filter_encode(filter, old_data, old_size);
+    filter_encode(filter, new_data, new_size);
+    auto list = find_matches(old_data, old_size, new_data, new_size, match_options, progress);
+    progress.start("encoding", 0);
+    Streams result = encode_streams(old_data, new_data, list, options, level);
+    progress.finish();
+    instructions = list.size();
+    return result;
+  };
+  auto total_size = [](const Streams& streams) {
+    return streams.control.size() + streams.diff.size() + streams.extra.size();
+  };
+  // A branch filter wins on recompiled releases, where call targets move unevenly, but
+  // loses on a binary that was only shifted, where every absolute target changes. When
+  // the filter was picked from the header (not asked for), both are tried and the smaller
+  // patch is kept: twice the diff time for executables, never a larger patch.
+  bool try_both = !options.filter && detected != Filter::none;
+  summary.filter = try_both ? Filter::none : detected;
+  Streams streams = diff_with(summary.filter);
+  if (try_both) {
+    uint64_t unfiltered_instructions = instructions;
+    Streams filtered = diff_with(detected);
+    if (total_size(filtered) < total_size(streams)) {
+      streams = std::move(filtered);
+      summary.filter = detected;
+    } else {
+      instructions = unfiltered_instructions;
+    }
+  }
 
   std::string header;
   if (options.format == PatchFormat::mpd) {
@@ -175,7 +202,7 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
   summary.control_size = streams.control.size();
   summary.diff_size = streams.diff.size();
   summary.extra_size = streams.extra.size();
-  summary.instructions = list.size();
+  summary.instructions = instructions;
   summary.patch_size =
       header.size() + streams.control.size() + streams.diff.size() + streams.extra.size();
   return summary;

@@ -90,3 +90,51 @@ TEST_CASE("filters are detected from ELF and Mach-O headers", "[delta][filter]")
   CHECK(detect_filter(elf) == Filter::none);
   CHECK(detect_filter("plain text") == Filter::none);
 }
+
+namespace {
+
+// An x86-64 ELF header in front of `code`, so that the filter is detected automatically.
+std::string as_elf(const std::string& code) {
+  std::string elf(64, '\0');
+  elf.replace(0, 4,
+              "\x7f"
+              "ELF");
+  elf[18] = 0x3E;
+  return elf + code;
+}
+
+// Calls whose source and target both move by the same amount: only shifted, not recompiled.
+std::string shifted_code(size_t inserted) {
+  std::string code;
+  std::mt19937 generator(3);
+  for (size_t i = 0; i < 20000; ++i) {
+    if (i == 10000)
+      code += std::string(inserted, '\x90');
+    code += '\xe8';
+    int32_t relative = static_cast<int32_t>(generator() % 20000) - 10000;
+    for (int b = 0; b < 4; ++b)
+      code += static_cast<char>((relative >> (8 * b)) & 0xFF);
+  }
+  return code;
+}
+
+}  // namespace
+
+TEST_CASE("an auto-detected filter is kept only when it makes the patch smaller",
+          "[delta][filter]") {
+  DiffOptions automatic;  // no filter given: detected from the ELF header
+  DiffOptions plain;
+  plain.filter = Filter::none;
+
+  std::string shifted_old = as_elf(shifted_code(0));
+  std::string shifted_new = as_elf(shifted_code(7));
+  std::string shifted_patch = make_patch(shifted_old, shifted_new, automatic);
+  CHECK(shifted_patch.size() <= make_patch(shifted_old, shifted_new, plain).size());
+  CHECK(apply_patch(shifted_old, shifted_patch) == shifted_new);
+
+  std::string moved_old = as_elf(x86_code(3000, 999999, 0));
+  std::string moved_new = as_elf(x86_code(3000, 100, 37));
+  std::string moved_patch = make_patch(moved_old, moved_new, automatic);
+  CHECK(moved_patch.size() < make_patch(moved_old, moved_new, plain).size());
+  CHECK(apply_patch(moved_old, moved_patch) == moved_new);
+}
