@@ -1,5 +1,6 @@
 // Reproducible GNU tar writer (see tar_writer.hpp).
 #include "archive/tar_writer.hpp"
+#include "core/unique_fd.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -78,13 +79,8 @@ void TarWriter::add(const std::string& path, std::string_view content) {
 
 void TarWriter::add_file(const std::string& path, const std::filesystem::path& file,
                          const std::function<void(uint64_t)>& on_bytes) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw not_found("cannot open (" + file.string() + ")");
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
+  UniqueFd input = open_read_only(file);
+  int fd = input.get();
   uint64_t size = std::filesystem::file_size(file);
   write_header(path, size);
   std::unique_ptr<char[]> buffer(new char[1 << 16]);

@@ -1,5 +1,6 @@
 // Reproducible, block-parallel ZIP writer (see zip_writer.hpp).
 #include "archive/zip_writer.hpp"
+#include "core/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -165,14 +166,8 @@ void ZipWriter::add(const std::string& name, std::string_view content) {
 
 void ZipWriter::add_file(const std::string& name, const std::filesystem::path& file,
                          const std::function<void(uint64_t)>& on_bytes) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw not_found("cannot open (" + file.string() + ")");
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-  add_fd(name, fd, std::filesystem::file_size(file), on_bytes);
+  UniqueFd input = open_read_only(file);
+  add_fd(name, input.get(), std::filesystem::file_size(file), on_bytes);
 }
 
 void ZipWriter::add_fd(const std::string& name, int fd, uint64_t size,

@@ -1,5 +1,6 @@
 // Two-pass safe extraction (see extract.hpp).
 #include "offline/extract.hpp"
+#include "core/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -109,13 +110,11 @@ void write_member(const fs::path& folder, const archive::EntryInfo& member, arch
   std::error_code ignored;
   if (fs::is_symlink(fs::symlink_status(target, ignored)))
     fs::remove(target);
-  int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  UniqueFd output(
+      ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+  int fd = output.get();
   if (fd < 0)
     throw failure("cannot write (" + target.string() + ")");
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
   data.read_all([&](const char* bytes, size_t size) {
     if (::write(fd, bytes, size) != static_cast<ssize_t>(size)) {
       throw failure("cannot write (" + target.string() + ")");
