@@ -51,6 +51,14 @@ MappedFile::MappedFile(const std::filesystem::path& path, bool writable) {
   ::close(fd);
 }
 
+void MappedFile::release(uint64_t begin, uint64_t end) {
+  uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  begin = (begin + page - 1) / page * page;
+  end = std::min(end, m_size) / page * page;
+  if (m_data != nullptr && begin < end)
+    ::madvise(m_data + begin, end - begin, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   if (m_data)
     ::munmap(m_data, m_size);

@@ -28,6 +28,9 @@ class MappedFile {
   const uint8_t* data() const { return m_data; }
   uint64_t size() const { return m_size; }
   std::string_view view() const { return {reinterpret_cast<const char*>(m_data), m_size}; }
+  // Gives back the memory of the pages wholly inside [begin, end): they are read again from
+  // the file if touched later, so only pages never rewritten may be released.
+  void release(uint64_t begin, uint64_t end);
 
  private:
   uint8_t* m_data = nullptr;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,11 @@
 
 namespace mpaas::delta {
 
+// How mpd codes the diff stream: bytes as they are, or zero runs plus literal bytes.
+enum class DiffCoding { automatic, direct, runs };
+// automatic: direct up to this many diff bytes, runs above (see use_diff_runs).
+inline constexpr uint64_t direct_diff_limit = uint64_t{16} << 20;
+
 struct DiffOptions {
   PatchFormat format = PatchFormat::mpd;
   Codec codec = Codec::lzma;
@@ -27,6 +33,10 @@ struct DiffOptions {
   int threads = 1;
   std::optional<Filter> filter;  // empty: detected from the new file (mpd only)
   uint64_t memory_limit = 0;     // 0: none; else refuse inputs that need more
+  DiffCoding diff_coding = DiffCoding::automatic;
+  // Up to this new-file size, an auto-detected filter is always tried against no filter;
+  // above it only when branch_filter_promising says so (each attempt is a full diff).
+  uint64_t thorough_limit = uint64_t{16} << 20;
 };
 
 struct DiffSummary {
@@ -34,6 +44,7 @@ struct DiffSummary {
   Codec codec = Codec::lzma;
   int level = 0;
   Filter filter = Filter::none;
+  bool diff_runs = false;
   uint64_t old_size = 0, new_size = 0, patch_size = 0;
   uint64_t control_size = 0, diff_size = 0, extra_size = 0;
   uint64_t instructions = 0;
@@ -45,9 +56,12 @@ uint64_t diff_memory_estimate(uint64_t old_size, uint64_t new_size);
 
 // Makes a patch; `old_data` and `new_data` are rewritten in place by the filter, so they
 // must be private copies. The patch is handed to `out` in pieces.
+// `release_new`, when given, gives back the memory of a range of new_data that holds the
+// file's original bytes (a file mapping), whenever this reads no more of it for a while.
 DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_data,
                             uint64_t new_size, const DiffOptions& options, const ByteSink& out,
-                            ProgressSink& progress);
+                            ProgressSink& progress,
+                            const std::function<void(uint64_t, uint64_t)>& release_new = {});
 
 // In-memory convenience for other modules (offline packages, tests).
 std::string make_patch(std::string_view old_data, std::string_view new_data,

@@ -78,6 +78,52 @@ size_t code_arm64(uint8_t* data, size_t size, uint64_t base, bool encode) {
   return i;
 }
 
+struct BranchVotes {
+  uint64_t same_displacement = 0;
+  uint64_t same_target = 0;
+};
+
+// x86-64: E8/E9 at the same place in both files, displacement and target compared.
+void vote_x86(const uint8_t* old_data, const uint8_t* new_data, const Instruction& match,
+              BranchVotes& votes) {
+  for (uint64_t i = 0; i + 5 <= match.add_length; ++i) {
+    uint64_t at_new = match.new_start + i, at_old = match.old_start + i;
+    if (!is_x86_branch(new_data[at_new]) || old_data[at_old] != new_data[at_new])
+      continue;
+    uint32_t new_value = load32(new_data + at_new + 1), old_value = load32(old_data + at_old + 1);
+    if (!is_near_displacement(new_value))
+      continue;
+    votes.same_displacement += new_value == old_value;
+    votes.same_target += new_value - old_value == static_cast<uint32_t>(at_old - at_new);
+    i += 4;
+  }
+}
+
+// ARM64: BL (in words) and ADRP (in pages), on 4-byte aligned instructions.
+void vote_arm64(const uint8_t* old_data, const uint8_t* new_data, const Instruction& match,
+                BranchVotes& votes) {
+  uint64_t first = (4 - match.new_start % 4) % 4;
+  if ((match.old_start + first) % 4 != 0)
+    return;
+  auto page_immediate = [](uint32_t word) {
+    return ((word >> 3) & 0x001FFFFC) | ((word >> 29) & 3);
+  };
+  for (uint64_t i = first; i + 4 <= match.add_length; i += 4) {
+    uint64_t at_new = match.new_start + i, at_old = match.old_start + i;
+    uint32_t new_word = load32(new_data + at_new), old_word = load32(old_data + at_old);
+    if ((new_word & 0xFC000000) == 0x94000000 && (old_word & 0xFC000000) == 0x94000000) {
+      votes.same_displacement += new_word == old_word;
+      votes.same_target +=
+          ((new_word + (at_new >> 2)) & 0x03FFFFFF) == ((old_word + (at_old >> 2)) & 0x03FFFFFF);
+    } else if ((new_word & 0x9F00001F) == (old_word & 0x9F00001F) &&
+               (new_word & 0x9F000000) == 0x90000000) {
+      votes.same_displacement += new_word == old_word;
+      votes.same_target += ((page_immediate(new_word) + (at_new >> 12)) & 0x001FFFFF) ==
+                           ((page_immediate(old_word) + (at_old >> 12)) & 0x001FFFFF);
+    }
+  }
+}
+
 }  // namespace
 
 std::string filter_name(Filter filter) {
@@ -164,6 +210,20 @@ void FilterDecoder::finish() {
   m_next(m_pending.data(), done);
   m_position += done;
   m_pending.clear();
+}
+
+bool branch_filter_promising(Filter filter, const uint8_t* old_data, uint64_t old_size,
+                             const uint8_t* new_data, const std::vector<Instruction>& matches) {
+  BranchVotes votes;
+  for (const auto& match : matches) {
+    if (match.old_start + match.add_length > old_size)
+      continue;
+    if (filter == Filter::x86_64)
+      vote_x86(old_data, new_data, match, votes);
+    else if (filter == Filter::arm64)
+      vote_arm64(old_data, new_data, match, votes);
+  }
+  return votes.same_target > votes.same_displacement;
 }
 
 }  // namespace mpaas::delta

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "delta/byte_io.hpp"
+#include "delta/matcher.hpp"
 
 namespace mpaas::delta {
 
@@ -22,6 +23,12 @@ std::string filter_name(Filter filter);
 Filter parse_filter(const std::string& name);
 // The filter that suits an ELF, Mach-O or PE executable's CPU, else none.
 Filter detect_filter(std::string_view data);
+
+// Whether `filter` would likely make a smaller patch than no filter, judged from an
+// unfiltered diff's instructions: of the branches that line up in copied regions, do more
+// keep their absolute target (what the filter makes equal) than their displacement?
+bool branch_filter_promising(Filter filter, const uint8_t* old_data, uint64_t old_size,
+                             const uint8_t* new_data, const std::vector<Instruction>& matches);
 
 // Rewrites `data` (a whole file starting at offset 0) in place.
 void filter_encode(Filter filter, uint8_t* data, uint64_t size);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <thread>
+#include <type_traits>
 
 namespace mpaas::delta {
 namespace {
@@ -29,12 +30,66 @@ uint64_t common_prefix(const uint8_t* a, uint64_t a_size, const uint8_t* b, uint
   return i;
 }
 
+// Ranks of the suffix array by the first bits of each suffix, so that a search starts in the
+// few ranks that share its first bytes instead of the whole array: a binary search over the
+// suffix array misses the cache twice per step, and this saves about half of the steps.
+template <class Index>
+class PrefixBuckets {
+ public:
+  PrefixBuckets(const std::vector<Index>& suffixes, const uint8_t* old_data, uint64_t old_size) {
+    // About 32 suffixes per bucket on average, in a table of at most 4 MiB.
+    int bits = 8;
+    while (bits < 20 && (uint64_t{1} << (bits + 5)) < old_size)
+      ++bits;
+    m_shift = 24 - bits;
+    m_first.assign((size_t{1} << bits) + 1, 0);
+    for (Index suffix : suffixes) {
+      uint64_t at = static_cast<uint64_t>(suffix);
+      ++m_first[key(old_data + at, old_size - at) + 1];
+    }
+    for (size_t k = 1; k < m_first.size(); ++k)
+      m_first[k] += m_first[k - 1];
+  }
+
+  // The first 24 bits of `data` (zero-padded), shortened to the table's key. Suffixes sort in
+  // the order of their keys, so those with the same key form one run of ranks.
+  uint32_t key(const uint8_t* data, uint64_t size) const {
+    uint32_t value = 0;
+    for (uint64_t i = 0; i < 3; ++i)
+      value = (value << 8) | (i < size ? data[i] : 0u);
+    return value >> m_shift;
+  }
+  uint64_t first_rank(uint32_t key) const { return m_first[key]; }
+  uint64_t end_rank(uint32_t key) const { return m_first[key + 1]; }
+
+ private:
+  int m_shift = 0;
+  std::vector<std::make_unsigned_t<Index>> m_first;
+};
+
+// Scanning shortcuts. bsdiff searches the suffix array at nearly every byte where the
+// current alignment has a mismatch; on large, densely edited binaries that is millions of
+// searches. These three cut the searches about fivefold for patches within 1% of the size:
+constexpr uint64_t resume_lookahead = 8;      // an alignment that resumes within 8 bytes...
+constexpr uint64_t resume_run = 4;            // ...with 4 equal bytes is simply followed,
+constexpr uint64_t resume_budget = 1024;      // but never for more than 1 KiB without a search;
+constexpr uint64_t reuse_length = 8;          // a match longer than this shrinks by one per byte;
+constexpr uint64_t skip_after_misses = 2;     // and after a few useless searches in a row the
+constexpr uint64_t skip_max = 8;              // scan steps ahead, up to 8 bytes at a time.
+constexpr uint64_t consumed_step = 4u << 20;  // consumed ranges are reported in 4 MiB steps
+
 template <class Index>
 class Scanner {
  public:
-  Scanner(const std::vector<Index>& suffixes, const uint8_t* old_data, uint64_t old_size,
-          const uint8_t* new_data)
-      : m_suffixes(suffixes), m_old(old_data), m_old_size(old_size), m_new(new_data) {}
+  Scanner(const std::vector<Index>& suffixes, const PrefixBuckets<Index>& buckets,
+          const uint8_t* old_data, uint64_t old_size, const uint8_t* new_data,
+          std::function<void(uint64_t, uint64_t)> consumed)
+      : m_consumed(std::move(consumed)),
+        m_suffixes(suffixes),
+        m_buckets(buckets),
+        m_old(old_data),
+        m_old_size(old_size),
+        m_new(new_data) {}
 
   // The longest match of new[at, end) in the old file: its length, and position in `position`.
   uint64_t longest_match(uint64_t at, uint64_t end, uint64_t& position) const {
@@ -43,10 +98,14 @@ class Scanner {
       return 0;
     const uint8_t* target = m_new + at;
     uint64_t target_size = end - at;
-    // Binary search over the sorted suffixes. Every suffix between `low` and `high` shares at
-    // least min(low_length, high_length) bytes with the target, so comparisons start there
-    // instead of at 0 (the decisions, and so the result, are those of a plain memcmp search).
-    uint64_t low = 0, high = m_old_size - 1;
+    // The target sorts among the suffixes of its own key, so its neighbours in the suffix
+    // array lie in that run of ranks or just around it.
+    uint32_t key = m_buckets.key(target, target_size);
+    uint64_t first = m_buckets.first_rank(key), last = m_buckets.end_rank(key);
+    uint64_t low = first > 0 ? first - 1 : 0;
+    uint64_t high = std::min(last, m_old_size - 1);
+    // Binary search. Every suffix between `low` and `high` shares at least
+    // min(low_length, high_length) bytes with the target, so comparisons start there.
     uint64_t low_length = prefix_with(low, target, target_size);
     uint64_t high_length = prefix_with(high, target, target_size);
     while (high - low >= 2) {
@@ -81,24 +140,68 @@ class Scanner {
            m_old[old_position] == m_new[new_position];
   }
 
+  // How far the current alignment resumes after the mismatch at `at`: the bytes to skip
+  // plus the equal run after them, or 0 when it does not resume within resume_lookahead.
+  uint64_t alignment_resumes(uint64_t at, uint64_t end, int64_t offset) const {
+    for (uint64_t skip = 0; skip < resume_lookahead && at + skip < end; ++skip) {
+      int64_t old_position = static_cast<int64_t>(at + skip) + offset;
+      if (old_position < 0 || static_cast<uint64_t>(old_position) >= m_old_size)
+        return 0;
+      uint64_t run = common_prefix(m_new + at + skip, end - at - skip, m_old + old_position,
+                                   m_old_size - static_cast<uint64_t>(old_position));
+      if (run >= resume_run)
+        return skip + run;
+    }
+    return 0;
+  }
+
   // Scans new[begin, end) into instructions.
   void scan(uint64_t begin, uint64_t end, std::vector<Instruction>& out, ProgressSink* progress) {
     uint64_t scan = begin, length = 0, position = 0;
     uint64_t last_scan = begin, last_position = 0;
     int64_t last_offset = 0;
     uint64_t reported = begin;
+    uint64_t misses = 0, since_search = 0;
+    uint64_t released = begin;  // the scan reads nothing below last_scan again
     while (scan < end) {
       uint64_t old_score = 0;
       uint64_t scored = scan += length;
-      for (; scan < end; ++scan) {
-        length = longest_match(scan, end, position);
+      if (scan < end && since_search < resume_budget) {
+        length = alignment_resumes(scan, end, last_offset);
+        if (length > 0) {
+          since_search += length;
+          continue;
+        }
+      }
+      bool can_reuse = false;
+      for (; scan < end;) {
+        if (can_reuse && length > reuse_length) {
+          // The match found one byte back, one byte shorter: still the longest here
+          // often enough, and a search costs a dozen cache misses.
+          --length;
+          ++position;
+        } else {
+          length = longest_match(scan, end, position);
+          since_search = 0;
+        }
         for (; scored < scan + length; ++scored)
           if (same_at(scored, last_offset))
             ++old_score;
         if ((length == old_score && length != 0) || length > old_score + switch_margin)
           break;
-        if (same_at(scan, last_offset))
-          --old_score;
+        uint64_t step = 1;
+        if (length < switch_margin && old_score < switch_margin) {
+          ++misses;
+          if (misses > skip_after_misses)
+            step = std::min(skip_max, 1 + (misses - skip_after_misses) / 2);
+        } else {
+          misses = 0;
+        }
+        can_reuse = step == 1;
+        for (uint64_t i = 0; i < step && scan < end; ++i, ++scan)
+          if (scan < scored && same_at(scan, last_offset))
+            --old_score;
+        scored = std::max(scored, scan);
       }
       if (length == old_score && scan != end)
         continue;
@@ -107,6 +210,10 @@ class Scanner {
       last_scan = made.new_start + made.add_length + made.copy_length;
       last_position = position - (scan - last_scan);
       last_offset = static_cast<int64_t>(position) - static_cast<int64_t>(scan);
+      if (m_consumed && last_scan - released >= consumed_step) {
+        m_consumed(released, last_scan);
+        released = last_scan;
+      }
       if (progress && scan - reported >= (1u << 20)) {
         progress->advance(scan - reported);
         reported = scan;
@@ -173,7 +280,9 @@ class Scanner {
     out.push_back(instruction);
   }
 
+  std::function<void(uint64_t, uint64_t)> m_consumed;
   const std::vector<Index>& m_suffixes;
+  const PrefixBuckets<Index>& m_buckets;
   const uint8_t* m_old;
   uint64_t m_old_size;
   const uint8_t* m_new;
@@ -189,7 +298,8 @@ std::vector<Instruction> scan_all(const uint8_t* old_data, uint64_t old_size,
   progress.finish();
 
   progress.start("matching", new_size);
-  Scanner<Index> scanner(suffixes, old_data, old_size, new_data);
+  PrefixBuckets<Index> buckets(suffixes, old_data, old_size);
+  Scanner<Index> scanner(suffixes, buckets, old_data, old_size, new_data, options.consumed);
   // Slices of at least 4 MiB: fewer and the cut points would cost more than they save.
   uint64_t slices = std::clamp<uint64_t>(new_size / (4u << 20), 1,
                                          static_cast<uint64_t>(std::max(options.threads, 1)));

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/progress.hpp"
@@ -24,6 +25,9 @@ struct Instruction {
 
 struct MatchOptions {
   int threads = 1;
+  // Called (from any scanning thread) with ranges of the new file the scan will not read
+  // again, so that a caller holding it in a file mapping can give the memory back.
+  std::function<void(uint64_t begin, uint64_t end)> consumed;
 };
 
 // Covers new[0, new_size) with instructions in order (none when new_size is 0).

@@ -13,24 +13,32 @@ namespace {
 }
 
 PatchHeader parse_mpd(const RandomInput& patch, const std::string& name) {
-  if (patch.size() < mpd_header_size)
+  if (patch.size() < mpd_v1_header_size)
     throw invalid_input("patch is truncated (" + name + ")");
-  uint8_t bytes[mpd_header_size];
-  patch.read_at(0, bytes, sizeof bytes);
+  uint8_t bytes[mpd_header_size] = {};
+  patch.read_at(0, bytes, mpd_v1_header_size);
   PatchHeader header;
   header.format = PatchFormat::mpd;
   header.patch_size = patch.size();
   header.version = get_u16(bytes + 8);
-  if (header.version != mpd_version)
+  if (header.version != 1 && header.version != 2)
     throw invalid_input("unsupported patch version " + std::to_string(header.version) +
-                        ", this mpaas reads version 1 (" + name + ")");
+                        ", this mpaas reads versions 1 and 2 (" + name + ")");
+  size_t header_size = header.version == 1 ? mpd_v1_header_size : mpd_header_size;
+  if (patch.size() < header_size)
+    throw invalid_input("patch is truncated (" + name + ")");
+  if (header.version == 2)
+    patch.read_at(mpd_v1_header_size, bytes + mpd_v1_header_size,
+                  mpd_header_size - mpd_v1_header_size);
   uint8_t codec = bytes[10], filter = bytes[11];
   if (codec != static_cast<uint8_t>(Codec::zstd) && codec != static_cast<uint8_t>(Codec::lzma) &&
       codec != static_cast<uint8_t>(Codec::none))
     corrupt("unknown codec " + std::to_string(codec), name);
   if (filter > static_cast<uint8_t>(Filter::arm64))
     corrupt("unknown filter " + std::to_string(filter), name);
-  if (get_u32(bytes + 12) != 0)
+  uint32_t flags = get_u32(bytes + 12);
+  uint32_t known_flags = header.version == 1 ? 0 : mpd_flag_diff_runs;
+  if ((flags & ~known_flags) != 0)
     corrupt("unknown flags", name);
   header.codec = static_cast<Codec>(codec);
   header.filter = static_cast<Filter>(filter);
@@ -41,7 +49,9 @@ PatchHeader parse_mpd(const RandomInput& patch, const std::string& name) {
   header.control_size = get_u64(bytes + 96);
   header.diff_size = get_u64(bytes + 104);
   header.extra_size = get_u64(bytes + 112);
-  uint64_t body = patch.size() - mpd_header_size;
+  header.diff_runs = (flags & mpd_flag_diff_runs) != 0;
+  header.diff_runs_size = header.version == 2 ? get_u64(bytes + 120) : 0;
+  uint64_t body = patch.size() - header_size;
   constexpr uint64_t limit = uint64_t{1} << 62;
   if (header.control_size > limit || header.diff_size > limit || header.extra_size > limit)
     corrupt("stream size out of range", name);
@@ -50,9 +60,11 @@ PatchHeader parse_mpd(const RandomInput& patch, const std::string& name) {
     throw invalid_input("patch is truncated (" + name + ")");
   if (streams < body)
     corrupt("trailing bytes after the streams", name);
+  if (header.diff_runs ? header.diff_runs_size > header.diff_size : header.diff_runs_size != 0)
+    corrupt("run stream size out of range", name);
   if (header.old_size > (uint64_t{1} << 62) || header.new_size > (uint64_t{1} << 62))
     corrupt("file size out of range", name);
-  header.control_offset = mpd_header_size;
+  header.control_offset = header_size;
   header.diff_offset = header.control_offset + header.control_size;
   header.extra_offset = header.diff_offset + header.diff_size;
   return header;
@@ -117,7 +129,7 @@ std::string encode_mpd_header(const PatchHeader& header) {
   put_u16(out, mpd_version);
   out.push_back(static_cast<char>(header.codec));
   out.push_back(static_cast<char>(header.filter));
-  put_u32(out, 0);
+  put_u32(out, header.diff_runs ? mpd_flag_diff_runs : 0);
   put_u64(out, header.old_size);
   put_u64(out, header.new_size);
   out.append(reinterpret_cast<const char*>(header.old_sha256.data()), 32);
@@ -125,6 +137,7 @@ std::string encode_mpd_header(const PatchHeader& header) {
   put_u64(out, header.control_size);
   put_u64(out, header.diff_size);
   put_u64(out, header.extra_size);
+  put_u64(out, header.diff_runs ? header.diff_runs_size : 0);
   return out;
 }
 

@@ -84,6 +84,88 @@ std::unique_ptr<ByteSource> open_stream(const RandomInput& patch, const PatchHea
   return make_decompressor(header.codec, std::make_unique<RegionSource>(patch, offset, size), name);
 }
 
+// The diff bytes of a run-coded diff stream: the run stream holds varint pairs (zeros, then
+// literals), the literal stream the non-zero bytes. Runs are bounded only by what the
+// Applier asks for, which it checks against the new file's size.
+class ZeroRunSource : public ByteSource {
+ public:
+  ZeroRunSource(std::unique_ptr<ByteSource> runs, std::unique_ptr<ByteSource> literals,
+                std::string name)
+      : m_runs(std::move(runs)), m_literals(std::move(literals)), m_name(std::move(name)) {}
+
+  size_t read(uint8_t* buffer, size_t size) override {
+    size_t done = 0;
+    while (done < size) {
+      if (m_zeros == 0 && m_pending_literals == 0 && !next_pair())
+        break;
+      if (m_zeros > 0) {
+        size_t piece = static_cast<size_t>(std::min<uint64_t>(m_zeros, size - done));
+        std::memset(buffer + done, 0, piece);
+        m_zeros -= piece;
+        done += piece;
+      } else {
+        size_t piece = static_cast<size_t>(std::min<uint64_t>(m_pending_literals, size - done));
+        read_exactly(*m_literals, buffer + done, piece, m_name);
+        m_pending_literals -= piece;
+        done += piece;
+      }
+    }
+    return done;
+  }
+
+ private:
+  // Reads the next (zeros, literals) pair; false at the clean end of the run stream.
+  bool next_pair() {
+    uint8_t first;
+    if (m_runs->read(&first, 1) == 0) {
+      uint8_t byte;
+      if (m_literals->read(&byte, 1) != 0)
+        corrupt("literal bytes left after the last run");
+      return false;
+    }
+    m_zeros = varint(first);
+    uint8_t byte;
+    read_exactly(*m_runs, &byte, 1, m_name);
+    m_pending_literals = varint(byte);
+    // Every pair yields a byte, so a hostile run stream cannot spin without output.
+    if (m_zeros == 0 && m_pending_literals == 0)
+      corrupt("empty run in run stream");
+    return true;
+  }
+
+  uint64_t varint(uint8_t byte) {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (shift == 63 && byte > 1)
+        corrupt("varint out of range in run stream");
+      value |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if (!(byte & 0x80))
+        return value;
+      read_exactly(*m_runs, &byte, 1, m_name);
+    }
+    corrupt("varint out of range in run stream");
+  }
+
+  [[noreturn]] void corrupt(const std::string& what) const {
+    throw invalid_input("patch is corrupted: " + what + " (" + m_name + ")");
+  }
+
+  std::unique_ptr<ByteSource> m_runs, m_literals;
+  std::string m_name;
+  uint64_t m_zeros = 0, m_pending_literals = 0;
+};
+
+std::unique_ptr<ByteSource> open_diff_stream(const RandomInput& patch, const PatchHeader& header,
+                                             const std::string& name) {
+  if (!header.diff_runs)
+    return open_stream(patch, header, header.diff_offset, header.diff_size, name);
+  return std::make_unique<ZeroRunSource>(
+      open_stream(patch, header, header.diff_offset, header.diff_runs_size, name),
+      open_stream(patch, header, header.diff_offset + header.diff_runs_size,
+                  header.diff_size - header.diff_runs_size, name),
+      name);
+}
+
 void check_old_file(const PatchHeader& header, const uint8_t* old_data, uint64_t old_size,
                     const std::string& name) {
   if (header.format != PatchFormat::mpd)
@@ -107,7 +189,7 @@ class Applier {
         m_control(header.format,
                   open_stream(patch, header, header.control_offset, header.control_size, name),
                   name),
-        m_diff(open_stream(patch, header, header.diff_offset, header.diff_size, name)),
+        m_diff(open_diff_stream(patch, header, name)),
         m_extra(open_stream(patch, header, header.extra_offset, header.extra_size, name)),
         m_out(out),
         m_progress(progress),

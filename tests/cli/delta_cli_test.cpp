@@ -67,7 +67,7 @@ TEST_CASE("mpaas diff and patch round-trip with a JSON summary", "[cli][delta]")
   REQUIRE(info.exit_code == 0);
   auto header = nlohmann::json::parse(info.out);
   CHECK(header["format"] == "mpd");
-  CHECK(header["version"] == 1);
+  CHECK(header["version"] == 2);
   CHECK(header["old_size"] == 300000);
   CHECK(header["new_sha256"].get<std::string>().size() == 64);
 }

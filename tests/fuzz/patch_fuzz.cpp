@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const mpaas::Sha256Digest old_hash = mpaas::sha256_of(old_data);
   std::string patch(reinterpret_cast<const char*>(data), size);
   try_apply(old_data, patch);
-  if (patch.size() >= mpaas::delta::mpd_header_size &&
+  if (patch.size() >= mpaas::delta::mpd_v1_header_size &&
       std::memcmp(patch.data(), mpaas::delta::mpd_magic, 8) == 0) {
     std::string fixed = patch;
     std::string old_size;

@@ -138,3 +138,77 @@ TEST_CASE("an auto-detected filter is kept only when it makes the patch smaller"
   CHECK(moved_patch.size() < make_patch(moved_old, moved_new, plain).size());
   CHECK(apply_patch(moved_old, moved_patch) == moved_new);
 }
+
+namespace {
+
+bool filter_looks_promising(Filter filter, const std::string& old_code,
+                            const std::string& new_code) {
+  mpaas::NullProgress progress;
+  auto old_bytes = reinterpret_cast<const uint8_t*>(old_code.data());
+  auto new_bytes = reinterpret_cast<const uint8_t*>(new_code.data());
+  auto matches =
+      find_matches(old_bytes, old_code.size(), new_bytes, new_code.size(), {}, progress);
+  return branch_filter_promising(filter, old_bytes, old_code.size(), new_bytes, matches);
+}
+
+// ARM64 code: BL to a few fixed targets (absolute, in words) after `inserted` NOP words at
+// `inserted_at`; with `fixed_displacement` the BLs keep their displacement instead.
+std::string arm64_code(size_t inserted_at, size_t inserted, bool fixed_displacement) {
+  std::string code;
+  std::mt19937 generator(5);
+  auto word = [&](uint32_t value) {
+    for (int b = 0; b < 4; ++b)
+      code += static_cast<char>((value >> (8 * b)) & 0xFF);
+  };
+  for (size_t i = 0; i < 20000; ++i) {
+    if (i == inserted_at)
+      for (size_t n = 0; n < inserted; ++n)
+        word(0xD503201F);  // NOP
+    uint32_t target_word = 1024u * (generator() % 8);
+    uint32_t here = static_cast<uint32_t>(code.size() / 4);
+    uint32_t displacement = fixed_displacement ? static_cast<uint32_t>(generator() % 4096)
+                                               : target_word - here;
+    word(0x94000000 | (displacement & 0x03FFFFFF));
+    word(0xAA0003E1);  // mov x1, x0
+    word(0x91000400);  // add x0, x0, #1
+    word(0xF9400002);  // ldr x2, [x0]
+  }
+  return code;
+}
+
+}  // namespace
+
+TEST_CASE("branch statistics of an unfiltered diff predict when a filter helps",
+          "[delta][filter]") {
+  // Calls to fixed targets from code that moved: absolute targets line up, so the filter.
+  CHECK(filter_looks_promising(Filter::x86_64, x86_code(3000, 999999, 0),
+                               x86_code(3000, 100, 37)));
+  CHECK(filter_looks_promising(Filter::arm64, arm64_code(999999, 0, false),
+                               arm64_code(5000, 9, false)));
+  // Code only shifted: displacements line up, so no filter.
+  CHECK_FALSE(filter_looks_promising(Filter::x86_64, shifted_code(0), shifted_code(7)));
+  CHECK_FALSE(filter_looks_promising(Filter::arm64, arm64_code(999999, 0, true),
+                                     arm64_code(5000, 9, true)));
+}
+
+TEST_CASE("above the thorough limit the filter is tried only when branches favour it",
+          "[delta][filter]") {
+  DiffOptions quick;  // every input counts as large
+  quick.thorough_limit = 0;
+  DiffOptions plain;
+  plain.filter = Filter::none;
+  std::string moved_old = as_elf(x86_code(3000, 999999, 0));
+  std::string moved_new = as_elf(x86_code(3000, 100, 37));
+  std::string moved_patch = make_patch(moved_old, moved_new, quick);
+  MemoryInput moved_input(moved_patch);
+  CHECK(parse_header(moved_input, "moved").filter == Filter::x86_64);
+  CHECK(moved_patch.size() < make_patch(moved_old, moved_new, plain).size());
+  CHECK(apply_patch(moved_old, moved_patch) == moved_new);
+
+  std::string shifted_old = as_elf(shifted_code(0));
+  std::string shifted_new = as_elf(shifted_code(7));
+  std::string shifted_patch = make_patch(shifted_old, shifted_new, quick);
+  MemoryInput shifted_input(shifted_patch);
+  CHECK(parse_header(shifted_input, "shifted").filter == Filter::none);
+  CHECK(apply_patch(shifted_old, shifted_patch) == shifted_new);
+}

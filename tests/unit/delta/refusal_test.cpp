@@ -189,3 +189,116 @@ TEST_CASE("patches address old files past 4 GiB", "[delta][large]") {
   apply_patch_file(old_path, input, "patch", dir / "new.bin", nullptr, progress);
   CHECK(mpaas::test::read_text(dir / "new.bin") == "<>1123456789abcdef");
 }
+
+TEST_CASE("mpd patches address old files past 4 GiB and check their hash", "[delta][large]") {
+  // The same sparse old file, with a hand-made mpd patch: 64-bit seeks in the control
+  // stream, the old file's SHA-256 over all 4 GiB, and the new file's at the end.
+  mpaas::test::TempDir dir;
+  auto old_path = dir / "old.bin";
+  const uint64_t tail_at = (uint64_t{1} << 32) + 16;
+  {
+    int fd = ::open(old_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    REQUIRE(::pwrite(fd, "0123456789abcdef", 16, static_cast<off_t>(tail_at)) == 16);
+    REQUIRE(::ftruncate(fd, static_cast<off_t>(tail_at + 64)) == 0);
+    ::close(fd);
+  }
+  MappedFile old_file(old_path, false);
+  auto varints = [](std::initializer_list<uint64_t> values) {
+    std::string out;
+    for (uint64_t value : values) {
+      for (; value >= 0x80; value >>= 7)
+        out.push_back(static_cast<char>((value & 0x7F) | 0x80));
+      out.push_back(static_cast<char>(value));
+    }
+    return out;
+  };
+  // copy "<>", seek to the tail (zigzag: 2 * tail_at), add 16 bytes with one changed.
+  std::string control = varints({0, 2, 2 * tail_at, 16, 0, 0});
+  std::string diff(16, '\0');
+  diff[0] = 1;
+  auto zstd = [](const std::string& data) {
+    auto compressor = make_compressor(Codec::zstd, 3, 1, 0);
+    compressor->write(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    return compressor->finish();
+  };
+  const std::string expected = "<>1123456789abcdef";
+  PatchHeader header;
+  header.codec = Codec::zstd;
+  header.old_size = old_file.size();
+  header.new_size = expected.size();
+  header.old_sha256 = mpaas::sha256_of(old_file.view());
+  header.new_sha256 = mpaas::sha256_of(expected);
+  std::string control_stream = zstd(control), diff_stream = zstd(diff), extra = zstd("<>");
+  header.control_size = control_stream.size();
+  header.diff_size = diff_stream.size();
+  header.extra_size = extra.size();
+  std::string patch = encode_mpd_header(header) + control_stream + diff_stream + extra;
+  MemoryInput input(patch);
+  mpaas::NullProgress progress;
+  CHECK(parse_header(input, "patch").old_size == tail_at + 64);
+  apply_patch_file(old_path, input, "patch", dir / "new.bin", nullptr, progress);
+  CHECK(mpaas::test::read_text(dir / "new.bin") == expected);
+
+  // One byte past the end of the old file is refused, and nothing is written.
+  std::string beyond = varints({0, 2, 2 * (tail_at + 64 - 15), 16, 0, 0});
+  std::string beyond_stream = zstd(beyond);
+  header.control_size = beyond_stream.size();
+  std::string bad = encode_mpd_header(header) + beyond_stream + diff_stream + extra;
+  MemoryInput bad_input(bad);
+  CHECK_THROWS_WITH(
+      apply_patch_file(old_path, bad_input, "bad.mpd", dir / "bad.bin", nullptr, progress),
+      Catch::Contains("past the end of the old file"));
+  CHECK_FALSE(std::filesystem::exists(dir / "bad.bin"));
+}
+
+namespace {
+
+// An mpd patch over old "abcdefgh" whose one instruction adds 8 bytes through a run-coded
+// diff stream made of `runs` and `literals` (zstd, uncompressed content given here).
+std::string run_coded_patch(const std::string& runs, const std::string& literals,
+                            const std::string& new_data) {
+  auto zstd = [](const std::string& data) {
+    auto compressor = make_compressor(Codec::zstd, 3, 1, 0);
+    compressor->write(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    return compressor->finish();
+  };
+  std::string control = std::string("\x08\x00\x00", 3);
+  std::string control_stream = zstd(control), run_stream = zstd(runs);
+  std::string literal_stream = zstd(literals), extra = zstd("");
+  PatchHeader header;
+  header.codec = Codec::zstd;
+  header.old_size = 8;
+  header.new_size = new_data.size();
+  header.old_sha256 = mpaas::sha256_of("abcdefgh");
+  header.new_sha256 = mpaas::sha256_of(new_data);
+  header.control_size = control_stream.size();
+  header.diff_runs = true;
+  header.diff_runs_size = run_stream.size();
+  header.diff_size = run_stream.size() + literal_stream.size();
+  header.extra_size = extra.size();
+  return encode_mpd_header(header) + control_stream + run_stream + literal_stream + extra;
+}
+
+}  // namespace
+
+TEST_CASE("hostile run-coded diff streams are refused", "[delta][refusal]") {
+  // 7 zeros then 1 literal (+1: 'h' becomes 'i'): the well-formed case applies.
+  CHECK(apply_patch("abcdefgh", run_coded_patch("\x07\x01", "\x01", "abcdefgi")) ==
+        "abcdefgi");
+  CHECK_THROWS_WITH(apply_patch("abcdefgh", run_coded_patch(std::string("\x00\x00\x08\x00", 4),
+                                                            "", "abcdefgh")),
+                    Catch::Contains("empty run"));
+  CHECK_THROWS_WITH(apply_patch("abcdefgh", run_coded_patch(std::string("\x08\x00", 2), "\x05",
+                                                            "abcdefgh")),
+                    Catch::Contains("literal bytes left"));
+  CHECK_THROWS_WITH(
+      apply_patch("abcdefgh", run_coded_patch("\x07\x01", "", "abcdefgi")),
+      Catch::Contains("truncated"));
+  CHECK_THROWS_WITH(apply_patch("abcdefgh", run_coded_patch(std::string("\x02\x00", 2), "",
+                                                            "abcdefgh")),
+                    Catch::Contains("truncated"));
+  std::string oversized = run_coded_patch("\x07\x01", "\x01", "abcdefgi");
+  oversized[127] = '\x7f';  // run stream larger than the whole diff region
+  CHECK(kind_of_apply("abcdefgh", oversized) == ErrorKind::invalid_input);
+}

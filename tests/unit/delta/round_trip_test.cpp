@@ -53,12 +53,17 @@ std::vector<DiffOptions> every_format() {
   DiffOptions bsdiff;
   bsdiff.format = PatchFormat::bsdiff;
   all.push_back(bsdiff);
+  DiffOptions runs;  // the diff stream as zero runs and literals (automatic for large diffs)
+  runs.level = 6;
+  runs.diff_coding = DiffCoding::runs;
+  all.push_back(runs);
   return all;
 }
 
 void check_round_trip(const std::string& old_data, const std::string& new_data) {
   for (const auto& options : every_format()) {
-    INFO("format " << format_name(options.format) << " codec " << codec_name(options.codec));
+    INFO("format " << format_name(options.format) << " codec " << codec_name(options.codec)
+                   << " runs " << (options.diff_coding == DiffCoding::runs));
     std::string patch = make_patch(old_data, new_data, options);
     CHECK(apply_patch(old_data, patch) == new_data);
   }
@@ -120,4 +125,41 @@ TEST_CASE("delta refuses bad options", "[delta]") {
   options.level = -1;
   options.memory_limit = 1024;
   CHECK_THROWS_WITH(make_patch("a", "b", options), Catch::Contains("(--memory-limit)"));
+}
+
+TEST_CASE("run-coded diff streams are marked in the header and stay small", "[delta]") {
+  std::string base = structured_bytes(200000, 11);
+  std::string edited = base;
+  for (size_t i = 0; i < edited.size(); i += 61)
+    edited[i] = static_cast<char>(edited[i] ^ 0x20);
+  DiffOptions runs;
+  runs.diff_coding = DiffCoding::runs;
+  DiffOptions direct;
+  direct.diff_coding = DiffCoding::direct;
+  std::string run_patch = make_patch(base, edited, runs);
+  std::string direct_patch = make_patch(base, edited, direct);
+  MemoryInput run_input(run_patch), direct_input(direct_patch);
+  PatchHeader run_header = parse_header(run_input, "runs");
+  CHECK(run_header.version == 2);
+  CHECK(run_header.diff_runs);
+  CHECK(run_header.diff_runs_size > 0);
+  CHECK(run_header.diff_runs_size < run_header.diff_size);
+  CHECK_FALSE(parse_header(direct_input, "direct").diff_runs);
+  CHECK(apply_patch(base, run_patch) == edited);
+  CHECK(apply_patch(base, direct_patch) == edited);
+  CHECK(run_patch.size() < 4000);  // ~3300 scattered edits
+}
+
+TEST_CASE("version 1 patches (no run coding, 120-byte header) still apply", "[delta]") {
+  std::string base = structured_bytes(50000, 12);
+  std::string edited = base + "appended";
+  edited[100] = 'X';
+  DiffOptions direct;
+  direct.diff_coding = DiffCoding::direct;
+  std::string patch = make_patch(base, edited, direct);
+  std::string version1 = patch.substr(0, mpd_v1_header_size) + patch.substr(mpd_header_size);
+  version1[8] = 1;
+  MemoryInput input(version1);
+  CHECK(parse_header(input, "v1").version == 1);
+  CHECK(apply_patch(base, version1) == edited);
 }
