@@ -6,17 +6,17 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <ctime>
-#include <future>
-#include <memory>
+#include <vector>
 
+#include "archive/parallel_deflate.hpp"
 #include "core/error.hpp"
 
 namespace mpaas::archive {
 namespace {
 
-constexpr size_t block_size = 1 << 20;
-constexpr size_t window_size = 32 * 1024;
+constexpr size_t read_size = size_t{1} << 20;
 constexpr uint64_t zip32_limit = 0xFFFFFFFFull;
 
 void put16(std::string& out, uint32_t value) {
@@ -51,46 +51,23 @@ bool looks_like_text(std::string_view content) {
   return true;
 }
 
-struct Block {
-  std::string input;
-  std::string dictionary;  // the 32 KiB before this block
-  bool last = false;
-  std::string output;
-  uint32_t crc = 0;
-};
-
-// Deflates one block; all but the last end in a sync flush, so blocks concatenate.
-void deflate_block(Block& block) {
-  z_stream stream{};
-  if (deflateInit2(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw failure("cannot initialise deflate");
-  }
-  if (!block.dictionary.empty()) {
-    deflateSetDictionary(&stream, reinterpret_cast<const Bytef*>(block.dictionary.data()),
-                         static_cast<uInt>(block.dictionary.size()));
-  }
-  block.output.resize(deflateBound(&stream, static_cast<uLong>(block.input.size())) + 16);
-  stream.next_in = reinterpret_cast<Bytef*>(block.input.data());
-  stream.avail_in = static_cast<uInt>(block.input.size());
-  stream.next_out = reinterpret_cast<Bytef*>(block.output.data());
-  stream.avail_out = static_cast<uInt>(block.output.size());
-  int status = deflate(&stream, block.last ? Z_FINISH : Z_SYNC_FLUSH);
-  block.output.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (status != (block.last ? Z_STREAM_END : Z_OK))
-    throw failure("deflate failed");
-  block.crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(block.input.data()),
-                                          static_cast<uInt>(block.input.size())));
-}
-
 }  // namespace
 
 std::string deflate_raw(std::string_view input) {
-  Block block;
-  block.input = std::string(input);
-  block.last = true;
-  deflate_block(block);
-  return block.output;
+  z_stream stream{};
+  if (deflateInit2(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw failure("cannot initialise deflate");
+  std::string output(deflateBound(&stream, static_cast<uLong>(input.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+  stream.avail_in = static_cast<uInt>(input.size());
+  stream.next_out = reinterpret_cast<Bytef*>(output.data());
+  stream.avail_out = static_cast<uInt>(output.size());
+  int status = deflate(&stream, Z_FINISH);
+  output.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (status != Z_STREAM_END)
+    throw failure("deflate failed");
+  return output;
 }
 
 ZipWriter::ZipWriter(int fd, ZipEntryOptions options, unsigned threads)
@@ -172,67 +149,57 @@ void ZipWriter::add_file(const std::string& name, const std::filesystem::path& f
 
 void ZipWriter::add_fd(const std::string& name, int fd, uint64_t size,
                        const std::function<void(uint64_t)>& on_bytes) {
+  if (size > zip32_limit)
+    throw invalid_input("entry over 4 GiB, no ZIP64 (" + name + ")");
   Central entry;
   entry.name = name;
   entry.offset = m_offset;
-  entry.size = size;
-  uint64_t position = 0;
-  if (entry.size > zip32_limit)
-    throw invalid_input("entry over 4 GiB, no ZIP64 (" + name + ")");
   std::string header = local_header(entry);  // patched once sizes and CRC are known
   write(header.data(), header.size());
-
-  uint64_t remaining = entry.size;
-  std::string previous_tail;
-  bool done = false;
-  while (!done) {
-    std::vector<Block> blocks(m_threads);
-    size_t used = 0;
-    for (auto& block : blocks) {
-      if (done)
-        break;
-      size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, block_size));
-      block.input.resize(want);
-      size_t filled = 0;
-      while (filled < want) {
-        ssize_t got =
-            ::pread(fd, block.input.data() + filled, want - filled, static_cast<off_t>(position));
-        if (got <= 0)
-          throw failure("the file changed while it was read (" + name + ")");
-        filled += static_cast<size_t>(got);
-        position += static_cast<uint64_t>(got);
-      }
-      remaining -= want;
-      block.dictionary = previous_tail;
-      block.last = remaining == 0;
-      previous_tail =
-          block.input.size() >= window_size
-              ? block.input.substr(block.input.size() - window_size)
-              : previous_tail.substr(std::min(previous_tail.size(), block.input.size())) +
-                    block.input;
-      if (previous_tail.size() > window_size) {
-        previous_tail.erase(0, previous_tail.size() - window_size);
-      }
-      done = block.last;
-      ++used;
-    }
-    std::vector<std::future<void>> workers;
-    for (size_t i = 1; i < used; ++i) {
-      workers.push_back(std::async(std::launch::async, deflate_block, std::ref(blocks[i])));
-    }
-    deflate_block(blocks[0]);
-    for (auto& worker : workers)
-      worker.get();
-    for (size_t i = 0; i < used; ++i) {
-      write(blocks[i].output.data(), blocks[i].output.size());
-      entry.compressed += blocks[i].output.size();
-      entry.crc = static_cast<uint32_t>(
-          crc32_combine(entry.crc, blocks[i].crc, static_cast<z_off_t>(blocks[i].input.size())));
-      if (on_bytes)
-        on_bytes(blocks[i].input.size());
-    }
+  ParallelDeflater deflater([&](const void* data, size_t length) { write(data, length); },
+                            m_threads);
+  std::vector<char> buffer(read_size);
+  uint64_t position = 0;
+  while (position < size) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(size - position, buffer.size()));
+    ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(position));
+    if (got <= 0)
+      throw failure("the file changed while it was read (" + name + ")");
+    deflater.write(buffer.data(), static_cast<size_t>(got));
+    position += static_cast<uint64_t>(got);
+    if (on_bytes)
+      on_bytes(static_cast<uint64_t>(got));
   }
+  auto totals = deflater.finish();
+  entry.size = totals.size;
+  entry.compressed = totals.compressed;
+  entry.crc = totals.crc;
   patch_local_header(entry);
+  m_entries.push_back(entry);
+}
+
+void ZipWriter::add_deflated(const std::string& name, const DeflateTotals& totals, int fd) {
+  if (totals.size > zip32_limit || totals.compressed > zip32_limit)
+    throw invalid_input("entry over 4 GiB, no ZIP64 (" + name + ")");
+  Central entry;
+  entry.name = name;
+  entry.offset = m_offset;
+  entry.size = totals.size;
+  entry.compressed = totals.compressed;
+  entry.crc = totals.crc;
+  std::string header = local_header(entry);
+  write(header.data(), header.size());
+  std::vector<char> buffer(read_size);
+  uint64_t position = 0;
+  while (position < totals.compressed) {
+    size_t want =
+        static_cast<size_t>(std::min<uint64_t>(totals.compressed - position, buffer.size()));
+    ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(position));
+    if (got <= 0)
+      throw failure("cannot read the compressed data back (" + name + ")");
+    write(buffer.data(), static_cast<size_t>(got));
+    position += static_cast<uint64_t>(got);
+  }
   m_entries.push_back(entry);
 }
 
