@@ -4,7 +4,8 @@
 // depend only on the entries added. Small entries are deflated by zlib at level 6, as
 // Info-ZIP does; streamed entries by ParallelDeflater (libdeflate, independent 1 MiB blocks
 // across `threads` workers), so the output is the same for any thread count and memory
-// stays flat. No ZIP64: an entry or archive over 4 GiB is refused.
+// stays flat. ZIP64 records (APPNOTE 4.5) appear only where a size, offset or
+// count does not fit its 32-bit field, so packages under 4 GiB are plain ZIP.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,9 @@ struct ZipEntryOptions {
   uint32_t uid = 500;
   uint32_t gid = 500;
   unsigned mode = 0664;
+  // Tests only: ZIP64 records on every entry and at the end, whatever the sizes, so that
+  // the ZIP64 layout is exercised without a 4 GiB fixture.
+  bool force_zip64 = false;
 };
 
 class ZipWriter {
@@ -50,9 +54,12 @@ class ZipWriter {
     uint64_t size = 0;
     uint64_t offset = 0;
     bool text = false;
+    bool zip64 = false;  // ZIP64 sizes in the local header (decided before the data)
   };
   void write(const void* data, size_t size);
+  bool needs_zip64(uint64_t size, uint64_t compressed_bound) const;
   std::string local_header(const Central& entry) const;
+  std::string central_record(const Central& entry) const;
   void patch_local_header(const Central& entry);
 
   int m_fd;
