@@ -125,8 +125,8 @@ std::unique_ptr<ParallelDeflater::Job> ParallelDeflater::make_job() {
 }
 
 void ParallelDeflater::write(const void* data, size_t size) {
-  if (m_finished)
-    throw failure("write after finish (deflate)");
+  if (m_finished || !m_current)
+    throw failure("write after the deflate stream ended");
   const auto* bytes = static_cast<const uint8_t*>(data);
   m_totals.crc = static_cast<uint32_t>(libdeflate_crc32(m_totals.crc, bytes, size));
   m_totals.size += size;
@@ -145,6 +145,8 @@ void ParallelDeflater::write(const void* data, size_t size) {
 DeflateTotals ParallelDeflater::finish() {
   if (m_finished)
     return m_totals;
+  if (!m_current)  // an earlier error left the stream incomplete
+    throw failure("the deflate stream failed");
   submit(true);
   write_ready(true);
   m_finished = true;
