@@ -46,6 +46,8 @@ measure() {
 
 sync
 measure mpaas "$mpaas" offline build "$work/app" -o "$work/mpaas.amr" --key "$work/key.pem"
+# A fast package is worth nothing unless other tools read it: unzip inflates every entry.
+unzip -tq "$work/mpaas.amr" >/dev/null || { echo "unzip -t fails on the package" >&2; exit 1; }
 
 mkdir -p "$work/peer"
 printf '<?xml version="1.0" encoding="utf-8"?>\n<package>\n  <uid>80000001</uid>\n</package>\n' > "$work/peer/Manifest.xml"

@@ -6,18 +6,21 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <ctime>
-#include <future>
-#include <memory>
+#include <vector>
 
+#include "archive/parallel_deflate.hpp"
 #include "core/error.hpp"
 
 namespace mpaas::archive {
 namespace {
 
-constexpr size_t block_size = 1 << 20;
-constexpr size_t window_size = 32 * 1024;
-constexpr uint64_t zip32_limit = 0xFFFFFFFFull;
+constexpr size_t read_size = size_t{1} << 20;
+constexpr uint64_t zip32_limit = 0xFFFFFFFFull;  // a 32-bit field holding this means ZIP64
+constexpr uint32_t zip64_marker = 0xFFFFFFFFu;
+constexpr uint16_t version_zip64 = 45;  // 4.5, needed to extract ZIP64 entries
+constexpr uint16_t version_deflate = 20;
 
 void put16(std::string& out, uint32_t value) {
   out.push_back(static_cast<char>(value & 0xff));
@@ -26,6 +29,14 @@ void put16(std::string& out, uint32_t value) {
 void put32(std::string& out, uint32_t value) {
   put16(out, value & 0xffff);
   put16(out, value >> 16);
+}
+void put64(std::string& out, uint64_t value) {
+  put32(out, static_cast<uint32_t>(value));
+  put32(out, static_cast<uint32_t>(value >> 32));
+}
+// A 32-bit field, or the marker that sends readers to the ZIP64 record.
+uint32_t field32(uint64_t value, bool in_zip64) {
+  return in_zip64 ? zip64_marker : static_cast<uint32_t>(value);
 }
 
 // DOS date and time of `mtime` read as UTC (so the bytes do not depend on the time zone);
@@ -51,46 +62,23 @@ bool looks_like_text(std::string_view content) {
   return true;
 }
 
-struct Block {
-  std::string input;
-  std::string dictionary;  // the 32 KiB before this block
-  bool last = false;
-  std::string output;
-  uint32_t crc = 0;
-};
-
-// Deflates one block; all but the last end in a sync flush, so blocks concatenate.
-void deflate_block(Block& block) {
-  z_stream stream{};
-  if (deflateInit2(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw failure("cannot initialise deflate");
-  }
-  if (!block.dictionary.empty()) {
-    deflateSetDictionary(&stream, reinterpret_cast<const Bytef*>(block.dictionary.data()),
-                         static_cast<uInt>(block.dictionary.size()));
-  }
-  block.output.resize(deflateBound(&stream, static_cast<uLong>(block.input.size())) + 16);
-  stream.next_in = reinterpret_cast<Bytef*>(block.input.data());
-  stream.avail_in = static_cast<uInt>(block.input.size());
-  stream.next_out = reinterpret_cast<Bytef*>(block.output.data());
-  stream.avail_out = static_cast<uInt>(block.output.size());
-  int status = deflate(&stream, block.last ? Z_FINISH : Z_SYNC_FLUSH);
-  block.output.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (status != (block.last ? Z_STREAM_END : Z_OK))
-    throw failure("deflate failed");
-  block.crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(block.input.data()),
-                                          static_cast<uInt>(block.input.size())));
-}
-
 }  // namespace
 
 std::string deflate_raw(std::string_view input) {
-  Block block;
-  block.input = std::string(input);
-  block.last = true;
-  deflate_block(block);
-  return block.output;
+  z_stream stream{};
+  if (deflateInit2(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw failure("cannot initialise deflate");
+  std::string output(deflateBound(&stream, static_cast<uLong>(input.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+  stream.avail_in = static_cast<uInt>(input.size());
+  stream.next_out = reinterpret_cast<Bytef*>(output.data());
+  stream.avail_out = static_cast<uInt>(output.size());
+  int status = deflate(&stream, Z_FINISH);
+  output.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (status != Z_STREAM_END)
+    throw failure("deflate failed");
+  return output;
 }
 
 ZipWriter::ZipWriter(int fd, ZipEntryOptions options, unsigned threads)
@@ -106,25 +94,33 @@ void ZipWriter::write(const void* data, size_t size) {
     size -= static_cast<size_t>(done);
     m_offset += static_cast<uint64_t>(done);
   }
-  if (m_offset > zip32_limit)
-    throw invalid_input("the package would exceed 4 GiB (no ZIP64)");
+}
+
+bool ZipWriter::needs_zip64(uint64_t size, uint64_t compressed_bound) const {
+  return m_options.force_zip64 || size >= zip32_limit || compressed_bound >= zip32_limit;
 }
 
 std::string ZipWriter::local_header(const Central& entry) const {
   auto [date, time] = dos_date_time(m_options.mtime);
   std::string out;
   put32(out, 0x04034b50);
-  put16(out, 20);
+  put16(out, entry.zip64 ? version_zip64 : version_deflate);
   put16(out, 0);
   put16(out, 8);
   put16(out, time);
   put16(out, date);
   put32(out, entry.crc);
-  put32(out, static_cast<uint32_t>(entry.compressed));
-  put32(out, static_cast<uint32_t>(entry.size));
+  put32(out, field32(entry.compressed, entry.zip64));
+  put32(out, field32(entry.size, entry.zip64));
   put16(out, static_cast<uint32_t>(entry.name.size()));
-  put16(out, 28);
+  put16(out, entry.zip64 ? 48 : 28);
   out += entry.name;
+  if (entry.zip64) {  // ZIP64 sizes; a local header carries both
+    put16(out, 0x0001);
+    put16(out, 16);
+    put64(out, entry.size);
+    put64(out, entry.compressed);
+  }
   put16(out, 0x5455);  // extended timestamp: modification and access time
   put16(out, 9);
   out.push_back(3);
@@ -156,6 +152,7 @@ void ZipWriter::add(const std::string& name, std::string_view content) {
   entry.text = looks_like_text(content);
   std::string compressed = deflate_raw(content);
   entry.compressed = compressed.size();
+  entry.zip64 = needs_zip64(entry.size, entry.compressed);
   entry.crc = static_cast<uint32_t>(
       crc32(0, reinterpret_cast<const Bytef*>(content.data()), static_cast<uInt>(content.size())));
   std::string header = local_header(entry);
@@ -175,111 +172,142 @@ void ZipWriter::add_fd(const std::string& name, int fd, uint64_t size,
   Central entry;
   entry.name = name;
   entry.offset = m_offset;
-  entry.size = size;
-  uint64_t position = 0;
-  if (entry.size > zip32_limit)
-    throw invalid_input("entry over 4 GiB, no ZIP64 (" + name + ")");
+  // Decided before the data: the header is patched in place, so its length is fixed. The
+  // bound covers deflate's worst case (stored blocks) with a wide margin.
+  entry.zip64 = needs_zip64(size, size + size / 1024 + (uint64_t{1} << 20));
   std::string header = local_header(entry);  // patched once sizes and CRC are known
   write(header.data(), header.size());
-
-  uint64_t remaining = entry.size;
-  std::string previous_tail;
-  bool done = false;
-  while (!done) {
-    std::vector<Block> blocks(m_threads);
-    size_t used = 0;
-    for (auto& block : blocks) {
-      if (done)
-        break;
-      size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, block_size));
-      block.input.resize(want);
-      size_t filled = 0;
-      while (filled < want) {
-        ssize_t got =
-            ::pread(fd, block.input.data() + filled, want - filled, static_cast<off_t>(position));
-        if (got <= 0)
-          throw failure("the file changed while it was read (" + name + ")");
-        filled += static_cast<size_t>(got);
-        position += static_cast<uint64_t>(got);
-      }
-      remaining -= want;
-      block.dictionary = previous_tail;
-      block.last = remaining == 0;
-      previous_tail =
-          block.input.size() >= window_size
-              ? block.input.substr(block.input.size() - window_size)
-              : previous_tail.substr(std::min(previous_tail.size(), block.input.size())) +
-                    block.input;
-      if (previous_tail.size() > window_size) {
-        previous_tail.erase(0, previous_tail.size() - window_size);
-      }
-      done = block.last;
-      ++used;
-    }
-    std::vector<std::future<void>> workers;
-    for (size_t i = 1; i < used; ++i) {
-      workers.push_back(std::async(std::launch::async, deflate_block, std::ref(blocks[i])));
-    }
-    deflate_block(blocks[0]);
-    for (auto& worker : workers)
-      worker.get();
-    for (size_t i = 0; i < used; ++i) {
-      write(blocks[i].output.data(), blocks[i].output.size());
-      entry.compressed += blocks[i].output.size();
-      entry.crc = static_cast<uint32_t>(
-          crc32_combine(entry.crc, blocks[i].crc, static_cast<z_off_t>(blocks[i].input.size())));
-      if (on_bytes)
-        on_bytes(blocks[i].input.size());
-    }
+  ParallelDeflater deflater([&](const void* data, size_t length) { write(data, length); },
+                            m_threads);
+  std::vector<char> buffer(read_size);
+  uint64_t position = 0;
+  while (position < size) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(size - position, buffer.size()));
+    ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(position));
+    if (got <= 0)
+      throw failure("the file changed while it was read (" + name + ")");
+    deflater.write(buffer.data(), static_cast<size_t>(got));
+    position += static_cast<uint64_t>(got);
+    if (on_bytes)
+      on_bytes(static_cast<uint64_t>(got));
   }
+  auto totals = deflater.finish();
+  entry.size = totals.size;
+  entry.compressed = totals.compressed;
+  entry.crc = totals.crc;
+  if (!entry.zip64 && needs_zip64(entry.size, entry.compressed))
+    throw failure("deflate grew the data beyond its bound (" + name + ")");
   patch_local_header(entry);
   m_entries.push_back(entry);
 }
 
-void ZipWriter::finish() {
-  auto [date, time] = dos_date_time(m_options.mtime);
-  std::string directory;
-  for (const auto& entry : m_entries) {
-    put32(directory, 0x02014b50);
-    put16(directory, 0x031e);  // made by Unix, version 3.0
-    put16(directory, 20);
-    put16(directory, 0);
-    put16(directory, 8);
-    put16(directory, time);
-    put16(directory, date);
-    put32(directory, entry.crc);
-    put32(directory, static_cast<uint32_t>(entry.compressed));
-    put32(directory, static_cast<uint32_t>(entry.size));
-    put16(directory, static_cast<uint32_t>(entry.name.size()));
-    put16(directory, 24);
-    put16(directory, 0);
-    put16(directory, 0);
-    put16(directory, entry.text ? 1 : 0);
-    put32(directory, (0100000u | m_options.mode) << 16);
-    put32(directory, static_cast<uint32_t>(entry.offset));
-    directory += entry.name;
-    put16(directory, 0x5455);
-    put16(directory, 5);
-    directory.push_back(3);
-    put32(directory, static_cast<uint32_t>(m_options.mtime));
-    put16(directory, 0x7875);
-    put16(directory, 11);
-    directory.push_back(1);
-    directory.push_back(4);
-    put32(directory, m_options.uid);
-    directory.push_back(4);
-    put32(directory, m_options.gid);
+void ZipWriter::add_deflated(const std::string& name, const DeflateTotals& totals, int fd) {
+  Central entry;
+  entry.name = name;
+  entry.offset = m_offset;
+  entry.size = totals.size;
+  entry.compressed = totals.compressed;
+  entry.crc = totals.crc;
+  entry.zip64 = needs_zip64(entry.size, entry.compressed);
+  std::string header = local_header(entry);
+  write(header.data(), header.size());
+  std::vector<char> buffer(read_size);
+  uint64_t position = 0;
+  while (position < totals.compressed) {
+    size_t want =
+        static_cast<size_t>(std::min<uint64_t>(totals.compressed - position, buffer.size()));
+    ssize_t got = ::pread(fd, buffer.data(), want, static_cast<off_t>(position));
+    if (got <= 0)
+      throw failure("cannot read the compressed data back (" + name + ")");
+    write(buffer.data(), static_cast<size_t>(got));
+    position += static_cast<uint64_t>(got);
   }
+  m_entries.push_back(entry);
+}
+
+std::string ZipWriter::central_record(const Central& entry) const {
+  auto [date, time] = dos_date_time(m_options.mtime);
+  // The ZIP64 extra field holds, in this order, the fields whose 32-bit slot is the marker.
+  bool offset64 = m_options.force_zip64 || entry.offset >= zip32_limit;
+  std::string zip64;
+  if (entry.zip64) {
+    put64(zip64, entry.size);
+    put64(zip64, entry.compressed);
+  }
+  if (offset64)
+    put64(zip64, entry.offset);
+  std::string out;
+  put32(out, 0x02014b50);
+  put16(out, 0x031e);  // made by Unix, version 3.0
+  put16(out, zip64.empty() ? version_deflate : version_zip64);
+  put16(out, 0);
+  put16(out, 8);
+  put16(out, time);
+  put16(out, date);
+  put32(out, entry.crc);
+  put32(out, field32(entry.compressed, entry.zip64));
+  put32(out, field32(entry.size, entry.zip64));
+  put16(out, static_cast<uint32_t>(entry.name.size()));
+  put16(out, static_cast<uint32_t>(24 + (zip64.empty() ? 0 : 4 + zip64.size())));
+  put16(out, 0);
+  put16(out, 0);
+  put16(out, entry.text ? 1 : 0);
+  put32(out, (0100000u | m_options.mode) << 16);
+  put32(out, field32(entry.offset, offset64));
+  out += entry.name;
+  if (!zip64.empty()) {
+    put16(out, 0x0001);
+    put16(out, static_cast<uint32_t>(zip64.size()));
+    out += zip64;
+  }
+  put16(out, 0x5455);
+  put16(out, 5);
+  out.push_back(3);
+  put32(out, static_cast<uint32_t>(m_options.mtime));
+  put16(out, 0x7875);
+  put16(out, 11);
+  out.push_back(1);
+  out.push_back(4);
+  put32(out, m_options.uid);
+  out.push_back(4);
+  put32(out, m_options.gid);
+  return out;
+}
+
+void ZipWriter::finish() {
+  std::string directory;
+  for (const auto& entry : m_entries)
+    directory += central_record(entry);
   uint64_t directory_offset = m_offset;
   write(directory.data(), directory.size());
+  uint64_t count = m_entries.size();
+  bool zip64 = m_options.force_zip64 || count >= 0xFFFF || directory.size() >= zip32_limit ||
+               directory_offset >= zip32_limit;
   std::string end;
+  if (zip64) {
+    uint64_t record_offset = m_offset;
+    put32(end, 0x06064b50);  // ZIP64 end of central directory record
+    put64(end, 44);          // its size after this field
+    put16(end, 0x031e);
+    put16(end, version_zip64);
+    put32(end, 0);
+    put32(end, 0);
+    put64(end, count);
+    put64(end, count);
+    put64(end, directory.size());
+    put64(end, directory_offset);
+    put32(end, 0x07064b50);  // ZIP64 end of central directory locator
+    put32(end, 0);
+    put64(end, record_offset);
+    put32(end, 1);
+  }
   put32(end, 0x06054b50);
   put16(end, 0);
   put16(end, 0);
-  put16(end, static_cast<uint32_t>(m_entries.size()));
-  put16(end, static_cast<uint32_t>(m_entries.size()));
-  put32(end, static_cast<uint32_t>(directory.size()));
-  put32(end, static_cast<uint32_t>(directory_offset));
+  put16(end, zip64 ? 0xFFFF : static_cast<uint32_t>(count));
+  put16(end, zip64 ? 0xFFFF : static_cast<uint32_t>(count));
+  put32(end, field32(directory.size(), zip64));
+  put32(end, field32(directory_offset, zip64));
   put16(end, 0);
   write(end.data(), end.size());
 }

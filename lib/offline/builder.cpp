@@ -71,28 +71,69 @@ bool is_url_safe(const std::string& path) {
   });
 }
 
-// Writes the envelope from a finished tar held in `tar`.
-PackResult write_envelope(const std::string& manifest, AnonymousFile& tar,
+// The tar entry on its way: its bytes are signed and deflated as they are produced, the
+// compressed stream landing in an anonymous temp file, since the envelope puts CERT.json
+// (which needs the tar's signature) before the tar.
+class TarStream {
+ public:
+  TarStream(const fs::path& folder, const PackOptions& options)
+      : m_compressed(folder),
+        m_deflater([this](const void* data, size_t size) { m_compressed.write(data, size); },
+                   options.threads) {
+    if (options.key)
+      m_signer.emplace(*options.key, options.digest);
+  }
+
+  void write(const void* data, size_t size) {
+    m_deflater.write(data, size);
+    if (m_signer)
+      m_signer->update(data, size);
+  }
+  // Ends the stream; returns the tar's signature (base64), empty when unsigned.
+  std::string finish() {
+    m_totals = m_deflater.finish();
+    return m_signer ? crypto::base64_encode(m_signer->finish()) : std::string();
+  }
+  const archive::DeflateTotals& totals() const { return m_totals; }
+  int compressed_fd() const { return m_compressed.fd(); }
+
+ private:
+  AnonymousFile m_compressed;
+  archive::ParallelDeflater m_deflater;
+  std::optional<crypto::Signer> m_signer;
+  archive::DeflateTotals m_totals;
+};
+
+// Writes the envelope around a finished tar stream.
+PackResult write_envelope(const std::string& manifest, const TarStream& tar,
                           const std::string& tar_entry,
                           const std::map<std::string, std::string>& signatures,
-                          const fs::path& output, const PackOptions& options,
-                          ProgressSink& progress) {
+                          const fs::path& output, const PackOptions& options) {
   AtomicFile file(output, 0644);
   archive::ZipWriter zip(file.fd(), archive::ZipEntryOptions{options.mtime}, options.threads);
   zip.add(manifest_name, manifest);
   if (!signatures.empty())
     zip.add(cert_name, cert_json(signatures));
-  progress.start("compressing", tar.size);
-  zip.add_fd(tar_entry, tar.fd(), tar.size, [&](uint64_t bytes) { progress.advance(bytes); });
+  zip.add_deflated(tar_entry, tar.totals(), tar.compressed_fd());
   zip.finish();
-  progress.finish();
   file.commit();
   PackResult result;
   result.output = output;
   result.size = fs::file_size(output);
-  result.tar_size = tar.size;
+  result.tar_size = tar.totals().size;
   result.is_signed = !signatures.empty();
   return result;
+}
+
+// The signatures of CERT.json: the tar's (already computed) and the manifest's.
+std::map<std::string, std::string> signatures_of(const std::string& tar_entry,
+                                                 const std::string& tar_signature,
+                                                 const std::string& manifest_text,
+                                                 const PackOptions& options) {
+  if (!options.key)
+    return {};
+  return {{tar_entry, tar_signature},
+          {manifest_name, sign_text(*options.key, options.digest, manifest_text)}};
 }
 
 }  // namespace
@@ -159,22 +200,15 @@ void check_package_rules(const Settings& settings, const std::vector<SourceFile>
 PackResult write_package(const Manifest& manifest, const std::vector<SourceFile>& files,
                          const fs::path& output, const PackOptions& options, ProgressSink& progress,
                          const std::string& hpmfile_content) {
-  AnonymousFile tar(folder_of(output));
-  std::optional<crypto::Signer> signer;
-  if (options.key)
-    signer.emplace(*options.key, options.digest);
   uint64_t total = 0;
   for (const auto& file : files)
     total += file.size;
-  progress.start("archiving", total);
+  progress.start("building", total);
+  TarStream tar(folder_of(output), options);
   {
-    archive::TarWriter writer(
-        [&](const void* data, size_t size) {
-          tar.write(data, size);
-          if (signer)
-            signer->update(data, size);
-        },
-        archive::TarOwner{500, 500, "admin", "admin", 0664, options.mtime}, tar_name(manifest.uid));
+    archive::TarWriter writer([&](const void* data, size_t size) { tar.write(data, size); },
+                              archive::TarOwner{500, 500, "admin", "admin", 0664, options.mtime},
+                              tar_name(manifest.uid));
     bool hpmfile_written = hpmfile_content.empty();
     for (const auto& file : files) {
       if (!hpmfile_written && file.path > hpmfile_name) {
@@ -187,15 +221,12 @@ PackResult write_package(const Manifest& manifest, const std::vector<SourceFile>
       writer.add(hpmfile_name, hpmfile_content);
     writer.finish();
   }
+  std::string tar_signature = tar.finish();
   progress.finish();
   std::string manifest_text = manifest_xml(manifest);
-  std::map<std::string, std::string> signatures;
-  if (signer) {
-    signatures[tar_name(manifest.uid)] = crypto::base64_encode(signer->finish());
-    signatures[manifest_name] = sign_text(*options.key, options.digest, manifest_text);
-  }
-  auto result = write_envelope(manifest_text, tar, tar_name(manifest.uid), signatures, output,
-                               options, progress);
+  auto signatures = signatures_of(tar_name(manifest.uid), tar_signature, manifest_text, options);
+  auto result =
+      write_envelope(manifest_text, tar, tar_name(manifest.uid), signatures, output, options);
   result.files = files.size() + (hpmfile_content.empty() ? 0 : 1);
   return result;
 }
@@ -215,10 +246,9 @@ PackResult sign_package(const fs::path& package, const PackOptions& options,
   if (!options.key)
     throw usage_error("signing needs a key (--key)");
   auto reader = archive::Reader::open_file(package);
-  AnonymousFile tar(folder_of(package));
+  TarStream tar(folder_of(package), options);
   std::string manifest_text;
   std::string tar_entry;
-  crypto::Signer signer(*options.key, options.digest);
   archive::EntryInfo entry;
   while (reader->next(entry)) {
     if (entry.path == manifest_name) {
@@ -228,12 +258,14 @@ PackResult sign_package(const fs::path& package, const PackOptions& options,
         }
         manifest_text.append(data, size);
       });
-    } else if (entry.path.size() > 4 && entry.path.ends_with(".tar")) {
+    } else if (entry.path.size() > 4 && entry.path.ends_with(".tar") && tar_entry.empty()) {
       tar_entry = entry.path;
+      progress.start("signing", entry.size_known ? entry.size : 0);
       reader->read_all([&](const char* data, size_t size) {
         tar.write(data, size);
-        signer.update(data, size);
+        progress.advance(size);
       });
+      progress.finish();
     }
   }
   if (manifest_text.empty() || tar_entry.empty()) {
@@ -243,10 +275,9 @@ PackResult sign_package(const fs::path& package, const PackOptions& options,
   if (tar_entry != tar_name(manifest.uid)) {
     throw invalid_input("the tar is not named after the manifest uid (" + tar_entry + ")");
   }
-  std::map<std::string, std::string> signatures{
-      {tar_entry, crypto::base64_encode(signer.finish())},
-      {manifest_name, sign_text(*options.key, options.digest, manifest_text)}};
-  return write_envelope(manifest_text, tar, tar_entry, signatures, package, options, progress);
+  std::string tar_signature = tar.finish();
+  auto signatures = signatures_of(tar_entry, tar_signature, manifest_text, options);
+  return write_envelope(manifest_text, tar, tar_entry, signatures, package, options);
 }
 
 }  // namespace mpaas::offline

@@ -1,7 +1,8 @@
-// Building and (re)signing .amr packages. The tar is written once to an anonymous temp
-// file beside the output while its digests are computed in the same pass, then the ZIP
-// envelope (Manifest.xml, CERT.json, {id}.tar, in that order) is deflated from it into an
-// AtomicFile: memory stays flat whatever the package size. Everything that could vary
+// Building and (re)signing .amr packages. The tar is produced once and, in the same pass,
+// signed and deflated on `threads` workers into an anonymous temp file beside the output;
+// then the ZIP envelope (Manifest.xml, CERT.json, {id}.tar, in that order) is written into
+// an AtomicFile, the tar entry copied from the temp file: memory stays flat whatever the
+// package size. Everything that could vary
 // between machines is fixed (order, times, owners, modes), so equal inputs give equal
 // bytes. Reading packages is in reader.hpp.
 #pragma once

@@ -174,3 +174,63 @@ TEST_CASE("extraction writes the files and honours the size ceiling", "[offline]
                     Catch::StartsWith("refused: expands beyond the size limit"));
   CHECK_FALSE(fs::exists(project / "out2"));
 }
+
+TEST_CASE("a multi-block package is identical on 1, 2 and 4 threads and opens elsewhere",
+          "[offline]") {
+  TempDir project;
+  write_project(project.path(), 5, 022);
+  // Over three deflate blocks: compressible text, then noise that deflate stores.
+  std::string script;
+  for (int i = 0; script.size() < (size_t{5} << 19); ++i)
+    script += "export function f" + std::to_string(i) + "(a) { return a * " +
+              std::to_string(i % 97) + "; }\n";
+  std::mt19937 random(9);
+  std::string noise(700000, '\0');
+  for (auto& c : noise)
+    c = static_cast<char>(random());
+  write_text(project / "www/js/big.js", script);
+  write_text(project / "www/img/noise.bin", noise);
+  auto key = crypto::generate_key(crypto::KeyType::rsa2048);
+  PackOptions options;
+  options.key = key;
+  NullProgress progress;
+  std::string bytes;
+  for (unsigned threads : {1u, 2u, 4u}) {
+    options.threads = threads;
+    auto name = "p" + std::to_string(threads) + ".amr";
+    build_package(demo_settings(), project.path(), project / name, options, progress);
+    if (bytes.empty())
+      bytes = file_bytes(project / name);
+    else
+      CHECK(file_bytes(project / name) == bytes);
+  }
+  auto amr = (project / "p1.amr").string();
+  CHECK(mpaas::test::run_program("unzip", {"-tq", amr}).exit_code == 0);
+  CHECK(mpaas::test::run_program("bsdtar", {"-tf", amr}).out ==
+        "Manifest.xml\nCERT.json\n80000001.tar\n");
+  REQUIRE(
+      mpaas::test::run_program("unzip", {"-q", amr, "-d", (project / "x").string()}).exit_code ==
+      0);
+  auto tar = (project / "x/80000001.tar").string();
+  REQUIRE(mpaas::test::run_program("tar", {"-xf", tar, "-C", (project / "x").string()}).exit_code ==
+          0);
+  CHECK(file_bytes(project / "x/js/big.js") == script);
+  CHECK(file_bytes(project / "x/img/noise.bin") == noise);
+  for (const auto& check : check_signatures(read_package(project / "p1.amr"), key))
+    CHECK(check.state == "valid");
+}
+
+TEST_CASE("signing an unsigned package gives the bytes of a signed build", "[offline]") {
+  TempDir project;
+  write_project(project.path(), 6, 022);
+  auto key = crypto::generate_key(crypto::KeyType::rsa2048);
+  NullProgress progress;
+  PackOptions unsigned_options;
+  build_package(demo_settings(), project.path(), project / "u.amr", unsigned_options, progress);
+  PackOptions options;
+  options.key = key;
+  build_package(demo_settings(), project.path(), project / "s.amr", options, progress);
+  CHECK(file_bytes(project / "u.amr") != file_bytes(project / "s.amr"));
+  sign_package(project / "u.amr", options, progress);
+  CHECK(file_bytes(project / "u.amr") == file_bytes(project / "s.amr"));
+}
