@@ -64,11 +64,39 @@ std::string sign_text(const crypto::Key& key, crypto::DigestKind digest, const s
   return crypto::base64_encode(signer.finish());
 }
 
-bool is_url_safe(const std::string& path) {
-  return std::all_of(path.begin(), path.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
-           c == '~' || c == '/';
+// Characters that no urlencode (Java's URLEncoder, PHP's urlencode, JavaScript's
+// encodeURIComponent) rewrites: mPaaS asks global resources to avoid every other one.
+bool is_url_safe(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
   });
+}
+
+// A DNS host name: labels of 1-63 letters, digits and inner hyphens, 253 characters at most.
+bool is_host_name(const std::string& name) {
+  if (name.empty() || name.size() > 253)
+    return false;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = std::min(name.find('.', start), name.size());
+    std::string label = name.substr(start, end - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return false;
+    for (char c : label)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+        return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t slash; (slash = path.find('/', start)) != std::string::npos; start = slash + 1)
+    parts.push_back(path.substr(start, slash - start));
+  parts.push_back(path.substr(start));
+  return parts;
 }
 
 // The tar entry on its way: its bytes are signed and deflated as they are produced, the
@@ -175,16 +203,28 @@ std::vector<SourceFile> collect_files(const Settings& settings, const fs::path& 
   return files;
 }
 
+std::string global_path_problem(const std::string& path) {
+  auto parts = split_path(path);
+  if (parts.size() < 3)
+    return "is not domain/appId_workspaceId/resource";
+  if (!is_host_name(parts[0]))
+    return "does not start with a host name (labels of up to 63 letters, digits or hyphens, "
+           "253 characters in all)";
+  static const std::regex app_and_workspace("[A-Za-z0-9]+_[A-Za-z0-9-]+");
+  if (!std::regex_match(parts[1], app_and_workspace))
+    return "has no appId_workspaceId folder after the host name";
+  for (const auto& part : parts)
+    if (part.empty() || !is_url_safe(part))
+      return "has characters that urlencode would rewrite (keep to letters, digits, . _ -)";
+  return "";
+}
+
 void check_package_rules(const Settings& settings, const std::vector<SourceFile>& files) {
   if (settings.type == "global") {
     for (const auto& file : files) {
-      auto depth = std::count(file.path.begin(), file.path.end(), '/');
-      if (depth < 2 || !is_url_safe(file.path)) {
-        throw invalid_input(
-            "a global package holds domain/appId_workspaceId/resource paths of URL-safe "
-            "characters (" +
-            file.path + ")");
-      }
+      std::string problem = global_path_problem(file.path);
+      if (!problem.empty())
+        throw invalid_input("a global package path " + problem + " (" + file.path + ")");
     }
     return;
   }

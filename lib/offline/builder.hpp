@@ -48,8 +48,13 @@ struct PackResult {
 // symlinks that resolve outside `root` and skips the user's own hpmfile.json.
 std::vector<SourceFile> collect_files(const Settings& settings, const std::filesystem::path& root);
 // Throws invalid_input when the main URL is not among `files`, or a global package breaks
-// the mPaaS path rule (domain/appId_workspaceId/resource, URL-safe characters).
+// the mPaaS path rule (see global_path_problem).
 void check_package_rules(const Settings& settings, const std::vector<SourceFile>& files);
+// What is wrong with a global package's resource path, or "" when it follows mPaaS's rule:
+// host name (a valid DNS name, 253 characters at most, labels of 63), then an
+// appId_workspaceId folder, then the resource, every segment of characters that no
+// urlencode rewrites (letters, digits, '.', '_', '-').
+std::string global_path_problem(const std::string& path);
 
 // Builds `{id}_{version}.amr` content from the project into `output`.
 PackResult build_package(const Settings& settings, const std::filesystem::path& project_dir,

@@ -146,8 +146,7 @@ bool filter_looks_promising(Filter filter, const std::string& old_code,
   mpaas::NullProgress progress;
   auto old_bytes = reinterpret_cast<const uint8_t*>(old_code.data());
   auto new_bytes = reinterpret_cast<const uint8_t*>(new_code.data());
-  auto matches =
-      find_matches(old_bytes, old_code.size(), new_bytes, new_code.size(), {}, progress);
+  auto matches = find_matches(old_bytes, old_code.size(), new_bytes, new_code.size(), {}, progress);
   return branch_filter_promising(filter, old_bytes, old_code.size(), new_bytes, matches);
 }
 
@@ -166,8 +165,8 @@ std::string arm64_code(size_t inserted_at, size_t inserted, bool fixed_displacem
         word(0xD503201F);  // NOP
     uint32_t target_word = 1024u * (generator() % 8);
     uint32_t here = static_cast<uint32_t>(code.size() / 4);
-    uint32_t displacement = fixed_displacement ? static_cast<uint32_t>(generator() % 4096)
-                                               : target_word - here;
+    uint32_t displacement =
+        fixed_displacement ? static_cast<uint32_t>(generator() % 4096) : target_word - here;
     word(0x94000000 | (displacement & 0x03FFFFFF));
     word(0xAA0003E1);  // mov x1, x0
     word(0x91000400);  // add x0, x0, #1
@@ -181,8 +180,7 @@ std::string arm64_code(size_t inserted_at, size_t inserted, bool fixed_displacem
 TEST_CASE("branch statistics of an unfiltered diff predict when a filter helps",
           "[delta][filter]") {
   // Calls to fixed targets from code that moved: absolute targets line up, so the filter.
-  CHECK(filter_looks_promising(Filter::x86_64, x86_code(3000, 999999, 0),
-                               x86_code(3000, 100, 37)));
+  CHECK(filter_looks_promising(Filter::x86_64, x86_code(3000, 999999, 0), x86_code(3000, 100, 37)));
   CHECK(filter_looks_promising(Filter::arm64, arm64_code(999999, 0, false),
                                arm64_code(5000, 9, false)));
   // Code only shifted: displacements line up, so no filter.

@@ -284,20 +284,18 @@ std::string run_coded_patch(const std::string& runs, const std::string& literals
 
 TEST_CASE("hostile run-coded diff streams are refused", "[delta][refusal]") {
   // 7 zeros then 1 literal (+1: 'h' becomes 'i'): the well-formed case applies.
-  CHECK(apply_patch("abcdefgh", run_coded_patch("\x07\x01", "\x01", "abcdefgi")) ==
-        "abcdefgi");
-  CHECK_THROWS_WITH(apply_patch("abcdefgh", run_coded_patch(std::string("\x00\x00\x08\x00", 4),
-                                                            "", "abcdefgh")),
-                    Catch::Contains("empty run"));
-  CHECK_THROWS_WITH(apply_patch("abcdefgh", run_coded_patch(std::string("\x08\x00", 2), "\x05",
-                                                            "abcdefgh")),
-                    Catch::Contains("literal bytes left"));
+  CHECK(apply_patch("abcdefgh", run_coded_patch("\x07\x01", "\x01", "abcdefgi")) == "abcdefgi");
   CHECK_THROWS_WITH(
-      apply_patch("abcdefgh", run_coded_patch("\x07\x01", "", "abcdefgi")),
-      Catch::Contains("truncated"));
-  CHECK_THROWS_WITH(apply_patch("abcdefgh", run_coded_patch(std::string("\x02\x00", 2), "",
-                                                            "abcdefgh")),
+      apply_patch("abcdefgh", run_coded_patch(std::string("\x00\x00\x08\x00", 4), "", "abcdefgh")),
+      Catch::Contains("empty run"));
+  CHECK_THROWS_WITH(
+      apply_patch("abcdefgh", run_coded_patch(std::string("\x08\x00", 2), "\x05", "abcdefgh")),
+      Catch::Contains("literal bytes left"));
+  CHECK_THROWS_WITH(apply_patch("abcdefgh", run_coded_patch("\x07\x01", "", "abcdefgi")),
                     Catch::Contains("truncated"));
+  CHECK_THROWS_WITH(
+      apply_patch("abcdefgh", run_coded_patch(std::string("\x02\x00", 2), "", "abcdefgh")),
+      Catch::Contains("truncated"));
   std::string oversized = run_coded_patch("\x07\x01", "\x01", "abcdefgi");
   oversized[127] = '\x7f';  // run stream larger than the whole diff region
   CHECK(kind_of_apply("abcdefgh", oversized) == ErrorKind::invalid_input);

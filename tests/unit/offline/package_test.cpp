@@ -142,7 +142,7 @@ TEST_CASE("builds refuse a missing main URL, bad global paths and escaping links
   settings = demo_settings();
   settings.type = "global";
   CHECK_THROWS_WITH(build_package(settings, project.path(), project / "x.amr", {}, progress),
-                    Catch::StartsWith("a global package holds domain/appId_workspaceId/resource"));
+                    Catch::StartsWith("a global package path is not domain/appId_workspaceId"));
   settings = demo_settings();
   write_text(project / "secret.txt", "secret");
   fs::create_symlink("../../secret.txt", project / "www/js/leak.txt");
@@ -233,4 +233,24 @@ TEST_CASE("signing an unsigned package gives the bytes of a signed build", "[off
   CHECK(file_bytes(project / "u.amr") != file_bytes(project / "s.amr"));
   sign_package(project / "u.amr", options, progress);
   CHECK(file_bytes(project / "u.amr") == file_bytes(project / "s.amr"));
+}
+
+TEST_CASE("global package paths follow the mPaaS host/appId_workspaceId/resource rule",
+          "[offline]") {
+  CHECK(global_path_problem("mcube-prod.mpaascloud.com/53E5279071442_test/common.js") == "");
+  CHECK(global_path_problem("cdn.example.com/ABC123_prod-2/lib/v1.2/a_b.css") == "");
+  CHECK_THAT(global_path_problem("common.js"), Catch::StartsWith("is not domain/"));
+  CHECK_THAT(global_path_problem("host.com/common.js"), Catch::StartsWith("is not domain/"));
+  CHECK_THAT(global_path_problem("-bad.com/A1_b/x.js"), Catch::StartsWith("does not start"));
+  CHECK_THAT(global_path_problem(std::string(64, 'a') + ".com/A1_b/x.js"),
+             Catch::StartsWith("does not start"));
+  std::string long_host;
+  for (int i = 0; i < 5; ++i)
+    long_host += std::string(60, 'a') + ".";
+  CHECK_THAT(global_path_problem(long_host + "com/A1_b/x.js"), Catch::StartsWith("does not start"));
+  CHECK_THAT(global_path_problem("host.com/nounderscore/x.js"),
+             Catch::StartsWith("has no appId_workspaceId"));
+  CHECK_THAT(global_path_problem("host.com/A1_b/my file.js"), Catch::StartsWith("has characters"));
+  CHECK_THAT(global_path_problem("host.com/A1_b/a~b.js"), Catch::StartsWith("has characters"));
+  CHECK_THAT(global_path_problem("host.com/A1_b//x.js"), Catch::StartsWith("has characters"));
 }
