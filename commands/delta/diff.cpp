@@ -48,6 +48,8 @@ Json summary_record(const DiffCommandOptions& options, const delta::DiffSummary&
   record["codec"] = delta::codec_name(summary.codec);
   record["level"] = summary.level;
   record["filter"] = delta::filter_name(summary.filter);
+  if (summary.format == delta::PatchFormat::mpd)
+    record["diff_coding"] = summary.diff_runs ? "runs" : "direct";
   record["old_size"] = summary.old_size;
   record["new_size"] = summary.new_size;
   record["patch_size"] = summary.patch_size;
@@ -68,7 +70,8 @@ std::string summary_text(const Json& record) {
   shown["format"] = record["format"].get<std::string>() + " (" +
                     record["codec"].get<std::string>() + " " +
                     std::to_string(record["level"].get<int>()) + ", filter " +
-                    record["filter"].get<std::string>() + ")";
+                    record["filter"].get<std::string>() +
+                    (record.value("diff_coding", "") == "runs" ? ", diff runs" : "") + ")";
   shown["old"] = human_bytes(record["old_size"].get<uint64_t>());
   shown["new"] = human_bytes(record["new_size"].get<uint64_t>());
   shown["patch size"] =

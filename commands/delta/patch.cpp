@@ -48,8 +48,11 @@ Json header_record(const delta::PatchHeader& header, const std::string& name) {
   record["old_sha256"] = mpd ? Json(to_hex(header.old_sha256)) : Json(nullptr);
   record["new_sha256"] = mpd ? Json(to_hex(header.new_sha256)) : Json(nullptr);
   record["patch_size"] = header.patch_size;
+  record["diff_coding"] = header.diff_runs ? "runs" : "direct";
   record["streams"] = {
       {"control", header.control_size}, {"diff", header.diff_size}, {"extra", header.extra_size}};
+  if (header.diff_runs)
+    record["streams"]["diff_runs"] = header.diff_runs_size;
   return record;
 }
 

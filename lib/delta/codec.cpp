@@ -89,7 +89,7 @@ class ZstdCompressor : public Compressor {
 
 class LzmaCompressor : public Compressor {
  public:
-  LzmaCompressor(int level, uint64_t size_hint) {
+  LzmaCompressor(int level, int threads, uint64_t size_hint) {
     lzma_options_lzma options{};
     lzma_lzma_preset(&options, static_cast<uint32_t>(level));
     options.nice_len = 273;  // long runs of zeros in the diff stream need the longest matches
@@ -98,6 +98,19 @@ class LzmaCompressor : public Compressor {
       dictionary /= 2;
     options.dict_size = dictionary;
     lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+    // A stream of 4 MiB or more is cut into two xz blocks, coded on two threads when
+    // allowed. The cut depends only on the size, so the bytes never depend on the threads;
+    // the second block's empty dictionary costs a few hundred bytes.
+    if (size_hint >= lzma_split_size) {
+      lzma_mt multi{};
+      multi.threads = static_cast<uint32_t>(std::clamp(threads, 1, 2));
+      multi.block_size = (size_hint + 1) / 2;
+      multi.filters = filters;
+      multi.check = LZMA_CHECK_CRC32;
+      if (lzma_stream_encoder_mt(&m_stream, &multi) != LZMA_OK)
+        throw failure("cannot start the xz encoder (lzma)");
+      return;
+    }
     if (lzma_stream_encoder(&m_stream, filters, LZMA_CHECK_CRC32) != LZMA_OK)
       throw failure("cannot start the xz encoder (lzma)");
   }
@@ -391,7 +404,7 @@ std::unique_ptr<Compressor> make_compressor(Codec codec, int level, int threads,
     case Codec::zstd:
       return std::make_unique<ZstdCompressor>(level, threads, size_hint);
     case Codec::lzma:
-      return std::make_unique<LzmaCompressor>(level, size_hint);
+      return std::make_unique<LzmaCompressor>(level, threads, size_hint);
     case Codec::bzip2:
       return std::make_unique<Bzip2Compressor>();
     case Codec::none:

@@ -33,7 +33,11 @@ class Compressor {
   virtual std::string finish() = 0;
 };
 
-// `threads` > 1 lets zstd use worker threads; `size_hint` (0 if unknown) sizes windows.
+// xz streams of at least this size (by size_hint) are written as two blocks.
+inline constexpr uint64_t lzma_split_size = uint64_t{4} << 20;
+
+// `threads` > 1 lets zstd use worker threads and xz code its two blocks at once;
+// `size_hint` (0 if unknown) sizes windows and places the cut between the two xz blocks.
 std::unique_ptr<Compressor> make_compressor(Codec codec, int level, int threads,
                                             uint64_t size_hint);
 

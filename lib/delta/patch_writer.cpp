@@ -163,7 +163,7 @@ Streams encode_streams(const uint8_t* old_data, const uint8_t* new_data,
     tasks.push_back([&] { literals = compress(codec, level, run_coder.literals); });
   } else {
     tasks.push_back([&] {
-      auto diff = make_compressor(codec, level, 1, diff_total);
+      auto diff = make_compressor(codec, level, options.threads, diff_total);
       for (const auto& instruction : list)
         write_diff_bytes(*diff, old_data, new_data, instruction);
       streams.diff = diff->finish();

@@ -53,6 +53,7 @@ TEST_CASE("mpaas diff and patch round-trip with a JSON summary", "[cli][delta]")
   auto summary = nlohmann::json::parse(diff.out);
   CHECK(summary["codec"] == "zstd");
   CHECK(summary["format"] == "mpd");
+  CHECK(summary["diff_coding"] == "direct");
   CHECK(summary["new_size"] == 305000);
   CHECK(summary["patch_size"] == std::filesystem::file_size(dir / "p.mpd"));
   CHECK(summary["patch_size"].get<uint64_t>() < 8000);
@@ -68,6 +69,7 @@ TEST_CASE("mpaas diff and patch round-trip with a JSON summary", "[cli][delta]")
   auto header = nlohmann::json::parse(info.out);
   CHECK(header["format"] == "mpd");
   CHECK(header["version"] == 2);
+  CHECK(header["diff_coding"] == "direct");  // run coding starts at 16 MiB of diff bytes
   CHECK(header["old_size"] == 300000);
   CHECK(header["new_sha256"].get<std::string>().size() == 64);
 }

@@ -163,3 +163,22 @@ TEST_CASE("version 1 patches (no run coding, 120-byte header) still apply", "[de
   CHECK(parse_header(input, "v1").version == 1);
   CHECK(apply_patch(base, version1) == edited);
 }
+
+TEST_CASE("large xz streams come out the same on one thread or two", "[delta]") {
+  std::string data = structured_bytes(lzma_split_size + 12345, 13);
+  auto compress = [&](int threads) {
+    auto compressor = make_compressor(Codec::lzma, 6, threads, data.size());
+    compressor->write(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    return compressor->finish();
+  };
+  std::string one = compress(1), two = compress(2);
+  CHECK(one == two);
+  MemoryInput input(one);
+  auto decoder =
+      make_decompressor(Codec::lzma, std::make_unique<RegionSource>(input, 0, one.size()), "xz");
+  std::string back(data.size(), '\0');
+  read_exactly(*decoder, reinterpret_cast<uint8_t*>(back.data()), back.size(), "xz");
+  uint8_t extra;
+  CHECK(decoder->read(&extra, 1) == 0);
+  CHECK(back == data);
+}
