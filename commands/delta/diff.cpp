@@ -97,7 +97,7 @@ int run_diff(const DiffCommandOptions& options, Context& context) {
         *progress);
     context.out.flush();
   } else {
-    AtomicFile patch(options.output);
+    AtomicFile patch(options.output, 0644, Durability::rename_only);
     summary = delta::diff_files(
         options.old_path, options.new_path, engine,
         [&](const uint8_t* data, size_t size) { patch.write(data, size); }, *progress);

@@ -28,8 +28,8 @@ void fsync_folder(const std::filesystem::path& folder) {
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::filesystem::path destination, unsigned mode)
-    : m_destination(std::move(destination)), m_mode(mode) {
+AtomicFile::AtomicFile(std::filesystem::path destination, unsigned mode, Durability durability)
+    : m_destination(std::move(destination)), m_mode(mode), m_durability(durability) {
   auto folder = m_destination.parent_path();
   std::string pattern = (folder.empty() ? std::string(".") : folder.string()) + "/." +
                         m_destination.filename().string() + ".tmp-XXXXXX";
@@ -68,7 +68,8 @@ void AtomicFile::write(const void* data, size_t size) {
 }
 
 void AtomicFile::commit() {
-  if (::fchmod(m_fd, m_mode) != 0 || ::fsync(m_fd) != 0) {
+  bool synced = m_durability == Durability::synced;
+  if (::fchmod(m_fd, m_mode) != 0 || (synced && ::fsync(m_fd) != 0)) {
     throw failure("cannot flush: " + errno_text() + " (" + m_destination.string() + ")");
   }
   ::close(m_fd);
@@ -78,7 +79,8 @@ void AtomicFile::commit() {
                   ")");
   }
   m_committed = true;
-  fsync_folder(m_destination.parent_path());
+  if (synced)
+    fsync_folder(m_destination.parent_path());
 }
 
 void write_file_atomically(const std::filesystem::path& destination, std::string_view content,

@@ -6,8 +6,11 @@
 namespace mpaas::delta {
 namespace {
 
+// Little-endian, inlined: this runs once per byte of machine code on every diff and patch.
 uint32_t load32(const uint8_t* p) {
-  return get_u32(p);
+  uint32_t value = static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
+                   static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
+  return value;
 }
 void store32(uint8_t* p, uint32_t value) {
   for (int i = 0; i < 4; ++i)

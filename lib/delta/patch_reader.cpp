@@ -341,10 +341,23 @@ PatchHeader apply_patch_file(const std::filesystem::path& old_path, const Random
   // Refuse early (before creating the temp file) when the patch cannot apply.
   PatchHeader header = parse_header(patch, patch_name);
   check_old_file(header, old_file.data(), old_file.size(), patch_name);
-  AtomicFile output(new_path);
+  AtomicFile output(new_path, 0644, Durability::rename_only);
+  // Instructions hand over pieces of a few bytes each: gather them into large writes.
+  std::string pending;
+  pending.reserve(buffer_size * 4);
+  auto flush = [&] {
+    output.write(pending);
+    pending.clear();
+  };
   header = apply_checked(
       old_file.data(), old_file.size(), patch, patch_name,
-      [&](const uint8_t* data, size_t size) { output.write(data, size); }, {}, progress, false);
+      [&](const uint8_t* data, size_t size) {
+        pending.append(reinterpret_cast<const char*>(data), size);
+        if (pending.size() >= buffer_size * 4)
+          flush();
+      },
+      {}, progress, false);
+  flush();
   output.commit();
   return header;
 }

@@ -137,7 +137,7 @@ PackResult write_envelope(const std::string& manifest, const TarStream& tar,
                           const std::string& tar_entry,
                           const std::map<std::string, std::string>& signatures,
                           const fs::path& output, const PackOptions& options) {
-  AtomicFile file(output, 0644);
+  AtomicFile file(output, 0644, Durability::rename_only);
   archive::ZipWriter zip(file.fd(), archive::ZipEntryOptions{options.mtime}, options.threads);
   zip.add(manifest_name, manifest);
   if (!signatures.empty())

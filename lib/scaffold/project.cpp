@@ -163,7 +163,7 @@ void ProjectWriter::write(const PlannedFile& file) {
     fs::rename(destination, backup);
     m_backups.emplace_back(backup, destination);
   }
-  AtomicFile output(destination, file.mode);
+  AtomicFile output(destination, file.mode, Durability::rename_only);
   output.write(file.bytes);
   output.commit();
   m_created.push_back(destination);
