@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
 
 namespace mpaas {
 
@@ -27,5 +28,12 @@ class UniqueFd {
 
 // Opens `path` for reading; throws not_found naming the path when it cannot.
 UniqueFd open_read_only(const std::filesystem::path& path);
+
+// An unnamed read-write file in `folder` (O_TMPFILE, else a file unlinked at once): it
+// vanishes when closed, even on a crash. Throws failure naming the folder.
+UniqueFd open_anonymous_file(const std::filesystem::path& folder);
+
+// Writes all of `data` at the file's position; throws failure ("... (what)") when it cannot.
+void write_all(int fd, const void* data, size_t size, const std::string& what);
 
 }  // namespace mpaas

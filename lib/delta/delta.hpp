@@ -56,12 +56,20 @@ uint64_t diff_memory_estimate(uint64_t old_size, uint64_t new_size);
 
 // Makes a patch; `old_data` and `new_data` are rewritten in place by the filter, so they
 // must be private copies. The patch is handed to `out` in pieces.
-// `release_new`, when given, gives back the memory of a range of new_data that holds the
-// file's original bytes (a file mapping), whenever this reads no more of it for a while.
+// How make_patch_into may keep the new file out of memory when it is a file mapping.
+struct NewFileMemory {
+  // Gives back pages of new_data in [begin, end) (they hold the file's original bytes).
+  std::function<void(uint64_t begin, uint64_t end)> release;
+  // Moves the filtered new file out of memory: copies it to a temporary file, gives back
+  // new_data's pages and returns the copy, mapped, for the rest of the call.
+  std::function<const uint8_t*(const uint8_t* filtered, uint64_t size)> spill;
+  // Gives back pages of that copy.
+  std::function<void(uint64_t begin, uint64_t end)> release_spilled;
+};
+
 DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_data,
                             uint64_t new_size, const DiffOptions& options, const ByteSink& out,
-                            ProgressSink& progress,
-                            const std::function<void(uint64_t, uint64_t)>& release_new = {});
+                            ProgressSink& progress, const NewFileMemory& new_memory = {});
 
 // In-memory convenience for other modules (offline packages, tests).
 std::string make_patch(std::string_view old_data, std::string_view new_data,

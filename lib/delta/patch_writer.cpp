@@ -8,6 +8,7 @@
 #include <future>
 
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 #include "delta/delta.hpp"
 #include "delta/matcher.hpp"
 
@@ -206,8 +207,7 @@ uint64_t diff_memory_estimate(uint64_t old_size, uint64_t new_size) {
 
 DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_data,
                             uint64_t new_size, const DiffOptions& options, const ByteSink& out,
-                            ProgressSink& progress,
-                            const std::function<void(uint64_t, uint64_t)>& release_new) {
+                            ProgressSink& progress, const NewFileMemory& new_memory) {
   Codec codec = options.format == PatchFormat::bsdiff ? Codec::bzip2 : options.codec;
   int level = options.level < 0 ? default_level(codec) : options.level;
   check_options(options, level);
@@ -231,8 +231,8 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
     detected = options.filter ? *options.filter : detect_filter(new_view);
   // Until the scan reaches them, the new file's pages need not stay in memory: the peak
   // is while the suffix array exists (4 bytes per old byte), and it should not hold both.
-  if (release_new)
-    release_new(0, new_size);
+  if (new_memory.release)
+    new_memory.release(0, new_size);
 
   MatchOptions match_options;
   match_options.threads = options.threads;
@@ -242,13 +242,22 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
   auto diff_with = [&](Filter filter) {
     filter_encode(filter, old_data, old_size);
     filter_encode(filter, new_data, new_size);
-    // Filtered pages live only in memory, so only an unfiltered scan may release them.
-    match_options.consumed = filter == Filter::none ? release_new : nullptr;
-    auto list = find_matches(old_data, old_size, new_data, new_size, match_options, progress);
+    // The scan gives back the new file's pages behind it. Filtered pages exist only in
+    // memory, so they are first moved to a temporary file when the caller allows it.
+    const uint8_t* scanned = new_data;
+    match_options.consumed = new_memory.release;
+    if (filter != Filter::none) {
+      match_options.consumed = nullptr;
+      if (new_memory.spill && new_size > 0) {
+        scanned = new_memory.spill(new_data, new_size);
+        match_options.consumed = new_memory.release_spilled;
+      }
+    }
+    auto list = find_matches(old_data, old_size, scanned, new_size, match_options, progress);
     if (filter == Filter::none && detected != Filter::none)
-      filter_promising = branch_filter_promising(detected, old_data, old_size, new_data, list);
+      filter_promising = branch_filter_promising(detected, old_data, old_size, scanned, list);
     progress.start("encoding", 0);
-    Streams result = encode_streams(old_data, new_data, list, options, level);
+    Streams result = encode_streams(old_data, scanned, list, options, level);
     progress.finish();
     instructions = list.size();
     return result;
@@ -324,9 +333,24 @@ DiffSummary diff_files(const std::filesystem::path& old_path, const std::filesys
                        const DiffOptions& options, const ByteSink& out, ProgressSink& progress) {
   MappedFile old_file(old_path, true);
   MappedFile new_file(new_path, true);
+  std::unique_ptr<MappedFile> spilled;
+  NewFileMemory memory;
+  memory.release = [&](uint64_t begin, uint64_t end) { new_file.release(begin, end); };
+  memory.spill = [&](const uint8_t* filtered, uint64_t size) {
+    UniqueFd copy = open_anonymous_file(std::filesystem::temp_directory_path());
+    for (uint64_t done = 0; done < size;) {
+      size_t piece = static_cast<size_t>(std::min<uint64_t>(size - done, 16u << 20));
+      write_all(copy.get(), filtered + done, piece, "filtered copy of " + new_path.string());
+      done += piece;
+    }
+    // Mapped through /proc, the unnamed file lives on with the mapping after close.
+    spilled = std::make_unique<MappedFile>("/proc/self/fd/" + std::to_string(copy.get()), false);
+    new_file.release(0, size);  // drops the filtered pages: the copy holds them now
+    return static_cast<const uint8_t*>(spilled->data());
+  };
+  memory.release_spilled = [&](uint64_t begin, uint64_t end) { spilled->release(begin, end); };
   return make_patch_into(old_file.data(), old_file.size(), new_file.data(), new_file.size(),
-                         options, out, progress,
-                         [&](uint64_t begin, uint64_t end) { new_file.release(begin, end); });
+                         options, out, progress, memory);
 }
 
 }  // namespace mpaas::delta

@@ -12,45 +12,26 @@
 #include "archive/zip_writer.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 
 namespace mpaas::offline {
 namespace fs = std::filesystem;
 namespace {
 
-// An unnamed read-write file in `folder`: it vanishes when closed, even on a crash.
+// An unnamed read-write file in `folder` that counts what was written to it.
 class AnonymousFile {
  public:
-  explicit AnonymousFile(const fs::path& folder) {
-    m_fd = ::open(folder.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (m_fd < 0) {
-      std::string name = (folder / ".mpaas-tar-XXXXXX").string();
-      m_fd = ::mkstemp(name.data());
-      if (m_fd >= 0)
-        ::unlink(name.c_str());
-    }
-    if (m_fd < 0)
-      throw failure("cannot create a temp file (" + folder.string() + ")");
-  }
-  ~AnonymousFile() { ::close(m_fd); }
-  AnonymousFile(const AnonymousFile&) = delete;
-  AnonymousFile& operator=(const AnonymousFile&) = delete;
-  int fd() const { return m_fd; }
+  explicit AnonymousFile(const fs::path& folder) : m_fd(open_anonymous_file(folder)) {}
+  int fd() const { return m_fd.get(); }
   uint64_t size = 0;
 
   void write(const void* data, size_t length) {
-    const char* cursor = static_cast<const char*>(data);
-    while (length > 0) {
-      ssize_t done = ::write(m_fd, cursor, length);
-      if (done <= 0)
-        throw failure("cannot write a temp file (disk full?)");
-      cursor += done;
-      length -= static_cast<size_t>(done);
-      size += static_cast<uint64_t>(done);
-    }
+    write_all(m_fd.get(), data, length, "package");
+    size += length;
   }
 
  private:
-  int m_fd = -1;
+  UniqueFd m_fd;
 };
 
 fs::path folder_of(const fs::path& output) {

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "delta/delta.hpp"
+#include "temp_dir.hpp"
 
 using namespace mpaas::delta;
 
@@ -209,4 +210,32 @@ TEST_CASE("above the thorough limit the filter is tried only when branches favou
   MemoryInput shifted_input(shifted_patch);
   CHECK(parse_header(shifted_input, "shifted").filter == Filter::none);
   CHECK(apply_patch(shifted_old, shifted_patch) == shifted_new);
+}
+
+TEST_CASE("diffing files spills the filtered new file and makes the same patch",
+          "[delta][filter]") {
+  // diff_files moves the filtered new file to a temporary file and scans that mapping,
+  // giving pages back as it goes; the bytes must be those of the in-memory path.
+  mpaas::test::TempDir dir;
+  std::string old_code = as_elf(x86_code(3000, 999999, 0));
+  std::string new_code = as_elf(x86_code(3000, 100, 37));
+  mpaas::test::write_text(dir / "old.bin", old_code);
+  mpaas::test::write_text(dir / "new.bin", new_code);
+  for (auto filter : {std::optional<Filter>{Filter::x86_64}, std::optional<Filter>{}}) {
+    DiffOptions options;
+    options.filter = filter;
+    options.thorough_limit = 0;  // automatic: the branch vote decides, as for large files
+    std::string from_files;
+    mpaas::NullProgress progress;
+    DiffSummary summary = diff_files(
+        dir / "old.bin", dir / "new.bin", options,
+        [&](const uint8_t* data, size_t size) {
+          from_files.append(reinterpret_cast<const char*>(data), size);
+        },
+        progress);
+    CHECK(summary.filter == Filter::x86_64);
+    CHECK(from_files == make_patch(old_code, new_code, options));
+    CHECK(apply_patch(old_code, from_files) == new_code);
+  }
+  CHECK(mpaas::test::read_text(dir / "new.bin") == new_code);  // never modified
 }
