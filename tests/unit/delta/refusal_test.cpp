@@ -154,19 +154,28 @@ TEST_CASE("BSDIFF40 control lengths past the new file are refused", "[delta][ref
                     Catch::Contains("past the end of the new file"));
 }
 
+namespace {
+
+// Where the known bytes of the sparse old file start: just past 4 GiB.
+constexpr uint64_t tail_at = (uint64_t{1} << 32) + 16;
+
+// A sparse file of tail_at + 64 bytes: zeros, then "0123456789abcdef", then 48 zeros.
+void make_sparse_old_file(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::pwrite(fd, "0123456789abcdef", 16, static_cast<off_t>(tail_at)) == 16);
+  REQUIRE(::ftruncate(fd, static_cast<off_t>(tail_at + 64)) == 0);
+  ::close(fd);
+}
+
+}  // namespace
+
 TEST_CASE("patches address old files past 4 GiB", "[delta][large]") {
   // A sparse old file of 4 GiB + 64 bytes whose last bytes are known; a hand-made BSDIFF40
   // patch seeks past the 4 GiB boundary and adds from there.
   mpaas::test::TempDir dir;
   auto old_path = dir / "old.bin";
-  const uint64_t tail_at = (uint64_t{1} << 32) + 16;
-  {
-    int fd = ::open(old_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    REQUIRE(fd >= 0);
-    REQUIRE(::pwrite(fd, "0123456789abcdef", 16, static_cast<off_t>(tail_at)) == 16);
-    REQUIRE(::ftruncate(fd, static_cast<off_t>(tail_at + 64)) == 0);
-    ::close(fd);
-  }
+  make_sparse_old_file(old_path);
   std::string control;
   put_bsdiff_int(control, 0);
   put_bsdiff_int(control, 2);
@@ -195,14 +204,7 @@ TEST_CASE("mpd patches address old files past 4 GiB and check their hash", "[del
   // stream, the old file's SHA-256 over all 4 GiB, and the new file's at the end.
   mpaas::test::TempDir dir;
   auto old_path = dir / "old.bin";
-  const uint64_t tail_at = (uint64_t{1} << 32) + 16;
-  {
-    int fd = ::open(old_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
-    REQUIRE(fd >= 0);
-    REQUIRE(::pwrite(fd, "0123456789abcdef", 16, static_cast<off_t>(tail_at)) == 16);
-    REQUIRE(::ftruncate(fd, static_cast<off_t>(tail_at + 64)) == 0);
-    ::close(fd);
-  }
+  make_sparse_old_file(old_path);
   // The old file's hash from its known content, without reading 4 GiB through the file.
   mpaas::Sha256 old_hash;
   const std::string zeros(1u << 20, '\0');
