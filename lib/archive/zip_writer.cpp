@@ -100,19 +100,25 @@ bool ZipWriter::needs_zip64(uint64_t size, uint64_t compressed_bound) const {
   return m_options.force_zip64 || size >= zip32_limit || compressed_bound >= zip32_limit;
 }
 
-std::string ZipWriter::local_header(const Central& entry) const {
-  auto [date, time] = dos_date_time(m_options.mtime);
-  std::string out;
-  put32(out, 0x04034b50);
-  put16(out, entry.zip64 ? version_zip64 : version_deflate);
-  put16(out, 0);
-  put16(out, 8);
+// The fields that local and central headers share, from the flags to the name's length.
+void ZipWriter::put_entry_fields(std::string& out, const Central& entry, uint32_t date,
+                                 uint32_t time) {
+  put16(out, 0);  // flags
+  put16(out, 8);  // deflate
   put16(out, time);
   put16(out, date);
   put32(out, entry.crc);
   put32(out, field32(entry.compressed, entry.zip64));
   put32(out, field32(entry.size, entry.zip64));
   put16(out, static_cast<uint32_t>(entry.name.size()));
+}
+
+std::string ZipWriter::local_header(const Central& entry) const {
+  auto [date, time] = dos_date_time(m_options.mtime);
+  std::string out;
+  put32(out, 0x04034b50);
+  put16(out, entry.zip64 ? version_zip64 : version_deflate);
+  put_entry_fields(out, entry, date, time);
   put16(out, entry.zip64 ? 48 : 28);
   out += entry.name;
   if (entry.zip64) {  // ZIP64 sizes; a local header carries both
@@ -240,14 +246,7 @@ std::string ZipWriter::central_record(const Central& entry) const {
   put32(out, 0x02014b50);
   put16(out, 0x031e);  // made by Unix, version 3.0
   put16(out, zip64.empty() ? version_deflate : version_zip64);
-  put16(out, 0);
-  put16(out, 8);
-  put16(out, time);
-  put16(out, date);
-  put32(out, entry.crc);
-  put32(out, field32(entry.compressed, entry.zip64));
-  put32(out, field32(entry.size, entry.zip64));
-  put16(out, static_cast<uint32_t>(entry.name.size()));
+  put_entry_fields(out, entry, date, time);
   put16(out, static_cast<uint32_t>(24 + (zip64.empty() ? 0 : 4 + zip64.size())));
   put16(out, 0);
   put16(out, 0);

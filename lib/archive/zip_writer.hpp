@@ -58,6 +58,8 @@ class ZipWriter {
   };
   void write(const void* data, size_t size);
   bool needs_zip64(uint64_t size, uint64_t compressed_bound) const;
+  static void put_entry_fields(std::string& out, const Central& entry, uint32_t date,
+                               uint32_t time);
   std::string local_header(const Central& entry) const;
   std::string central_record(const Central& entry) const;
   void patch_local_header(const Central& entry);

@@ -23,6 +23,22 @@ struct Step {
   int64_t seek = 0;
 };
 
+// An LEB128 varint whose first byte was already read; the rest come from `source`.
+uint64_t read_varint(uint8_t byte, ByteSource& source, const char* stream,
+                     const std::string& name) {
+  uint64_t value = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (shift == 63 && byte > 1)
+      break;
+    value |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if (!(byte & 0x80))
+      return value;
+    read_exactly(source, &byte, 1, name);
+  }
+  throw invalid_input("patch is corrupted: varint out of range in " + std::string(stream) +
+                      " stream (" + name + ")");
+}
+
 // Reads control instructions of either format.
 class ControlReader {
  public:
@@ -61,17 +77,9 @@ class ControlReader {
 
  private:
   uint64_t varint() {
-    uint64_t value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      uint8_t byte;
-      read_exactly(*m_source, &byte, 1, m_name);
-      if (shift == 63 && byte > 1)
-        corrupt("varint out of range in control stream");
-      value |= static_cast<uint64_t>(byte & 0x7F) << shift;
-      if (!(byte & 0x80))
-        return value;
-    }
-    corrupt("varint out of range in control stream");
+    uint8_t first;
+    read_exactly(*m_source, &first, 1, m_name);
+    return read_varint(first, *m_source, "control", m_name);
   }
 
   PatchFormat m_format;
@@ -123,27 +131,14 @@ class ZeroRunSource : public ByteSource {
         corrupt("literal bytes left after the last run");
       return false;
     }
-    m_zeros = varint(first);
+    m_zeros = read_varint(first, *m_runs, "run", m_name);
     uint8_t byte;
     read_exactly(*m_runs, &byte, 1, m_name);
-    m_pending_literals = varint(byte);
+    m_pending_literals = read_varint(byte, *m_runs, "run", m_name);
     // Every pair yields a byte, so a hostile run stream cannot spin without output.
     if (m_zeros == 0 && m_pending_literals == 0)
       corrupt("empty run in run stream");
     return true;
-  }
-
-  uint64_t varint(uint8_t byte) {
-    uint64_t value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (shift == 63 && byte > 1)
-        corrupt("varint out of range in run stream");
-      value |= static_cast<uint64_t>(byte & 0x7F) << shift;
-      if (!(byte & 0x80))
-        return value;
-      read_exactly(*m_runs, &byte, 1, m_name);
-    }
-    corrupt("varint out of range in run stream");
   }
 
   [[noreturn]] void corrupt(const std::string& what) const {
