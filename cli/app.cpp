@@ -3,8 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/error.hpp"
-#include "core/versions.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/version/versions.hpp"
 #include "help/command_tree.hpp"
 #include "registry.hpp"
 

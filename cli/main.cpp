@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "app.hpp"
-#include "core/interrupt.hpp"
+#include "mpaas/core/interrupt.hpp"
 
 int main(int argc, char** argv) {
   mpaas::install_interrupt_handler();

@@ -1,4 +1,4 @@
-# Writes build_info.hpp from lib/core/build_info.hpp.in (run by the mpaas_build_info target).
+# Writes build_info.hpp from lib/version/build_info.hpp.in (run by the mpaas_build_info target).
 # configure_file leaves the output alone when its content would not change.
 execute_process(
   COMMAND git rev-parse --short=12 HEAD
@@ -8,4 +8,4 @@ execute_process(
 if(NOT MPAAS_GIT_COMMIT)
   set(MPAAS_GIT_COMMIT "unknown")
 endif()
-configure_file(${SOURCE_DIR}/lib/core/build_info.hpp.in ${OUTPUT} @ONLY)
+configure_file(${SOURCE_DIR}/lib/version/build_info.hpp.in ${OUTPUT} @ONLY)

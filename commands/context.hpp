@@ -10,10 +10,10 @@
 #include <memory>
 #include <string>
 
-#include "core/clock.hpp"
-#include "core/config.hpp"
-#include "core/output.hpp"
-#include "core/progress.hpp"
+#include "mpaas/core/clock.hpp"
+#include "mpaas/core/config.hpp"
+#include "mpaas/core/output.hpp"
+#include "mpaas/core/progress.hpp"
 
 namespace CLI {
 class App;

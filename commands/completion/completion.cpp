@@ -3,7 +3,7 @@
 // test fails when it is stale.
 #include "command.hpp"
 #include "completion/scripts.hpp"
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 #include "help/command_tree.hpp"
 
 namespace mpaas {

@@ -1,7 +1,7 @@
 // `mpaas config get KEY`: prints the effective value of one key (exit 5 when unset).
 // Secrets are masked unless --reveal is given.
 #include "config/config.hpp"
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::config_commands {
 namespace {

@@ -2,7 +2,7 @@
 // or into the project's mpaas.yaml with --project. The file is rewritten atomically and a
 // malformed file is refused untouched (exit 3).
 #include "config/config.hpp"
-#include "core/output.hpp"
+#include "mpaas/core/output.hpp"
 
 namespace mpaas::config_commands {
 namespace {

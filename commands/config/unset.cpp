@@ -1,7 +1,7 @@
 // `mpaas config unset KEY`: removes a key from the user config's active profile, or from
 // the project file with --project. Exit 5 when the key was not set there.
 #include "config/config.hpp"
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::config_commands {
 namespace {

@@ -3,9 +3,9 @@
 // or to stdout with `-o -` (the summary then goes to stderr). The engine is lib/delta.
 #include <thread>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "delta/delta.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/delta/delta.hpp"
 #include "delta/delta_commands.hpp"
 
 namespace mpaas::delta_commands {

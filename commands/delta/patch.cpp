@@ -3,8 +3,8 @@
 // the header without applying. A patch read from stdin ('-') is held in memory.
 #include <iterator>
 
-#include "core/error.hpp"
-#include "delta/delta.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/delta/delta.hpp"
 #include "delta/delta_commands.hpp"
 
 namespace mpaas::delta_commands {

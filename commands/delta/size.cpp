@@ -1,7 +1,7 @@
 // Size arguments such as --memory-limit 2G.
 #include <cctype>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 #include "delta/delta_commands.hpp"
 
 namespace mpaas::delta_commands {

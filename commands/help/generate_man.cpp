@@ -1,8 +1,8 @@
 // `mpaas __generate-man DIR` (hidden): writes the man pages into DIR, for `make docs` and
 // the staleness test. Not listed in help or completions.
 #include "command.hpp"
-#include "core/atomic_file.hpp"
-#include "core/versions.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/version/versions.hpp"
 #include "help/man_pages.hpp"
 
 namespace mpaas {

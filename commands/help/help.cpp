@@ -1,7 +1,7 @@
 // `mpaas help [COMMAND...]` shows a command's help; `mpaas help exit-codes` prints the
 // exit-code table (also in `man mpaas`), as text or JSON.
 #include "command.hpp"
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 #include "help/command_tree.hpp"
 
 namespace mpaas {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas {
 namespace {

@@ -4,9 +4,9 @@
 #include <filesystem>
 
 #include "command.hpp"
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "crypto/keys.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/crypto/keys.hpp"
 
 namespace mpaas::keys_commands {
 namespace {

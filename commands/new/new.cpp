@@ -4,11 +4,11 @@
 #include <memory>
 
 #include "command.hpp"
-#include "core/error.hpp"
-#include "core/output.hpp"
-#include "scaffold/git.hpp"
-#include "scaffold/project.hpp"
-#include "scaffold/variables.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/output.hpp"
+#include "mpaas/scaffold/git.hpp"
+#include "mpaas/scaffold/project.hpp"
+#include "mpaas/scaffold/variables.hpp"
 
 namespace mpaas {
 namespace {

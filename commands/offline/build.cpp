@@ -1,8 +1,8 @@
 // `mpaas offline build [DIR]`: builds {id}_{version}.amr from the project's offline:
 // settings and flags, signed when a key is given. Reproducible and streaming; the work is
 // in lib/offline/builder.
-#include "core/error.hpp"
-#include "core/sha256.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/sha256.hpp"
 #include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {

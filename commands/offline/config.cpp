@@ -1,8 +1,8 @@
 // `mpaas offline config FILE...`: the preset h5_json.json that apps load at start-up, one
 // data[] entry per package, merged into one file. Building the JSON is in lib/offline.
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "offline/h5_config.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/offline/h5_config.hpp"
 #include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {

@@ -1,8 +1,8 @@
 // `mpaas offline diff OLD NEW -o INC` and `mpaas offline apply OLD INC -o NEW`: incremental
 // packages (an mpaas extension, documented in docs/formats.md). Signed like full packages
 // when a key is given.
-#include "core/error.hpp"
-#include "offline/incremental.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/offline/incremental.hpp"
 #include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {

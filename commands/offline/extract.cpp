@@ -1,9 +1,9 @@
 // `mpaas offline extract FILE DIR`: safe extraction of a package's web files. Unsafe
 // entries (.., absolute paths, links leaving DIR, devices, zip bombs) are refused with exit
 // 3 before anything is written.
-#include "offline/extract.hpp"
+#include "mpaas/offline/extract.hpp"
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 #include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {

@@ -1,8 +1,8 @@
 // `mpaas offline inspect FILE`: the manifest, hpmfile settings, envelope entries and tar
 // files with sizes and SHA-256, and the signature state (checked when --pubkey is given).
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 #include "offline/offline.hpp"
-#include "offline/reader.hpp"
+#include "mpaas/offline/reader.hpp"
 
 namespace mpaas::offline_commands {
 namespace {

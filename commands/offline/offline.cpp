@@ -6,8 +6,8 @@
 
 #include <thread>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::offline_commands {
 namespace fs = std::filesystem;

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "command.hpp"
-#include "crypto/keys.hpp"
-#include "offline/builder.hpp"
-#include "offline/settings.hpp"
+#include "mpaas/crypto/keys.hpp"
+#include "mpaas/offline/builder.hpp"
+#include "mpaas/offline/settings.hpp"
 
 namespace mpaas::offline_commands {
 

@@ -1,5 +1,5 @@
 // `mpaas offline sign FILE --key KEY.pem`: (re)signs a package in place, atomically.
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 #include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {

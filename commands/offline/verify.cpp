@@ -1,8 +1,8 @@
 // `mpaas offline verify FILE --pubkey KEY`: checks every entry's signature in CERT.json.
 // Exit 0 when all verify, 4 naming the first entry that does not.
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 #include "offline/offline.hpp"
-#include "offline/reader.hpp"
+#include "mpaas/offline/reader.hpp"
 
 namespace mpaas::offline_commands {
 namespace {

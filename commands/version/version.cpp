@@ -1,7 +1,7 @@
 // `mpaas version`: the version, the commit it was built from and, with -o json, the
 // versions of the linked libraries. `mpaas --version` prints the first line only.
 #include "command.hpp"
-#include "core/versions.hpp"
+#include "mpaas/version/versions.hpp"
 
 namespace mpaas {
 namespace {

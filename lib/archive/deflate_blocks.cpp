@@ -2,7 +2,7 @@
 // one flat lookup table per Huffman code (2^longest-code entries of symbol and length), the
 // bit buffer is topped up to 57+ bits once per symbol, which covers a literal/length code,
 // its extra bits, a distance code and its extra bits (15 + 5 + 15 + 13 bits).
-#include "archive/deflate_blocks.hpp"
+#include "mpaas/archive/deflate_blocks.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::archive {
 namespace {

@@ -5,15 +5,15 @@
 // stream is walked once (deflate_blocks.hpp) to find its last block's header, whose first
 // bit (the final flag) is cleared, and the end of its end-of-block code, after which an
 // empty stored block realigns to a byte, as a zlib sync flush does.
-#include "archive/parallel_deflate.hpp"
+#include "mpaas/archive/parallel_deflate.hpp"
 
 #include <libdeflate.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "archive/deflate_blocks.hpp"
-#include "core/error.hpp"
+#include "mpaas/archive/deflate_blocks.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::archive {
 

@@ -1,10 +1,10 @@
 // libarchive-backed streaming reader (see reader.hpp).
-#include "archive/reader.hpp"
+#include "mpaas/archive/reader.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::archive {
 namespace {

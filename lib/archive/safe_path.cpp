@@ -1,5 +1,5 @@
 // Path and entry safety rules for extraction (see safe_path.hpp).
-#include "archive/safe_path.hpp"
+#include "mpaas/archive/safe_path.hpp"
 
 #include <vector>
 

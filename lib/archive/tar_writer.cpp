@@ -1,6 +1,6 @@
 // Reproducible GNU tar writer (see tar_writer.hpp).
-#include "archive/tar_writer.hpp"
-#include "core/unique_fd.hpp"
+#include "mpaas/archive/tar_writer.hpp"
+#include "mpaas/core/unique_fd.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::archive {
 

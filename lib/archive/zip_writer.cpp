@@ -1,6 +1,6 @@
 // Reproducible, block-parallel ZIP writer (see zip_writer.hpp).
-#include "archive/zip_writer.hpp"
-#include "core/unique_fd.hpp"
+#include "mpaas/archive/zip_writer.hpp"
+#include "mpaas/core/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,8 +10,8 @@
 #include <ctime>
 #include <vector>
 
-#include "archive/parallel_deflate.hpp"
-#include "core/error.hpp"
+#include "mpaas/archive/parallel_deflate.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::archive {
 namespace {

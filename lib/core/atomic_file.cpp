@@ -1,5 +1,5 @@
 // AtomicFile: temp file + fsync + rename (see atomic_file.hpp).
-#include "core/atomic_file.hpp"
+#include "mpaas/core/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas {
 namespace {
@@ -31,16 +31,13 @@ void fsync_folder(const std::filesystem::path& folder) {
 AtomicFile::AtomicFile(std::filesystem::path destination, unsigned mode, Durability durability)
     : m_destination(std::move(destination)), m_mode(mode), m_durability(durability) {
   auto folder = m_destination.parent_path();
-  std::string pattern = (folder.empty() ? std::string(".") : folder.string()) + "/." +
-                        m_destination.filename().string() + ".tmp-XXXXXX";
-  std::string buffer = pattern;
-  m_fd = ::mkstemp(buffer.data());
+  m_fd = create_registered_file(folder, "." + m_destination.filename().string() + ".tmp-", 0600,
+                                m_temp_path, m_cleanup);
   if (m_fd < 0) {
     throw failure("cannot create a temporary file beside the output: " + errno_text() + " (" +
-                  m_destination.string() + ")");
+                      m_destination.string() + ")",
+                  m_destination.string());
   }
-  m_temp_path = buffer;
-  m_cleanup = std::make_unique<InterruptCleanup>(m_temp_path.string());
 }
 
 AtomicFile::~AtomicFile() {

@@ -1,13 +1,13 @@
 // Configuration layers, lookup and editing (see config.hpp).
-#include "core/config.hpp"
+#include "mpaas/core/config.hpp"
 
 #include <algorithm>
 #include <regex>
 #include <set>
 #include <sstream>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
 
 extern char** environ;
 

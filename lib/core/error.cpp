@@ -1,31 +1,35 @@
 // Error shorthands and the exit-code table (see error.hpp).
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas {
 
-Error failure(const std::string& message) {
-  return Error(ErrorKind::failure, message);
+Error failure(const std::string& message, const std::string& subject) {
+  return Error(ErrorKind::failure, message, subject);
 }
-Error usage_error(const std::string& message) {
-  return Error(ErrorKind::usage, message);
+Error usage_error(const std::string& message, const std::string& subject) {
+  return Error(ErrorKind::usage, message, subject);
 }
-Error invalid_input(const std::string& message) {
-  return Error(ErrorKind::invalid_input, message);
+Error invalid_input(const std::string& message, const std::string& subject) {
+  return Error(ErrorKind::invalid_input, message, subject);
 }
-Error verification_failed(const std::string& message) {
-  return Error(ErrorKind::verification, message);
+Error verification_failed(const std::string& message, const std::string& subject) {
+  return Error(ErrorKind::verification, message, subject);
 }
-Error not_found(const std::string& message) {
-  return Error(ErrorKind::not_found, message);
+Error not_found(const std::string& message, const std::string& subject) {
+  return Error(ErrorKind::not_found, message, subject);
 }
-Error conflict(const std::string& message) {
-  return Error(ErrorKind::conflict, message);
+Error conflict(const std::string& message, const std::string& subject) {
+  return Error(ErrorKind::conflict, message, subject);
 }
-Error auth_error(const std::string& message) {
-  return Error(ErrorKind::auth, message);
+Error auth_error(const std::string& message, const std::string& subject) {
+  return Error(ErrorKind::auth, message, subject);
 }
-Error unavailable(const std::string& message) {
-  return Error(ErrorKind::unavailable, message);
+Error unavailable(const std::string& message, const std::string& subject) {
+  return Error(ErrorKind::unavailable, message, subject);
+}
+
+Error interrupted(const std::string& message) {
+  return Error(ErrorKind::interrupted, message);
 }
 
 const std::vector<ExitCodeRow>& exit_code_table() {
@@ -66,6 +70,15 @@ int exit_code_of(ErrorKind kind) {
       return 130;
   }
   return 1;
+}
+
+const char* kind_name(ErrorKind kind) {
+  int code = exit_code_of(kind);
+  for (const auto& row : exit_code_table()) {
+    if (row.code == code)
+      return row.name;
+  }
+  return "failure";
 }
 
 }  // namespace mpaas

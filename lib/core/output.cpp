@@ -1,10 +1,10 @@
 // Rendering of tables and records (see output.hpp).
-#include "core/output.hpp"
+#include "mpaas/core/output.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas {
 namespace {

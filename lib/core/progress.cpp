@@ -1,9 +1,9 @@
 // ProgressBar drawing (see progress.hpp).
-#include "core/progress.hpp"
+#include "mpaas/core/progress.hpp"
 
 #include <cstdio>
 
-#include "core/output.hpp"
+#include "mpaas/core/output.hpp"
 
 namespace mpaas {
 

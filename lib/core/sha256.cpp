@@ -1,11 +1,11 @@
 // SHA-256 through OpenSSL EVP (see sha256.hpp).
-#include "core/sha256.hpp"
+#include "mpaas/core/sha256.hpp"
 
 #include <openssl/evp.h>
 #include <fstream>
 #include <vector>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas {
 

@@ -1,10 +1,10 @@
 // open_read_only, open_anonymous_file and write_all (see unique_fd.hpp).
-#include "core/unique_fd.hpp"
+#include "mpaas/core/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <stdlib.h>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas {
 

@@ -1,5 +1,5 @@
 // Keys, signatures and base64 over OpenSSL 3 EVP (see keys.hpp).
-#include "crypto/keys.hpp"
+#include "mpaas/crypto/keys.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -10,8 +10,8 @@
 
 #include <cstring>
 
-#include "core/error.hpp"
-#include "core/sha256.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/sha256.hpp"
 
 namespace mpaas::crypto {
 namespace {

@@ -1,5 +1,5 @@
 // Implementation of the byte plumbing: mmap, pread and little-endian helpers.
-#include "delta/byte_io.hpp"
+#include "mpaas/delta/byte_io.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::delta {
 namespace {

@@ -1,7 +1,7 @@
 // zstd, xz (LZMA2) and bzip2 streams behind one small interface. Encoders cap their window
 // at 8 MiB so that apply stays in bounded memory; decoders enforce the same cap and a memory
 // limit, so a hostile patch cannot make a reader allocate without limit.
-#include "delta/codec.hpp"
+#include "mpaas/delta/codec.hpp"
 
 #include <bzlib.h>
 #include <lzma.h>
@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::delta {
 namespace {

@@ -1,7 +1,7 @@
 // The x86-64 and ARM64 branch-target filters (see exec_filter.hpp for the idea).
-#include "delta/exec_filter.hpp"
+#include "mpaas/delta/exec_filter.hpp"
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::delta {
 namespace {

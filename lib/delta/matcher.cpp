@@ -1,6 +1,6 @@
 // The scan behind find_matches (see matcher.hpp). Lengths and positions are 64-bit
 // throughout; only the suffix array's element type depends on the old file's size.
-#include "delta/matcher.hpp"
+#include "mpaas/delta/matcher.hpp"
 
 #include <algorithm>
 #include <cstring>

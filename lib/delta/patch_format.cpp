@@ -1,9 +1,9 @@
 // Header encoding and validation for mpd and BSDIFF40 (see patch_format.hpp).
-#include "delta/patch_format.hpp"
+#include "mpaas/delta/patch_format.hpp"
 
 #include <cstring>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::delta {
 namespace {

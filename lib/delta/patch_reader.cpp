@@ -8,9 +8,9 @@
 #include <ostream>
 #include <vector>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "delta/delta.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/delta/delta.hpp"
 
 namespace mpaas::delta {
 namespace {

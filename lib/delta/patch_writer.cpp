@@ -7,10 +7,10 @@
 #include <functional>
 #include <future>
 
-#include "core/error.hpp"
-#include "core/unique_fd.hpp"
-#include "delta/delta.hpp"
-#include "delta/matcher.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/unique_fd.hpp"
+#include "mpaas/delta/delta.hpp"
+#include "mpaas/delta/matcher.hpp"
 
 namespace mpaas::delta {
 namespace {

@@ -1,8 +1,8 @@
 // The 32-bit suffix array through libdivsufsort (old files under 2 GiB).
 #include <divsufsort.h>
 
-#include "core/error.hpp"
-#include "delta/matcher.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/delta/matcher.hpp"
 
 namespace mpaas::delta {
 

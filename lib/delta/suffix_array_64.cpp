@@ -1,8 +1,8 @@
 // The 64-bit suffix array through libdivsufsort64 (old files of 2 GiB and more).
 #include <divsufsort64.h>
 
-#include "core/error.hpp"
-#include "delta/matcher.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/delta/matcher.hpp"
 
 namespace mpaas::delta {
 

@@ -1,5 +1,5 @@
 // Package building and re-signing (see builder.hpp).
-#include "offline/builder.hpp"
+#include "mpaas/offline/builder.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <regex>
 
-#include "archive/reader.hpp"
-#include "archive/tar_writer.hpp"
-#include "archive/zip_writer.hpp"
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "core/unique_fd.hpp"
+#include "mpaas/archive/reader.hpp"
+#include "mpaas/archive/tar_writer.hpp"
+#include "mpaas/archive/zip_writer.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/unique_fd.hpp"
 
 namespace mpaas::offline {
 namespace fs = std::filesystem;

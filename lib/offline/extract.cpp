@@ -1,6 +1,6 @@
 // Two-pass safe extraction (see extract.hpp).
-#include "offline/extract.hpp"
-#include "core/unique_fd.hpp"
+#include "mpaas/offline/extract.hpp"
+#include "mpaas/core/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,8 +8,8 @@
 #include <set>
 #include <vector>
 
-#include "core/error.hpp"
-#include "offline/reader.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/offline/reader.hpp"
 
 namespace mpaas::offline {
 namespace fs = std::filesystem;

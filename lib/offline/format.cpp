@@ -1,7 +1,7 @@
 // Manifest.xml, CERT.json and hpmfile.json (see format.hpp).
-#include "offline/format.hpp"
+#include "mpaas/offline/format.hpp"
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::offline {
 namespace {

@@ -1,10 +1,10 @@
 // h5_json.json generation (see h5_config.hpp).
-#include "offline/h5_config.hpp"
+#include "mpaas/offline/h5_config.hpp"
 
 #include <set>
 
-#include "core/error.hpp"
-#include "offline/reader.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/offline/reader.hpp"
 
 namespace mpaas::offline {
 

@@ -1,18 +1,18 @@
 // Incremental packages: diff and apply (see incremental.hpp). Both packages are extracted
 // safely to temp folders on disk, so memory holds one file at a time, never a package.
-#include "offline/incremental.hpp"
-#include "delta/delta.hpp"
+#include "mpaas/offline/incremental.hpp"
+#include "mpaas/delta/delta.hpp"
 
 #include <unistd.h>
 
 #include <map>
 #include <random>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "core/sha256.hpp"
-#include "offline/extract.hpp"
-#include "offline/reader.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/sha256.hpp"
+#include "mpaas/offline/extract.hpp"
+#include "mpaas/offline/reader.hpp"
 
 namespace mpaas::offline {
 namespace fs = std::filesystem;

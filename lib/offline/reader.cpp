@@ -1,8 +1,8 @@
 // Streaming .amr reader (see reader.hpp).
-#include "offline/reader.hpp"
+#include "mpaas/offline/reader.hpp"
 
-#include "core/error.hpp"
-#include "core/sha256.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/sha256.hpp"
 
 namespace mpaas::offline {
 namespace {

@@ -1,9 +1,9 @@
 // offline: settings, their mPaaS rules and the globs (see settings.hpp).
-#include "offline/settings.hpp"
+#include "mpaas/offline/settings.hpp"
 
 #include <regex>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::offline {
 namespace {

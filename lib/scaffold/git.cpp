@@ -1,13 +1,13 @@
 // libgit2 glue (see git.hpp). Every libgit2 object is held by a unique_ptr with its free
 // function so that an error path leaks nothing.
-#include "scaffold/git.hpp"
+#include "mpaas/scaffold/git.hpp"
 
 #include <git2.h>
 #include <stdlib.h>
 #include <memory>
 #include <regex>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::scaffold {
 namespace fs = std::filesystem;

@@ -1,12 +1,12 @@
 // template.yaml parsing and the file-pattern glob (see manifest.hpp).
-#include "scaffold/manifest.hpp"
+#include "mpaas/scaffold/manifest.hpp"
 
 #include <yaml-cpp/yaml.h>
 #include <regex>
 #include <set>
 
-#include "core/error.hpp"
-#include "scaffold/rules.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/rules.hpp"
 
 namespace mpaas::scaffold {
 namespace {

@@ -1,11 +1,11 @@
 // Rendering a project in memory and writing it with rollback (see project.hpp).
-#include "scaffold/project.hpp"
+#include "mpaas/scaffold/project.hpp"
 
 #include <algorithm>
 #include <set>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::scaffold {
 namespace fs = std::filesystem;

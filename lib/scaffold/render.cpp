@@ -1,12 +1,12 @@
 // Mustache rendering (see render.hpp).
-#include "scaffold/render.hpp"
+#include "mpaas/scaffold/render.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <kainjow/mustache.hpp>
 #include <regex>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::scaffold {
 namespace {

@@ -1,12 +1,12 @@
 // Naming rules (see rules.hpp). Each rule is a list of checks that stop at the first one
 // broken, so the message tells the user exactly what to change.
-#include "scaffold/rules.hpp"
+#include "mpaas/scaffold/rules.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <set>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::scaffold {
 namespace {

@@ -1,13 +1,13 @@
 // Template trees from the embedded built-ins and from folders (see tree.hpp).
-#include "scaffold/tree.hpp"
+#include "mpaas/scaffold/tree.hpp"
 
 #include <sys/stat.h>
 #include <algorithm>
 #include <map>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "scaffold/embedded.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/embedded.hpp"
 
 namespace mpaas::scaffold {
 namespace fs = std::filesystem;

@@ -1,11 +1,11 @@
 // Variable resolution (see variables.hpp).
-#include "scaffold/variables.hpp"
+#include "mpaas/scaffold/variables.hpp"
 
 #include <algorithm>
 #include <regex>
 
-#include "core/error.hpp"
-#include "scaffold/rules.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/rules.hpp"
 
 namespace mpaas::scaffold {
 namespace {

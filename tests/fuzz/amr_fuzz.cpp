@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <string>
 
-#include "core/error.hpp"
-#include "offline/format.hpp"
-#include "offline/reader.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/offline/format.hpp"
+#include "mpaas/offline/reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string path = "/tmp/amr_fuzz_" + std::to_string(::getpid()) + ".amr";

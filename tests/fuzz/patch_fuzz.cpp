@@ -6,9 +6,9 @@
 #include <cstring>
 #include <string>
 
-#include "core/error.hpp"
-#include "core/sha256.hpp"
-#include "delta/delta.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/sha256.hpp"
+#include "mpaas/delta/delta.hpp"
 
 namespace {
 

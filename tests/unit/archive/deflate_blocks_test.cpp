@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "archive/deflate_blocks.hpp"
-#include "core/error.hpp"
+#include "mpaas/archive/deflate_blocks.hpp"
+#include "mpaas/core/error.hpp"
 
 using mpaas::archive::FinalBlock;
 using mpaas::archive::locate_final_block;

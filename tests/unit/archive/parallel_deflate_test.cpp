@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "archive/parallel_deflate.hpp"
+#include "mpaas/archive/parallel_deflate.hpp"
 
 using mpaas::archive::deflate_block;
 using mpaas::archive::DeflateTotals;

@@ -1,7 +1,7 @@
 // archive/safe_path: which entries extraction refuses.
 #include <catch2/catch.hpp>
 
-#include "archive/safe_path.hpp"
+#include "mpaas/archive/safe_path.hpp"
 
 using namespace mpaas::archive;
 

@@ -9,10 +9,10 @@
 #include <random>
 #include <string>
 
-#include "archive/parallel_deflate.hpp"
-#include "archive/reader.hpp"
-#include "archive/zip_writer.hpp"
-#include "core/atomic_file.hpp"
+#include "mpaas/archive/parallel_deflate.hpp"
+#include "mpaas/archive/reader.hpp"
+#include "mpaas/archive/zip_writer.hpp"
+#include "mpaas/core/atomic_file.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 

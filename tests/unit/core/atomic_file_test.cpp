@@ -1,8 +1,8 @@
 // AtomicFile: the destination holds the old content or the whole new one, never a part.
 #include <catch2/catch.hpp>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
 #include "temp_dir.hpp"
 
 using namespace mpaas;

@@ -1,8 +1,8 @@
 // Configuration layers: precedence, sources, sections, editing, and malformed files.
 #include <catch2/catch.hpp>
 
-#include "core/config.hpp"
-#include "core/error.hpp"
+#include "mpaas/core/config.hpp"
+#include "mpaas/core/error.hpp"
 #include "temp_dir.hpp"
 
 using namespace mpaas;

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "core/error.hpp"
+#include "mpaas/core/error.hpp"
 
 using namespace mpaas;
 

@@ -1,8 +1,8 @@
 // The output model renders the same data as aligned text or as JSON.
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "core/output.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/output.hpp"
 
 using namespace mpaas;
 

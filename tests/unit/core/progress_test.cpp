@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "core/progress.hpp"
+#include "mpaas/core/progress.hpp"
 
 using namespace mpaas;
 

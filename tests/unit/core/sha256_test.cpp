@@ -1,7 +1,7 @@
 // SHA-256 against the FIPS 180-2 test vectors, streamed in pieces and over a file.
 #include <catch2/catch.hpp>
 
-#include "core/sha256.hpp"
+#include "mpaas/core/sha256.hpp"
 #include "temp_dir.hpp"
 
 using namespace mpaas;

@@ -2,8 +2,8 @@
 #include <fcntl.h>
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "core/unique_fd.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/unique_fd.hpp"
 #include "temp_dir.hpp"
 
 using namespace mpaas;

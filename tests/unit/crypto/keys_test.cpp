@@ -1,8 +1,8 @@
 // crypto/keys: generation, PEM and base64 forms, streaming signatures and verification.
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "crypto/keys.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/crypto/keys.hpp"
 
 using namespace mpaas::crypto;
 

@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "core/error.hpp"
-#include "core/sha256.hpp"
-#include "delta/delta.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/sha256.hpp"
+#include "mpaas/delta/delta.hpp"
 #include "temp_dir.hpp"
 
 using namespace mpaas::delta;

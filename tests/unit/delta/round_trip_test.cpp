@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "delta/delta.hpp"
+#include "mpaas/delta/delta.hpp"
 
 using namespace mpaas::delta;
 

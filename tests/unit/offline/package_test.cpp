@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <random>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "core/progress.hpp"
-#include "offline/builder.hpp"
-#include "offline/extract.hpp"
-#include "offline/reader.hpp"
+#include "mpaas/core/atomic_file.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/core/progress.hpp"
+#include "mpaas/offline/builder.hpp"
+#include "mpaas/offline/extract.hpp"
+#include "mpaas/offline/reader.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 

@@ -1,8 +1,8 @@
 // offline/settings: YAML parsing, mPaaS rules and globs.
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "offline/settings.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/offline/settings.hpp"
 
 using namespace mpaas::offline;
 

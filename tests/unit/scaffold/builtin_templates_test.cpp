@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "scaffold/project.hpp"
-#include "scaffold/variables.hpp"
+#include "mpaas/scaffold/project.hpp"
+#include "mpaas/scaffold/variables.hpp"
 
 using namespace mpaas::scaffold;
 

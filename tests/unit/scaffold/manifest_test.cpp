@@ -1,8 +1,8 @@
 // template.yaml parsing and file-pattern globs.
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "scaffold/manifest.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/manifest.hpp"
 
 using namespace mpaas;
 using namespace mpaas::scaffold;

@@ -3,8 +3,8 @@
 // HTML-escape, since templates produce source code.
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "scaffold/render.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/render.hpp"
 
 using namespace mpaas;
 using namespace mpaas::scaffold;

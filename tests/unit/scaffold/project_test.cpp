@@ -3,9 +3,9 @@
 #include <sys/stat.h>
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "scaffold/project.hpp"
-#include "scaffold/variables.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/project.hpp"
+#include "mpaas/scaffold/variables.hpp"
 #include "temp_dir.hpp"
 
 using namespace mpaas;

@@ -1,8 +1,8 @@
 // Naming rules: every refusal names the rule and the part of the value that breaks it.
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "scaffold/rules.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/rules.hpp"
 
 using namespace mpaas;
 using namespace mpaas::scaffold;

@@ -2,8 +2,8 @@
 // and the one error naming every missing variable.
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "scaffold/variables.hpp"
+#include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/variables.hpp"
 
 using namespace mpaas;
 using namespace mpaas::scaffold;

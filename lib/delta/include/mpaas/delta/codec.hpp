@@ -1,0 +1,51 @@
+// Stream compression for patch streams: zstd and xz/LZMA2 for our mpd format, bzip2 for
+// BSDIFF40. Compressors take bytes as they are produced and return the compressed stream at
+// finish(); decompressors read a compressed region and refuse malformed data or data that
+// would need more memory than a patch reader may take (exit 3). It knows nothing of patches.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "mpaas/delta/byte_io.hpp"
+
+namespace mpaas::delta {
+
+enum class Codec : uint8_t { none = 0, zstd = 1, lzma = 2, bzip2 = 3 };
+
+std::string codec_name(Codec codec);
+// Parses "zstd", "lzma" (or "xz"), "bzip2", "none"; throws usage_error otherwise.
+Codec parse_codec(const std::string& name);
+// The default and allowed --level range of each codec.
+int default_level(Codec codec);
+int max_level(Codec codec);
+
+// Decoders never need more than this much window (both codecs are capped when encoding),
+// which keeps apply's memory bounded whatever the patch says.
+inline constexpr int max_window_log = 23;  // 8 MiB
+
+class Compressor {
+ public:
+  virtual ~Compressor() = default;
+  virtual void write(const uint8_t* data, size_t size) = 0;
+  // Ends the stream and returns all compressed bytes.
+  virtual std::string finish() = 0;
+};
+
+// xz streams of at least this size (by size_hint) are written as two blocks.
+inline constexpr uint64_t lzma_split_size = uint64_t{4} << 20;
+
+// `threads` > 1 lets zstd use worker threads and xz code its two blocks at once;
+// `size_hint` (0 if unknown) sizes windows and places the cut between the two xz blocks.
+std::unique_ptr<Compressor> make_compressor(Codec codec, int level, int threads,
+                                            uint64_t size_hint);
+
+// Decompresses `compressed`; `what` names the stream in error messages.
+std::unique_ptr<ByteSource> make_decompressor(Codec codec, std::unique_ptr<ByteSource> compressed,
+                                              const std::string& what);
+
+// Reads exactly `size` bytes or throws invalid_input("... is truncated (what)").
+void read_exactly(ByteSource& source, uint8_t* buffer, size_t size, const std::string& what);
+
+}  // namespace mpaas::delta

@@ -1,0 +1,53 @@
+// Branch-target filters for machine code. When code moves between releases, every relative
+// call or branch across the move changes its displacement; rewriting those displacements as
+// absolute targets before matching makes the old and new code match again. x86-64: the rel32
+// of E8 (call) and E9 (jmp). ARM64: the imm26 of BL and the page offset of ADRP. Both are
+// bijections (only values in a bounded range are rewritten, into the same range), so decoding
+// restores the exact bytes whatever the input; they never change the size.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mpaas/delta/byte_io.hpp"
+#include "mpaas/delta/matcher.hpp"
+
+namespace mpaas::delta {
+
+enum class Filter : uint8_t { none = 0, x86_64 = 1, arm64 = 2 };
+
+std::string filter_name(Filter filter);
+// Parses "none", "x86-64", "arm64"; "auto" is handled by the caller.
+Filter parse_filter(const std::string& name);
+// The filter that suits an ELF, Mach-O or PE executable's CPU, else none.
+Filter detect_filter(std::string_view data);
+
+// Whether `filter` would likely make a smaller patch than no filter, judged from an
+// unfiltered diff's instructions: of the branches that line up in copied regions, do more
+// keep their absolute target (what the filter makes equal) than their displacement?
+bool branch_filter_promising(Filter filter, const uint8_t* old_data, uint64_t old_size,
+                             const uint8_t* new_data, const std::vector<Instruction>& matches);
+
+// Rewrites `data` (a whole file starting at offset 0) in place.
+void filter_encode(Filter filter, uint8_t* data, uint64_t size);
+
+// Undoes filter_encode on a stream of bytes written in order, passing them on to `next`.
+class FilterDecoder {
+ public:
+  FilterDecoder(Filter filter, ByteSink next) : m_filter(filter), m_next(std::move(next)) {}
+  void write(const uint8_t* data, size_t size);
+  // Passes on the held-back tail; call once at the end.
+  void finish();
+
+ private:
+  size_t decode(uint8_t* data, size_t size, bool final);
+
+  Filter m_filter;
+  ByteSink m_next;
+  uint64_t m_position = 0;  // offset in the file of m_pending[0]
+  std::vector<uint8_t> m_pending;
+};
+
+}  // namespace mpaas::delta

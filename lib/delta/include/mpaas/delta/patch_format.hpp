@@ -1,0 +1,63 @@
+// The two patch containers and their headers. mpd (ours): magic, version, codec, filter,
+// flags, sizes and SHA-256 of old and new, then the compressed control, diff and extra
+// streams; in version 2 the diff stream may be run-length coded as two streams, zero runs
+// and literal bytes (docs/formats.md). BSDIFF40 (bsdiff 4.x): a 32-byte header and three bzip2
+// streams. parse_header treats its input as hostile: every length is checked against the patch's
+// size before anything is read or allocated. Streams are decoded by patch_reader.cpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "mpaas/core/sha256.hpp"
+#include "mpaas/delta/byte_io.hpp"
+#include "mpaas/delta/codec.hpp"
+#include "mpaas/delta/exec_filter.hpp"
+
+namespace mpaas::delta {
+
+enum class PatchFormat { mpd, bsdiff };
+
+std::string format_name(PatchFormat format);
+// Parses "mpd" or "bsdiff"; throws usage_error otherwise.
+PatchFormat parse_format(const std::string& name);
+
+inline constexpr char mpd_magic[8] = {'M', 'P', 'D', 'E', 'L', 'T', 'A', '\x1a'};
+inline constexpr uint16_t mpd_version = 2;
+inline constexpr size_t mpd_v1_header_size = 120;
+inline constexpr size_t mpd_header_size = 128;
+// Flag bit: the diff region holds a run stream (diff_runs_size bytes) then a literal stream.
+inline constexpr uint32_t mpd_flag_diff_runs = 1;
+inline constexpr char bsdiff_magic[8] = {'B', 'S', 'D', 'I', 'F', 'F', '4', '0'};
+inline constexpr size_t bsdiff_header_size = 32;
+
+// What a patch's header says. For BSDIFF40 the old size and both hashes are unknown.
+struct PatchHeader {
+  PatchFormat format = PatchFormat::mpd;
+  uint16_t version = 0;
+  Codec codec = Codec::none;
+  Filter filter = Filter::none;
+  uint64_t old_size = 0;
+  uint64_t new_size = 0;
+  Sha256Digest old_sha256{};
+  Sha256Digest new_sha256{};
+  uint64_t control_offset = 0, control_size = 0;
+  uint64_t diff_offset = 0, diff_size = 0;
+  bool diff_runs = false;       // mpd v2: diff coded as zero runs + literals
+  uint64_t diff_runs_size = 0;  // of which the first diff_runs_size bytes are the runs
+  uint64_t extra_offset = 0, extra_size = 0;
+  uint64_t patch_size = 0;
+};
+
+// Reads and validates the header; `name` is used in error messages (exit 3).
+PatchHeader parse_header(const RandomInput& patch, const std::string& name);
+
+std::string encode_mpd_header(const PatchHeader& header);
+std::string encode_bsdiff_header(uint64_t control_size, uint64_t diff_size, uint64_t new_size);
+
+// bsdiff's 8-byte sign-and-magnitude integers.
+void put_bsdiff_int(std::string& out, int64_t value);
+// "Negative zero" reads as 0, as bspatch reads it.
+int64_t get_bsdiff_int(const uint8_t* in, const std::string& name);
+
+}  // namespace mpaas::delta
