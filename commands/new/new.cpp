@@ -149,18 +149,19 @@ int run_new(const NewOptions& options, Context& context) {
   if (!options.no_git)
     author = resolve_author(options.author, context.environment);
 
+  // Built in a staging folder and moved into place at the end, so that a failure or a
+  // signal (the writer checks the stop request per file) leaves the target as it was.
   ProjectWriter writer(dir, options.force);
   for (const auto& file : plan)
     writer.write(file);
   std::string commit;
-  if (!options.no_git && fs::exists(dir / ".git")) {
+  if (!options.no_git && fs::exists(fs::symlink_status(dir / ".git"))) {
     context.warn("not creating a git repository: " + (dir / ".git").string() + " exists");
   } else if (!options.no_git) {
-    writer.track_created(dir / ".git");
     std::vector<std::string> paths;
     for (const auto& file : plan)
       paths.push_back(file.path);
-    commit = commit_new_repository(dir, paths, author,
+    commit = commit_new_repository(writer.staging(), paths, author,
                                    "Initial commit from mpaas new " + options.template_name);
   }
   writer.commit();

@@ -1,9 +1,11 @@
 // offline: settings, their mPaaS rules and the globs (see settings.hpp).
 #include "mpaas/offline/settings.hpp"
 
-#include <regex>
+#include <algorithm>
+#include <string_view>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/glob.hpp"
 
 namespace mpaas::offline {
 namespace {
@@ -42,39 +44,70 @@ VersionRange version_range(const YAML::Node& node, const std::string& key) {
           scalar(node["max"], "client_version." + key + ".max", "")};
 }
 
-bool match_from(const std::string& pattern, size_t p, const std::string& path, size_t s) {
-  while (p < pattern.size()) {
-    if (pattern.compare(p, 2, "**") == 0) {
-      size_t next = p + 2;
-      bool slash = next < pattern.size() && pattern[next] == '/';
-      if (slash)
-        ++next;
-      // '**/' may match nothing, or any run of whole segments.
-      for (size_t i = s; i <= path.size(); ++i) {
-        bool at_segment = i == s || path[i - 1] == '/';
-        if ((slash ? at_segment : true) && match_from(pattern, next, path, i))
-          return true;
-      }
-      return false;
-    }
-    if (s >= path.size())
-      return false;
-    char c = pattern[p];
-    if (c == '*') {
-      for (size_t i = s; i <= path.size(); ++i) {
-        if (match_from(pattern, p + 1, path, i))
-          return true;
-        if (i < path.size() && path[i] == '/')
-          return false;
-      }
-      return false;
-    }
-    if (c == '?' ? path[s] == '/' : c != path[s])
-      return false;
-    ++p;
-    ++s;
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), is_digit);
+}
+
+// A semver number: 0, or digits without a leading zero.
+bool is_semver_number(std::string_view text) {
+  return all_digits(text) && (text.size() == 1 || text[0] != '0');
+}
+
+// Pre-release and build metadata: one or more of [0-9A-Za-z.-].
+bool is_semver_label(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-';
+  });
+}
+
+// Splits `text` at every '.'; at most `limit` + 1 parts are kept, enough to tell "too many".
+std::vector<std::string_view> split_dots(std::string_view text, size_t limit) {
+  std::vector<std::string_view> parts;
+  while (parts.size() <= limit) {
+    size_t dot = text.find('.');
+    parts.push_back(text.substr(0, dot));
+    if (dot == std::string_view::npos)
+      break;
+    text.remove_prefix(dot + 1);
   }
-  return s == path.size();
+  return parts;
+}
+
+// 1.0.0.1: four runs of digits.
+bool is_four_part_version(std::string_view version) {
+  auto parts = split_dots(version, 4);
+  return parts.size() == 4 && std::all_of(parts.begin(), parts.end(), all_digits);
+}
+
+// 1.2.3, 1.2.3-beta.1, 1.2.3+build.5, 1.2.3-rc.1+build (semver 2.0.0's grammar, with its
+// labels' characters but not its rules on them).
+bool is_semver(std::string_view version) {
+  size_t label = version.find_first_of("-+");
+  auto numbers = split_dots(version.substr(0, label), 3);
+  if (numbers.size() != 3 || !std::all_of(numbers.begin(), numbers.end(), is_semver_number))
+    return false;
+  if (label == std::string_view::npos)
+    return true;
+  std::string_view rest = version.substr(label);
+  if (rest[0] == '-') {
+    size_t plus = rest.find('+');
+    if (!is_semver_label(rest.substr(1, plus == std::string_view::npos ? plus : plus - 1)))
+      return false;
+    if (plus == std::string_view::npos)
+      return true;
+    rest = rest.substr(plus);
+  }
+  return is_semver_label(rest.substr(1));
+}
+
+// The start of a value too long to quote whole in a one-line message.
+std::string shown(const std::string& value) {
+  constexpr size_t limit = 40;
+  return value.size() <= limit ? value : value.substr(0, limit) + "...";
 }
 
 }  // namespace
@@ -114,25 +147,31 @@ bool is_reserved_id(const std::string& id) {
   return id.rfind("666666", 0) == 0 || id.rfind("20000", 0) == 0;
 }
 
+// Hand-written rather than std::regex, whose recursion per character overflowed the stack on
+// a long version; the length limit keeps the messages that quote it to one short line.
 bool is_valid_version(const std::string& version) {
-  static const std::regex four_part(R"(\d+\.\d+\.\d+\.\d+)");
-  static const std::regex semver(
-      R"((0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?)");
-  return std::regex_match(version, four_part) || std::regex_match(version, semver);
+  return version.size() <= max_version_length &&
+         (is_four_part_version(version) || is_semver(version));
 }
 
 void validate_settings(const Settings& settings) {
-  static const std::regex eight_digits(R"(\d{8})");
   if (settings.id.empty())
     throw invalid_input("the package id is not set (offline.id)");
-  if (!std::regex_match(settings.id, eight_digits)) {
-    throw invalid_input("the package id must be 8 digits, not '" + settings.id + "' (offline.id)");
+  if (settings.id.size() != 8 || !all_digits(settings.id)) {
+    throw invalid_input(
+        "the package id must be 8 digits, not '" + shown(settings.id) + "' (offline.id)",
+        "offline.id");
   }
   if (is_reserved_id(settings.id)) {
     throw invalid_input("the package id " + settings.id + " is reserved by mPaaS (offline.id)");
   }
   if (settings.name.empty())
     throw invalid_input("the package name is not set (offline.name)");
+  if (settings.version.size() > max_version_length) {
+    throw invalid_input("the version is longer than " + std::to_string(max_version_length) +
+                            " characters (offline.version)",
+                        "offline.version");
+  }
   if (!is_valid_version(settings.version)) {
     throw invalid_input("the version must be four-part (1.0.0.1) or semver, not '" +
                         settings.version + "' (offline.version)");
@@ -150,8 +189,7 @@ void validate_settings(const Settings& settings) {
 }
 
 bool glob_match(const std::string& pattern, const std::string& path) {
-  std::string clean = pattern.rfind("./", 0) == 0 ? pattern.substr(2) : pattern;
-  return match_from(clean, 0, path, 0);
+  return mpaas::glob_match(pattern, path);
 }
 
 bool is_selected(const Settings& settings, const std::string& path) {

@@ -4,10 +4,11 @@
 
 #include <git2.h>
 #include <stdlib.h>
+#include <algorithm>
 #include <memory>
-#include <regex>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/limits.hpp"
 
 namespace mpaas::scaffold {
 namespace fs = std::filesystem;
@@ -99,12 +100,41 @@ void check_subdir(const std::string& subdir) {
 
 }  // namespace
 
+// "Name <email>", read in one pass rather than with std::regex, which recursed once per
+// character and overflowed the stack on a long --author. The name is what precedes the
+// first '<', trimmed; the email holds no '<', '>' or space and has a character on each side
+// of an '@'; only blanks may follow the '>'. Control characters (a newline would forge
+// lines of the commit header) are refused anywhere.
 Author parse_author(const std::string& text) {
-  std::smatch match;
-  static const std::regex pattern(R"(^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$)");
-  if (!std::regex_match(text, match, pattern))
-    throw usage_error("expected 'Name <email>', got '" + text + "' (--author)");
-  return {match[1].str(), match[2].str()};
+  if (text.size() > max_author_length)
+    throw usage_error(
+        "the author is longer than " + std::to_string(max_author_length) + " characters (--author)",
+        "--author");
+  auto refuse = [&text]() {
+    return usage_error("expected 'Name <email>', got '" + text + "' (--author)", "--author");
+  };
+  auto space = [](char c) { return c == ' ' || c == '\t'; };
+  auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (std::any_of(text.begin(), text.end(), [&](char c) { return control(c) && c != '\t'; }))
+    throw refuse();
+  size_t open = text.find('<');
+  size_t close = text.find('>');
+  if (open == std::string::npos || close == std::string::npos || close < open)
+    throw refuse();
+  size_t name_start = 0;
+  size_t name_end = open;
+  while (name_start < name_end && space(text[name_start]))
+    ++name_start;
+  while (name_end > name_start && space(text[name_end - 1]))
+    --name_end;
+  std::string name = text.substr(name_start, name_end - name_start);
+  std::string email = text.substr(open + 1, close - open - 1);
+  bool email_ok = email.find_first_of("<> \t") == std::string::npos &&
+                  email.find('@', 1) != std::string::npos && email.find('@', 1) + 1 < email.size();
+  bool only_blanks_after = std::all_of(text.begin() + close + 1, text.end(), space);
+  if (name.empty() || !email_ok || !only_blanks_after)
+    throw refuse();
+  return {name, email};
 }
 
 Author resolve_author(const std::string& given,

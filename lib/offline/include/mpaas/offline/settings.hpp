@@ -38,10 +38,13 @@ Settings settings_from_yaml(const YAML::Node& section);
 void validate_settings(const Settings& settings);
 // mPaaS reserves these ids and prefixes for its SDK.
 bool is_reserved_id(const std::string& id);
+// Four-part (1.0.0.1) or semver, at most max_version_length characters.
+inline constexpr size_t max_version_length = 128;
 bool is_valid_version(const std::string& version);
 
 // Glob match on '/'-separated relative paths: '*' and '?' stay inside one segment, '**'
-// spans any number of segments (zero included, so "**/*.md" matches "a.md").
+// spans any number of segments (zero included, so "**/*.md" matches "a.md"); the shared
+// linear matcher of mpaas/core/glob.hpp, which documents the details.
 bool glob_match(const std::string& pattern, const std::string& path);
 bool is_selected(const Settings& settings, const std::string& path);
 
