@@ -8,7 +8,9 @@
 #include <memory>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/interrupt.hpp"
 #include "mpaas/scaffold/limits.hpp"
+#include "mpaas/scaffold/project.hpp"
 
 namespace mpaas::scaffold {
 namespace fs = std::filesystem;
@@ -52,20 +54,25 @@ std::string config_string(git_config* config, const char* key) {
   return value;
 }
 
-// Removes the clone folder whatever happens.
+// Removes the clone folder whatever happens: on unwinding, and through InterruptCleanup when
+// a signal ends the process during a fetch.
 struct TempFolder {
   fs::path path;
+  std::unique_ptr<InterruptCleanup> cleanup;
   TempFolder() {
-    std::string pattern = (fs::temp_directory_path() / "mpaas-template-XXXXXX").string();
-    if (!mkdtemp(pattern.data()))
-      throw failure("cannot create a temporary folder (" + pattern + ")");
-    path = pattern;
+    path = create_registered_folder(fs::temp_directory_path(), "mpaas-template-", cleanup);
   }
   ~TempFolder() {
     std::error_code ignored;
     fs::remove_all(path, ignored);
   }
 };
+
+// libgit2 calls this while fetching: a non-zero return cancels the transfer, so Ctrl-C stops
+// a slow clone at once instead of waiting for the watcher.
+int cancel_on_stop_request(const git_indexer_progress*, void*) {
+  return stop_requested() ? -1 : 0;
+}
 
 int credentials_from_agent(git_credential** out, const char*, const char* username_from_url,
                            unsigned int allowed, void* payload) {
@@ -212,6 +219,7 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
   int agent_attempts = 0;
   options.callbacks.credentials = credentials_from_agent;
   options.callbacks.payload = &agent_attempts;
+  options.callbacks.transfer_progress = cancel_on_stop_request;
   char heads[] = "+refs/heads/*:refs/remotes/origin/*";
   char tags[] = "+refs/tags/*:refs/tags/*";
   char* specs[] = {heads, tags};
@@ -231,6 +239,7 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
   }
   if (fetched == 0)
     fetched = git_remote_fetch(raw_remote, &refspecs, &options, nullptr);
+  throw_if_stop_requested();
   if (fetched < 0) {
     std::string message = last_git_error();
     if (fetched == GIT_ENOTFOUND || message.find("not found") != std::string::npos ||

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <random>
 #include <set>
 
@@ -65,7 +66,10 @@ void check_safe_path(const std::string& path, const std::string& template_path) 
     throw invalid_input("file name more than " + std::to_string(max_path_depth) +
                             " folders deep (from " + template_path + ")",
                         template_path);
-  for (const auto& segment : segments) {
+  // A backslash separates folders for git on Windows, where the project may be checked out.
+  std::string forward = path;
+  std::replace(forward.begin(), forward.end(), '\\', '/');
+  for (const auto& segment : segments_of(forward)) {
     if (is_git_folder_name(segment))
       throw invalid_input("file name '" + path +
                               "' is in a .git folder, where git would take settings and commands "
@@ -85,6 +89,48 @@ void check_relative_path(const std::string& path, const std::string& template_pa
     throw usage_error("file name '" + path + "' is empty or leaves the project folder (from " +
                           template_path + ")",
                       template_path);
+}
+
+std::string lowercase(std::string text) {
+  for (char& c : text)
+    c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return text;
+}
+
+// git also takes a folder holding HEAD, objects/ and refs/ for a bare repository, and runs
+// its config (core.fsmonitor...) when a command is run in it: a template may not lay one
+// out anywhere in the project, its root included (--no-git leaves no .git in front of it).
+// Compared without case, as macOS and Windows file systems do.
+void refuse_embedded_repositories(const std::vector<std::pair<std::string, std::string>>& paths) {
+  struct Layout {
+    bool objects = false;
+    bool refs = false;
+    std::string head;  // the template file that renders to HEAD
+  };
+  std::map<std::string, Layout> folders;
+  for (const auto& [path, template_path] : paths) {
+    auto segments = segments_of(lowercase(path));
+    std::string folder;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      bool last = i + 1 == segments.size();
+      if (last && segments[i] == "head")
+        folders[folder].head = template_path;
+      if (!last && segments[i] == "objects")
+        folders[folder].objects = true;
+      if (!last && segments[i] == "refs")
+        folders[folder].refs = true;
+      folder += segments[i] + "/";
+    }
+  }
+  for (const auto& [folder, layout] : folders) {
+    if (layout.objects && layout.refs && !layout.head.empty())
+      throw invalid_input("the template lays out a git repository (HEAD, objects/, refs/) in '" +
+                              (folder.empty() ? std::string("./") : folder) +
+                              "', whose settings and commands git would run; templates may "
+                              "not (from " +
+                              layout.head + ")",
+                          layout.head);
+  }
 }
 
 bool included(const TemplateFile& file, const Manifest& manifest, const Values& values) {
@@ -282,6 +328,7 @@ std::vector<PlannedFile> plan_project(const TemplateTree& tree, const Manifest& 
     check_safe_path(file.path, file.path);
   std::vector<PlannedFile> plan;
   std::set<std::string> seen;
+  std::vector<std::pair<std::string, std::string>> rendered_from;  // rendered, template path
   size_t total = 0;
   for (const auto& file : tree.files) {
     throw_if_stop_requested();
@@ -304,8 +351,10 @@ std::vector<PlannedFile> plan_project(const TemplateTree& tree, const Manifest& 
                               std::to_string(max_project_size >> 20) + " MiB (at " + file.path +
                               ")",
                           file.path);
+    rendered_from.emplace_back(planned.path, file.path);
     plan.push_back(std::move(planned));
   }
+  refuse_embedded_repositories(rendered_from);
   std::sort(plan.begin(), plan.end(),
             [](const PlannedFile& a, const PlannedFile& b) { return a.path < b.path; });
   return plan;
@@ -321,17 +370,20 @@ void check_target(const fs::path& dir, bool force) {
 }
 
 ProjectWriter::ProjectWriter(fs::path dir, bool force) : m_dir(std::move(dir)), m_force(force) {
+  if (!m_dir.has_filename())  // "p/"
+    m_dir = m_dir.parent_path();
   check_target(m_dir, force);
   m_into_existing = fs::is_directory(m_dir);
   try {
     if (m_into_existing) {
-      create_staging(m_dir, ".mpaas-new-");
+      m_staging = create_registered_folder(m_dir, ".mpaas-new-", m_staging_cleanup);
     } else {
       create_missing_parents();
       // Short enough for any file system's name limit, recognisable by the user.
       std::string name = m_dir.filename().string().substr(0, 100);
-      create_staging(m_dir.has_parent_path() ? m_dir.parent_path() : fs::path("."),
-                     "." + name + ".mpaas-new-");
+      m_staging =
+          create_registered_folder(m_dir.has_parent_path() ? m_dir.parent_path() : fs::path("."),
+                                   "." + name + ".mpaas-new-", m_staging_cleanup);
     }
   } catch (...) {
     remove_staging();
@@ -366,25 +418,24 @@ void ProjectWriter::create_missing_parents() {
   }
 }
 
-void ProjectWriter::create_staging(const fs::path& parent, const std::string& prefix) {
+fs::path create_registered_folder(const fs::path& parent, const std::string& prefix,
+                                  std::unique_ptr<InterruptCleanup>& cleanup) {
   if (!fs::is_directory(parent))
     throw conflict("a file stands where a folder is needed (" + parent.string() + ")",
                    parent.string());
   for (int attempt = 0; attempt < 100; ++attempt) {
     fs::path candidate = parent / (prefix + random_suffix());
-    auto cleanup = std::make_unique<InterruptCleanup>(candidate);
+    auto guard = std::make_unique<InterruptCleanup>(candidate);
     if (::mkdir(candidate.c_str(), 0777) == 0) {
-      m_staging = candidate;
-      m_staging_cleanup = std::move(cleanup);
-      return;
+      cleanup = std::move(guard);
+      return candidate;
     }
     if (errno != EEXIST)
-      throw failure("cannot create a folder to build the project in: " + errno_text() + " (" +
-                        candidate.string() + ")",
-                    candidate.string());
+      throw failure(
+          "cannot create a working folder: " + errno_text() + " (" + candidate.string() + ")",
+          candidate.string());
   }
-  throw failure("cannot create a folder to build the project in (" + parent.string() + ")",
-                parent.string());
+  throw failure("cannot create a working folder (" + parent.string() + ")", parent.string());
 }
 
 void ProjectWriter::write(const PlannedFile& file) {

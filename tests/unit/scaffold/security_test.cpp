@@ -70,8 +70,8 @@ TEST_CASE(".git in mixed case, by value, by lambda or behind a false condition i
                         {{"template.yaml", "variables:\n  dir: {default: src}\n", 0644},
                          {"{{dir}}/config", git_config, 0644}}};
   CHECK_NOTHROW(plan(by_value));
-  for (std::string name : {".GIT", ".Git", "a/.gIt", ".git.", ".git ", "GIT~1", ".g\xe2\x80\x8cit",
-                           "\xef\xbb\xbf.git", ".git::$INDEX_ALLOCATION"}) {
+  for (std::string name : {".GIT", ".Git", "a/.gIt", ".git.", ".git ", "GIT~1", "a\\.git",
+                           ".g\xe2\x80\x8cit", "\xef\xbb\xbf.git", ".git::$INDEX_ALLOCATION"}) {
     INFO(name);
     CHECK(refused_kind(by_value, {{"dir", name}}) == ErrorKind::invalid_input);
   }
@@ -92,6 +92,30 @@ TEST_CASE(".git in mixed case, by value, by lambda or behind a false condition i
                    {{"template.yaml", "variables:\n  dir: {default: \".git\\0x\"}\n", 0644},
                     {"{{dir}}/config", git_config, 0644}}};
   CHECK(refused_kind(nul) == ErrorKind::invalid_input);
+}
+
+TEST_CASE("a template cannot lay out a bare git repository either", "[scaffold][security]") {
+  // git takes a folder with HEAD, objects/ and refs/ for a repository and runs its config.
+  for (std::string folder : {"", "sub/", "a/b/"}) {
+    INFO(folder);
+    TemplateTree tree{"evil",
+                      {{"template.yaml", "", 0644},
+                       {folder + "HEAD", "ref: refs/heads/main\n", 0644},
+                       {folder + "config", git_config, 0644},
+                       {folder + "objects/info/packs", "", 0644},
+                       {folder + "Refs/heads/main", "", 0644}}};
+    auto refused = refusal_of([&] { plan(tree); });
+    CHECK(refused.kind == ErrorKind::invalid_input);
+    CHECK_THAT(refused.message, Catch::Contains("lays out a git repository"));
+    CHECK(refused.subject == folder + "HEAD");
+  }
+  // Any two of the three are ordinary project files.
+  TemplateTree fine{"ok",
+                    {{"template.yaml", "", 0644},
+                     {"HEAD", "x", 0644},
+                     {"objects/a.json", "{}", 0644},
+                     {"src/refs/b.txt", "", 0644}}};
+  CHECK(plan(fine).size() == 3);
 }
 
 TEST_CASE("names that only look like .git are allowed", "[scaffold][security]") {
