@@ -2,8 +2,12 @@
 #include "app.hpp"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <new>
+#include <system_error>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/output.hpp"
 #include "mpaas/version/versions.hpp"
 #include "help/command_tree.hpp"
 #include "registry.hpp"
@@ -18,13 +22,18 @@ void add_global_flags(CLI::App& app, GlobalOptions& global) {
       ->group(group);
   app.add_option("--data-dir", global.data_dir, "Data folder of the embedded platform")
       ->group(group);
-  app.add_option("-o,--output", global.output, "Output format of printed data")
+  // The one rule for -o: it names the file a command writes (as for curl, gcc, bsdiff).
+  // The format of printed data is --json or --output FORMAT (or MPAAS_OUTPUT). The old
+  // global spelling `-o json` stays accepted, hidden, on commands that write no file.
+  app.add_flag_callback(
+         "--json", [&global] { global.output = "json"; }, "Print data as JSON (same as --output json)")
+      ->group(group);
+  app.add_option("--output", global.output, "Format of printed data: text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->group(group);
-  app.add_flag_callback(
-         "--json", [&global] { global.output = "json"; },
-         "Same as --output json (for commands whose -o names a file)")
-      ->group(group);
+  app.add_option("-o", global.output, "Format of printed data (old spelling of --output)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->group("");
   app.add_flag("-q,--quiet", global.quiet, "Print only data and errors")->group(group);
   app.add_flag("-v,--verbose", global.verbose, "Narrate what is done on stderr")->group(group);
   app.add_flag("--no-color", global.no_color, "Never colour output (also NO_COLOR)")->group(group);
@@ -52,16 +61,17 @@ std::string first_unexpected(const CLI::App& app, const CLI::ParseError& error) 
 }
 
 // "unknown command 'confg' for 'mpaas', did you mean 'config'?"
-std::string describe_unexpected(const CLI::App& app, const CLI::ParseError& error) {
+std::string describe_unexpected(const CLI::App& app, const CLI::ParseError& error,
+                               const Context& context) {
   std::string word = first_unexpected(app, error);
   const CLI::App* where = deepest_selected(app);
-  CommandInfo info = describe_command_tree(*where);
+  CommandInfo info = describe_command_tree(*where, context.option_metadata);
   std::vector<std::string> candidates;
   bool is_flag = !word.empty() && word[0] == '-';
   if (is_flag) {
     word = word.substr(0, word.find('='));
     for (const CLI::App* level = where; level != nullptr; level = level->get_parent()) {
-      for (const auto& option : describe_command_tree(*level).options) {
+      for (const auto& option : describe_command_tree(*level, context.option_metadata).options) {
         candidates.insert(candidates.end(), option.flags.begin(), option.flags.end());
       }
     }
@@ -76,9 +86,45 @@ std::string describe_unexpected(const CLI::App& app, const CLI::ParseError& erro
          (suggestion.empty() ? "" : ", did you mean '" + suggestion + "'?");
 }
 
-int report(Context& context, int code, const std::string& message) {
-  context.err << "mpaas: error: " << message << "\n";
-  return code;
+// Anything thrown becomes an mpaas::Error: standard-library failures get the kind their
+// cause deserves and a clean one-line message instead of libstdc++'s wording.
+Error as_error(const std::exception& thrown) {
+  if (const auto* error = dynamic_cast<const Error*>(&thrown))
+    return *error;
+  if (const auto* fs_error = dynamic_cast<const std::filesystem::filesystem_error*>(&thrown)) {
+    std::string subject = fs_error->path1().string();
+    std::string message = fs_error->code().message();
+    if (!message.empty())
+      message[0] = static_cast<char>(std::tolower(message[0]));
+    if (!subject.empty())
+      message += " (" + subject + ")";
+    auto condition = fs_error->code().default_error_condition();
+    if (condition == std::errc::no_such_file_or_directory)
+      return not_found(message, subject);
+    if (condition == std::errc::file_exists || condition == std::errc::directory_not_empty)
+      return conflict(message, subject);
+    if (condition == std::errc::not_a_directory || condition == std::errc::is_a_directory ||
+        condition == std::errc::filename_too_long || condition == std::errc::too_many_symbolic_link_levels)
+      return invalid_input(message, subject);
+    return failure(message, subject);
+  }
+  if (dynamic_cast<const std::bad_alloc*>(&thrown))
+    return failure("out of memory");
+  if (const auto* system = dynamic_cast<const std::system_error*>(&thrown))
+    return failure(system->code().message());
+  return failure(thrown.what());
+}
+
+// One line on stderr, or {"error": {...}} when the output format is JSON, so that scripts
+// can read failures as well as results.
+int report(Context& context, const Error& error) {
+  if (context.wants_json()) {
+    context.err << error_json(error).dump() << "\n";
+  } else {
+    std::string label = context.stderr_color_enabled() ? "\033[31merror:\033[0m" : "error:";
+    context.err << "mpaas: " << label << " " << escape_for_terminal(error.what()) << "\n";
+  }
+  return exit_code_of(error.kind());
 }
 
 }  // namespace
@@ -110,13 +156,13 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
     context.out << "mpaas " << app.version() << "\n";
     return 0;
   } catch (const CLI::ExtrasError& error) {
-    return report(context, 2, describe_unexpected(app, error));
+    return report(context, usage_error(describe_unexpected(app, error, context)));
   } catch (const CLI::ParseError& error) {
     std::string message = error.what();
     if (!message.empty())
       message[0] = static_cast<char>(std::tolower(message[0]));
-    return report(context, 2,
-                  message + " (" + describe_command_tree(*deepest_selected(app)).path + ")");
+    return report(context, usage_error(message + " (" +
+                                           describe_command_tree(*deepest_selected(app), context.option_metadata).path + ")"));
   }
 
   try {
@@ -128,10 +174,8 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
       return 0;
     }
     return context.action();
-  } catch (const Error& error) {
-    return report(context, exit_code_of(error.kind()), error.what());
-  } catch (const std::exception& error) {
-    return report(context, 1, error.what());
+  } catch (const std::exception& thrown) {
+    return report(context, as_error(thrown));
   }
 }
 

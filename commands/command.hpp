@@ -19,6 +19,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace mpaas {
@@ -50,6 +51,14 @@ class Command {
   // A boolean switch.
   Command& flag(const std::string& flags, bool& target, const std::string& help);
 
+  // Modifiers of the option declared last: its default as shown in help (and man pages),
+  // the inclusive range a number must fall in, and whether it must be given.
+  Command& default_shown(const std::string& value);
+  Command& range(int64_t min, int64_t max);
+  Command& required();
+  // The fixed values the option declared last accepts (positionals too).
+  Command& choices(const std::vector<std::string>& values);
+
   // "Examples:" lines in the help and the man page.
   Command& examples(const std::vector<std::string>& lines);
 
@@ -66,9 +75,13 @@ class Command {
 
  private:
   void on_selected(std::function<int()> action);
+  // Records what help, completions and man pages need to know about `option`.
+  Command& record(CLI::Option* option, OptionInfo info);
+  OptionInfo& last_info();
 
   CLI::App* m_app;
   Context* m_context;
+  CLI::Option* m_last = nullptr;
 };
 
 // A command's help with its full path in the usage line ("mpaas config set [OPTIONS]").

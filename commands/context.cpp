@@ -31,12 +31,27 @@ OutputFormat Context::output_format() const {
   return parse_output_format(config.value_or("output", "text"));
 }
 
+bool Context::wants_json() const {
+  try {
+    return output_format() == OutputFormat::json;
+  } catch (const std::exception&) {
+    if (global.output == "json")
+      return true;
+    auto variable = environment.find("MPAAS_OUTPUT");
+    return variable != environment.end() && variable->second == "json";
+  }
+}
+
 std::filesystem::path Context::data_dir() const {
   return config.value_or("data_dir", default_data_dir(environment).string());
 }
 
 bool Context::color_enabled() const {
   return terminal.stdout_is_tty && !global.no_color && environment.count("NO_COLOR") == 0;
+}
+
+bool Context::stderr_color_enabled() const {
+  return terminal.stderr_is_tty && !global.no_color && environment.count("NO_COLOR") == 0;
 }
 
 std::unique_ptr<ProgressSink> Context::progress() const {
@@ -52,13 +67,14 @@ void Context::print(const std::string& text) const {
 
 void Context::warn(const std::string& message) const {
   if (!global.quiet) {
-    err << "mpaas: warning: " << message << "\n";
+    err << "mpaas: " << (stderr_color_enabled() ? "\033[33mwarning:\033[0m" : "warning:") << " "
+        << escape_for_terminal(message) << "\n";
   }
 }
 
 void Context::log(const std::string& message) const {
   if (global.verbose) {
-    err << "mpaas: " << message << "\n";
+    err << "mpaas: " << escape_for_terminal(message) << "\n";
   }
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "help/command_tree.hpp"
 #include "mpaas/core/clock.hpp"
 #include "mpaas/core/config.hpp"
 #include "mpaas/core/output.hpp"
@@ -52,6 +53,7 @@ class Context {
   std::filesystem::path cwd;
   Config config;
   CLI::App* root_app = nullptr;  // the live command tree (completion and man generation)
+  OptionMetadata option_metadata;  // what the command builder recorded about each option
 
   // Set by the selected subcommand during parsing; run by main() once parsing is done.
   std::function<int()> action;
@@ -60,8 +62,13 @@ class Context {
   void load_config();
 
   OutputFormat output_format() const;
+  // True when errors should be printed as JSON: like output_format(), but never throws, so
+  // that a broken `output` setting can itself be reported.
+  bool wants_json() const;
   std::filesystem::path data_dir() const;
   bool color_enabled() const;
+  // Colour on stderr (the "error:" and "warning:" labels): a terminal, no --no-color/NO_COLOR.
+  bool stderr_color_enabled() const;
   // A progress bar on stderr when it is a terminal and not --quiet, else a null sink.
   std::unique_ptr<ProgressSink> progress() const;
 

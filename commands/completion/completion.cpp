@@ -14,7 +14,7 @@ struct CompletionOptions {
 };
 
 int run_completion(const CompletionOptions& options, Context& context) {
-  CommandInfo tree = describe_command_tree(*context.root_app);
+  CommandInfo tree = describe_command_tree(*context.root_app, context.option_metadata);
   if (options.shell != "bash" && options.shell != "zsh" && options.shell != "fish") {
     throw usage_error("unknown shell '" + options.shell + "', expected bash, zsh or fish (SHELL)");
   }
@@ -34,6 +34,7 @@ void register_completion_command(Command& root) {
   auto options = std::make_shared<CompletionOptions>();
   root.subcommand("completion", "Print a shell completion script")
       .positional("shell", options->shell, "Shell to complete for: bash, zsh or fish")
+      .choices({"bash", "zsh", "fish"})
       .examples({"source <(mpaas completion bash)", "mpaas completion zsh > \"${fpath[1]}/_mpaas\"",
                  "mpaas completion fish > ~/.config/fish/completions/mpaas.fish"})
       .run(options, run_completion);

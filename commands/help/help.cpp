@@ -30,7 +30,7 @@ int run_help(const HelpOptions& options, Context& context) {
     CLI::App* child = find_subcommand(*command, name);
     if (child == nullptr) {
       std::vector<std::string> names{"exit-codes"};
-      for (const auto& info : describe_command_tree(*command).children)
+      for (const auto& info : describe_command_tree(*command, context.option_metadata).children)
         names.push_back(info.name);
       std::string suggestion = closest_name(name, names);
       throw usage_error("no help topic '" + name + "'" +

@@ -5,9 +5,12 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mpaas {
+
+class Error;
 
 using Json = nlohmann::ordered_json;
 
@@ -29,8 +32,19 @@ std::string render_table(const std::vector<Column>& columns, const Json& rows, O
 // flattened to dotted keys. JSON: the object, pretty-printed.
 std::string render_record(const Json& record, OutputFormat format);
 
+// Text output is escaped for the terminal: control characters (C0, C1, DEL, bidi overrides)
+// and bytes that are not UTF-8 are shown as \n, \t, \xNN or \uNNNN, so a package field can
+// neither repaint the screen nor forge a table row. JSON output stays exact; strings that
+// are not valid UTF-8 get \xNN for each invalid byte (and doubled backslashes).
+std::string escape_for_terminal(std::string_view text);
+bool is_valid_utf8(std::string_view text);
+
 // A JSON value as a text cell: strings bare, null as "-", arrays joined with ", ".
 std::string text_of(const Json& value);
+
+// The JSON form of an error, shared by the CLI (stderr under --json) and the HTTP API:
+// {"error": {"kind": "invalid-input", "message": "...", "subject": "mpaas.yaml"}}.
+Json error_json(const Error& error);
 
 // Human units: "1.5 MiB", "830 B".
 std::string human_bytes(uint64_t bytes);
