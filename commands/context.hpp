@@ -74,6 +74,12 @@ class Context {
 
   // Writes rendered data to stdout.
   void print(const std::string& text) const;
+  // Prints a typed result (found by ADL: to_json(result), text_layout(result)) in the
+  // output format in force: the one way commands print data.
+  template <class Result>
+  void emit(const Result& result) const {
+    print(render(to_json(result), text_layout(result), output_format()));
+  }
   // One "mpaas: warning: ..." line on stderr unless --quiet.
   void warn(const std::string& message) const;
   // One line of narration on stderr for --verbose.

@@ -12,12 +12,7 @@ struct HelpOptions {
 };
 
 int print_exit_codes(Context& context) {
-  Json rows = Json::array();
-  for (const auto& row : exit_code_table()) {
-    rows.push_back({{"code", row.code}, {"name", row.name}, {"meaning", row.meaning}});
-  }
-  context.print(render_table({{"code", "code"}, {"name", "name"}, {"meaning", "meaning"}}, rows,
-                             context.output_format()));
+  context.emit(exit_code_table());
   return 0;
 }
 

@@ -9,10 +9,7 @@ namespace {
 struct VersionOptions {};
 
 int run_version(const VersionOptions&, Context& context) {
-  Json record{{"version", mpaas_version()},
-              {"commit", mpaas_commit()},
-              {"libraries", linked_library_versions()}};
-  context.print(render_record(record, context.output_format()));
+  context.emit(version_report());
   return 0;
 }
 
@@ -21,7 +18,7 @@ int run_version(const VersionOptions&, Context& context) {
 void register_version_command(Command& root) {
   auto options = std::make_shared<VersionOptions>();
   root.subcommand("version", "Show the version, commit and linked libraries")
-      .examples({"mpaas version", "mpaas version -o json"})
+      .examples({"mpaas version", "mpaas version --json"})
       .run(options, run_version);
 }
 

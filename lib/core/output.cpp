@@ -227,6 +227,21 @@ std::string render_record(const Json& record, OutputFormat format) {
   return text;
 }
 
+std::string render(const Json& value, const TextLayout& layout, OutputFormat format) {
+  if (format == OutputFormat::json)
+    return dump_json(value);
+  switch (layout.kind) {
+    case TextLayout::Kind::table:
+      return render_table(layout.columns, layout.field.empty() ? value : value.at(layout.field),
+                          format);
+    case TextLayout::Kind::field:
+      return text_of(value.at(layout.field)) + "\n";
+    case TextLayout::Kind::record:
+      break;
+  }
+  return render_record(value, format);
+}
+
 std::string human_bytes(uint64_t bytes) {
   static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double value = static_cast<double>(bytes);
@@ -242,6 +257,17 @@ std::string human_bytes(uint64_t bytes) {
     std::snprintf(buffer, sizeof(buffer), "%.1f %s", value, units[unit]);
   }
   return buffer;
+}
+
+Json to_json(const std::vector<ExitCodeRow>& table) {
+  Json rows = Json::array();
+  for (const auto& row : table)
+    rows.push_back({{"code", row.code}, {"name", row.name}, {"meaning", row.meaning}});
+  return rows;
+}
+
+TextLayout text_layout(const std::vector<ExitCodeRow>&) {
+  return {TextLayout::Kind::table, {{"code", "code"}, {"name", "name"}, {"meaning", "meaning"}}, ""};
 }
 
 Json error_json(const Error& error) {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -29,16 +30,21 @@ TEST_CASE("no tracked file names a folder outside the repository", "[repo]") {
   std::istringstream files(tracked_files());
   std::string name;
   int checked = 0;
-  const std::string allowed = "tests/support/fixtures.cpp";
+  // The fixture helper and its documentation name the optional location; this test names
+  // the strings it looks for.
+  const std::set<std::string> allowed = {"tests/support/fixtures.cpp",
+                                         "tests/support/fixtures.hpp", "tests/README.md",
+                                         "tests/unit/repo_test.cpp"};
+  const std::string outside[] = {"../shared", "/work/main", "/work/.library"};
   while (std::getline(files, name)) {
-    if (name == allowed || name == "tests/README.md")
+    if (allowed.count(name))
       continue;
     std::ifstream file(mpaas::test::source_dir() / name, std::ios::binary);
     std::stringstream content;
     content << file.rdbuf();
     INFO(name);
-    CHECK(content.str().find("../shared") == std::string::npos);
-    CHECK(content.str().find("/work/") == std::string::npos);
+    for (const auto& folder : outside)
+      CHECK(content.str().find(folder) == std::string::npos);
     ++checked;
   }
   CHECK(checked > 100);

@@ -11,6 +11,7 @@
 namespace mpaas {
 
 class Error;
+struct ExitCodeRow;
 
 using Json = nlohmann::ordered_json;
 
@@ -27,6 +28,22 @@ struct Column {
 // Rows are JSON objects. Text: a header line and aligned columns separated by two
 // spaces. JSON: the rows as an array, every field kept (not only the columns).
 std::string render_table(const std::vector<Column>& columns, const Json& rows, OutputFormat format);
+
+// How a typed result reads as text. Its JSON form is always its to_json(); the text is
+// rendered from that same JSON, so the two can never tell different stories.
+struct TextLayout {
+  enum class Kind {
+    record,  // "key: value" lines (nested objects flattened to dotted keys)
+    table,   // aligned columns; the rows are the JSON array, or the array at `field`
+    field,   // only the value of `field`, bare (e.g. `config get` prints the value)
+  };
+  Kind kind = Kind::record;
+  std::vector<Column> columns;
+  std::string field;
+};
+
+// Renders a result's JSON as text by its layout, or as JSON.
+std::string render(const Json& value, const TextLayout& layout, OutputFormat format);
 
 // One record. Text: "key: value" lines with the keys aligned; nested objects are
 // flattened to dotted keys. JSON: the object, pretty-printed.
@@ -45,6 +62,10 @@ std::string text_of(const Json& value);
 // The JSON form of an error, shared by the CLI (stderr under --json) and the HTTP API:
 // {"error": {"kind": "invalid-input", "message": "...", "subject": "mpaas.yaml"}}.
 Json error_json(const Error& error);
+
+// The exit-code table as a typed result (`mpaas help exit-codes`, docs/json.md).
+Json to_json(const std::vector<ExitCodeRow>& table);
+TextLayout text_layout(const std::vector<ExitCodeRow>& table);
 
 // Human units: "1.5 MiB", "830 B".
 std::string human_bytes(uint64_t bytes);
