@@ -130,7 +130,7 @@ void register_diff(Command& root) {
       .choice("--codec", options->codec, "Codec of mpd patches: lzma (smaller, default) or zstd",
               {"zstd", "lzma"})
       .option("--level", options->level,
-              "Compression level (zstd 1-22, lzma 1-9; default the highest)")
+              "Compression level: zstd 1-22 (default 19), lzma 1-9 (default 9)")
       .option("--threads", options->threads, "Threads for matching and coding (default: up to 4)")
       .option("--memory-limit", options->memory_limit,
               "Refuse inputs that need more memory than SIZE (e.g. 2G)")

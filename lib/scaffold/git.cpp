@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/temp_folder.hpp"
 
 namespace mpaas::scaffold {
 namespace fs = std::filesystem;
@@ -50,21 +51,6 @@ std::string config_string(git_config* config, const char* key) {
   git_buf_dispose(&buffer);
   return value;
 }
-
-// Removes the clone folder whatever happens.
-struct TempFolder {
-  fs::path path;
-  TempFolder() {
-    std::string pattern = (fs::temp_directory_path() / "mpaas-template-XXXXXX").string();
-    if (!mkdtemp(pattern.data()))
-      throw failure("cannot create a temporary folder (" + pattern + ")");
-    path = pattern;
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 int credentials_from_agent(git_credential** out, const char*, const char* username_from_url,
                            unsigned int allowed, void* payload) {
@@ -164,8 +150,8 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
                           const std::string& subdir) {
   ensure_libgit2();
   check_subdir(subdir);
-  TempFolder clone;
-  fs::path checkout = clone.path / "repo";
+  TempFolder clone("mpaas-template-");
+  fs::path checkout = clone / "repo";
   git_repository* raw_repository = nullptr;
   check(git_repository_init(&raw_repository, checkout.c_str(), 0), "cannot create a clone");
   Repository repository(raw_repository);

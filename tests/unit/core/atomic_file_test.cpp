@@ -3,6 +3,7 @@
 
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/temp_folder.hpp"
 #include "temp_dir.hpp"
 
 using namespace mpaas;
@@ -67,4 +68,24 @@ TEST_CASE("read_file names a missing path as not found", "[core][atomic_file]") 
     CHECK(error.kind() == ErrorKind::not_found);
     CHECK_THAT(error.what(), Catch::Contains("absent"));
   }
+}
+
+TEST_CASE("a temp folder is removed with its content unless committed into place",
+          "[core][temp]") {
+  test::TempDir dir;
+  std::filesystem::path made;
+  {
+    TempFolder folder(".new-", dir.path());
+    made = folder.path();
+    test::write_text(folder / "a/b.txt", "x");
+    CHECK(std::filesystem::exists(made / "a/b.txt"));
+  }
+  CHECK_FALSE(std::filesystem::exists(made));
+  {
+    TempFolder folder(".new-", dir.path());
+    test::write_text(folder / "kept.txt", "y");
+    folder.commit_to(dir / "project");
+  }
+  CHECK(test::read_text(dir / "project" / "kept.txt") == "y");
+  CHECK_THROWS_AS(TempFolder(".x-", dir / "missing" / "deeper"), Error);
 }
