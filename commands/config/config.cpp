@@ -22,7 +22,7 @@ void register_config_commands(Command& root) {
       "mpaas config get endpoint",
       "mpaas --profile staging config set endpoint https://staging.example.com",
       "mpaas config set --project offline.id 80000001",
-      "mpaas config list -o json",
+      "mpaas config list --json",
   });
   config_commands::register_get(group);
   config_commands::register_set(group);

@@ -37,7 +37,7 @@ void register_get(Command& group) {
       .positional("key", options->key, "Dotted key, e.g. endpoint or offline.id")
       .flag("--reveal", options->reveal, "Show secret values instead of masking them")
       .examples({"mpaas config get endpoint",
-                 "MPAAS_ENDPOINT=http://x mpaas config get endpoint -o json"})
+                 "MPAAS_ENDPOINT=http://x mpaas config get endpoint --json"})
       .run(options, run_get);
 }
 

@@ -26,7 +26,7 @@ void register_list(Command& group) {
   auto options = std::make_shared<ListOptions>();
   group.subcommand("list", "List every setting with its value and source")
       .flag("--reveal", options->reveal, "Show secret values instead of masking them")
-      .examples({"mpaas config list", "mpaas config list -o json"})
+      .examples({"mpaas config list", "mpaas config list --json"})
       .run(options, run_list);
 }
 

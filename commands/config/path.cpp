@@ -21,7 +21,7 @@ int run_path(const PathOptions&, Context& context) {
 void register_path(Command& group) {
   auto options = std::make_shared<PathOptions>();
   group.subcommand("path", "Show the config file, project file and data folder in use")
-      .examples({"mpaas config path", "mpaas config path -o json"})
+      .examples({"mpaas config path", "mpaas config path --json"})
       .run(options, run_path);
 }
 

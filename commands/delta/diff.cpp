@@ -140,8 +140,7 @@ void register_diff(Command& root) {
               {"auto", "none", "x86-64", "arm64"})
       .examples({"mpaas diff app-1.0.so app-1.1.so -o app.mpd",
                  "mpaas diff old.bin new.bin -o patch.bsdiff --format bsdiff",
-                 "mpaas --json diff old.bin new.bin -o patch.mpd --codec zstd   # JSON summary "
-                 "(-o names the patch, so use --json or MPAAS_OUTPUT=json)"})
+                 "mpaas diff old.bin new.bin -o patch.mpd --codec zstd --json   # JSON summary"})
       .run(options, run_diff);
 }
 

@@ -106,11 +106,11 @@ void register_patch(Command& root) {
                   "OLD PATCH ('-' reads the patch from stdin), or PATCH with --info")
       .option("-o,--output", options->output, "The new file to write ('-' for stdout)")
       .flag("--info", options->info,
-            "Show the patch's header without applying it (-o json via --json)")
+            "Show the patch's header without applying it")
       .examples({"mpaas patch app-1.0.so app.mpd -o app-1.1.so",
                  "mpaas patch old.bin patch.bsdiff -o new.bin   # BSDIFF40 from bsdiff(1)",
                  "mpaas patch --info app.mpd",
-                 "mpaas --json patch --info app.mpd   # -o names the output, so use --json"})
+                 "mpaas patch --info app.mpd --json"})
       .run(options, run_patch);
 }
 

@@ -43,7 +43,7 @@ void register_help_command(Command& root) {
   auto options = std::make_shared<HelpOptions>();
   root.subcommand("help", "Show help for a command, or the exit codes")
       .positional("topic", options->topic, "A command path, or exit-codes", false)
-      .examples({"mpaas help config set", "mpaas help exit-codes -o json"})
+      .examples({"mpaas help config set", "mpaas help exit-codes --json"})
       .run(options, run_help);
 }
 

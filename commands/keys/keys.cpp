@@ -91,7 +91,7 @@ void register_keys_commands(Command& root) {
       .subcommand("generate",
                   "Write private.pem (0600) and public.pem; print the base64 public key")
       .option("-o,--output", generate->folder,
-              "Folder for the key pair (default .); use --json for JSON")
+              "Folder for the key pair (default .)")
       .choice("--type", generate->type, "Key type; mPaaS packages need RSA",
               {"rsa2048", "rsa4096", "ec-p256", "ed25519"})
       .flag("--force", generate->force, "Replace an existing key pair")
@@ -101,7 +101,7 @@ void register_keys_commands(Command& root) {
   auto show = std::make_shared<ShowOptions>();
   group.subcommand("show", "Print a key's public half and fingerprint (never the private key)")
       .positional("key", show->key, "A private or public key PEM")
-      .examples({"mpaas keys show keys/private.pem", "mpaas keys show keys/public.pem -o json"})
+      .examples({"mpaas keys show keys/private.pem", "mpaas keys show keys/public.pem --json"})
       .run(show, run_show);
 }
 

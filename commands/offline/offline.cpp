@@ -161,7 +161,7 @@ void register_offline_commands(Command& root) {
   group.examples({
       "mpaas offline build -o dist/ --key keys/private.pem",
       "mpaas offline verify 80000001_1.0.0.1.amr --pubkey keys/public.pem",
-      "mpaas offline inspect 80000001_1.0.0.1.amr -o json",
+      "mpaas offline inspect 80000001_1.0.0.1.amr --json",
       "mpaas offline extract 80000001_1.0.0.1.amr out/",
       "mpaas offline diff old.amr new.amr -o inc.amr",
   });

@@ -1,4 +1,4 @@
-// `mpaas version`: the version, the commit it was built from and, with -o json, the
+// `mpaas version`: the version, the commit it was built from and, with --json, the
 // versions of the linked libraries. `mpaas --version` prints the first line only.
 #include "command.hpp"
 #include "mpaas/version/versions.hpp"
