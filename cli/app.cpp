@@ -2,6 +2,7 @@
 #include "app.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <new>
 #include <system_error>
@@ -115,6 +116,22 @@ Error as_error(const std::exception& thrown) {
   return failure(thrown.what());
 }
 
+// lib names domain fields ("codec", "memory limit"); where the selected command has the flag
+// for that field (--codec, --memory-limit), the message names the flag the user typed.
+Error with_flag_named(const Error& error, const CLI::App& app, const Context& context) {
+  if (error.subject().empty())
+    return error;
+  std::string flag = "--" + error.subject();
+  std::replace(flag.begin(), flag.end(), ' ', '-');
+  for (const CLI::App* level = deepest_selected(app); level != nullptr; level = level->get_parent()) {
+    for (const auto& option : describe_command_tree(*level, context.option_metadata).options) {
+      if (std::find(option.flags.begin(), option.flags.end(), flag) != option.flags.end())
+        return Error(error.kind(), std::string(error.what()) + " (" + flag + ")", error.subject());
+    }
+  }
+  return error;
+}
+
 // One line on stderr, or {"error": {...}} when the output format is JSON, so that scripts
 // can read failures as well as results.
 int report(Context& context, const Error& error) {
@@ -175,7 +192,7 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
     }
     return context.action();
   } catch (const std::exception& thrown) {
-    return report(context, as_error(thrown));
+    return report(context, with_flag_named(as_error(thrown), app, context));
   }
 }
 

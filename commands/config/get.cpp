@@ -15,7 +15,7 @@ int run_get(const GetOptions& options, Context& context) {
   check_config_key(options.key);
   auto value = context.config.get(options.key);
   if (!value) {
-    throw not_found("no value for '" + options.key + "' (KEY)");
+    throw not_found("no value for '" + options.key + "' (KEY)", options.key);
   }
   std::string shown =
       is_secret_key(options.key) && !options.reveal ? mask_secret(value->value) : value->value;

@@ -115,7 +115,7 @@ OutputFormat parse_output_format(const std::string& name) {
     return OutputFormat::text;
   if (name == "json")
     return OutputFormat::json;
-  throw usage_error("unknown output format '" + name + "', expected text or json (--output)");
+  throw usage_error("unknown output format '" + name + "', expected text or json", "output");
 }
 
 bool is_valid_utf8(std::string_view text) {

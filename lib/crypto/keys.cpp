@@ -110,7 +110,7 @@ KeyType parse_key_type(const std::string& name) {
     return KeyType::ec_p256;
   if (name == "ed25519")
     return KeyType::ed25519;
-  throw usage_error("unknown key type '" + name + "' (--type)");
+  throw usage_error("unknown key type '" + name + "'", "type");
 }
 
 std::string digest_name(DigestKind digest) {
@@ -122,7 +122,7 @@ DigestKind parse_digest(const std::string& name) {
     return DigestKind::sha1;
   if (name == "sha256" || name == "SHA256")
     return DigestKind::sha256;
-  throw usage_error("unknown digest '" + name + "' (--digest)");
+  throw usage_error("unknown digest '" + name + "'", "digest");
 }
 
 Key load_private_key(const std::string& pem, const std::string& label,

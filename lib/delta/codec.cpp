@@ -367,7 +367,7 @@ Codec parse_codec(const std::string& name) {
     return Codec::bzip2;
   if (name == "none")
     return Codec::none;
-  throw usage_error("unknown codec '" + name + "', expected zstd or lzma (--codec)");
+  throw usage_error("unknown codec '" + name + "', expected zstd or lzma", "codec");
 }
 
 namespace {

@@ -149,7 +149,7 @@ Filter parse_filter(const std::string& name) {
   if (name == "arm64" || name == "aarch64")
     return Filter::arm64;
   throw usage_error("unknown filter '" + name +
-                    "', expected auto, none, x86-64 or arm64 (--filter)");
+                    "', expected auto, none, x86-64 or arm64", "filter");
 }
 
 Filter detect_filter(std::string_view data) {

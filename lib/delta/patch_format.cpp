@@ -109,7 +109,7 @@ PatchFormat parse_format(const std::string& name) {
     return PatchFormat::mpd;
   if (name == "bsdiff" || name == "bsdiff40")
     return PatchFormat::bsdiff;
-  throw usage_error("unknown patch format '" + name + "', expected mpd or bsdiff (--format)");
+  throw usage_error("unknown patch format '" + name + "', expected mpd or bsdiff", "format");
 }
 
 PatchHeader parse_header(const RandomInput& patch, const std::string& name) {

@@ -71,7 +71,7 @@ Object resolve_ref(git_repository* repository, const std::string& ref) {
         return Object(commit);
     }
   }
-  throw not_found("no branch, tag or commit '" + ref + "' in the template repository (--ref)");
+  throw not_found("no branch, tag or commit '" + ref + "' in the template repository", "ref");
 }
 
 void check_subdir(const std::string& subdir) {
@@ -80,7 +80,7 @@ void check_subdir(const std::string& subdir) {
   for (const auto& part : path)
     escapes = escapes || part == "..";
   if (escapes)
-    throw usage_error("the subfolder must stay inside the repository (--subdir)");
+    throw usage_error("the subfolder must stay inside the repository", "subdir");
 }
 
 }  // namespace
@@ -89,7 +89,7 @@ Author parse_author(const std::string& text) {
   std::smatch match;
   static const std::regex pattern(R"(^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$)");
   if (!std::regex_match(text, match, pattern))
-    throw usage_error("expected 'Name <email>', got '" + text + "' (--author)");
+    throw usage_error("expected 'Name <email>', got '" + text + "'", "author");
   return {match[1].str(), match[2].str()};
 }
 
@@ -206,7 +206,7 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
 
   fs::path root = subdir.empty() ? checkout : checkout / subdir;
   if (!fs::is_directory(root))
-    throw not_found("no folder '" + subdir + "' in the template repository (--subdir)");
+    throw not_found("no folder '" + subdir + "' in the template repository", "subdir");
   std::string source = url + (ref.empty() ? "" : "@" + ref) + (subdir.empty() ? "" : "/" + subdir);
   return folder_template(root, source);
 }

@@ -183,3 +183,16 @@ TEST_CASE("error and warning labels are coloured only on a terminal without NO_C
   disabled.run({"--no-color", "nope"});
   CHECK(disabled.err.str().find('\033') == std::string::npos);
 }
+
+TEST_CASE("the command layer names the flag for the domain field lib reports", "[cli][argv][errors]") {
+  InProcess app;
+  test::write_text(app.home / "a", "a");
+  test::write_text(app.home / "b", "b");
+  CHECK(app.run({"diff", "a", "b", "-o", "p", "--level", "42"}) == 2);
+  CHECK_THAT(app.err.str(), Catch::EndsWith("for lzma (--level)\n"));
+  InProcess json;
+  test::write_text(json.home / "a", "a");
+  test::write_text(json.home / "b", "b");
+  CHECK(json.run({"--json", "diff", "a", "b", "-o", "p", "--level", "42"}) == 2);
+  CHECK(nlohmann::json::parse(json.err.str())["error"]["subject"] == "level");
+}
