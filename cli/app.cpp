@@ -185,6 +185,8 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
   try {
     context.load_config();
     context.output_format();  // validate a configured format before running anything
+    if (context.parse_only)
+      return 0;
     if (!context.action) {
       // A group without a verb (or nothing at all): show what it offers.
       context.out << help_text(*deepest_selected(app));

@@ -147,9 +147,12 @@ Command& Command::examples(const std::vector<std::string>& lines) {
   return *this;
 }
 
-void Command::on_selected(std::function<int()> action) {
+void Command::on_selected(std::function<int()> action, std::any options) {
   Context* context = m_context;
-  m_app->callback([context, action] { context->action = action; });
+  m_app->callback([context, action, options] {
+    context->action = action;
+    context->parsed_options = options;
+  });
 }
 
 std::string help_text(const CLI::App& command) {

@@ -9,6 +9,7 @@
 // finished, so global flags and configuration are settled before any command runs.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -63,10 +64,14 @@ class Command {
   Command& examples(const std::vector<std::string>& lines);
 
   // Queues run(*options, context) when this command is selected.
+  // The parsed options stay reachable as Context::parsed_options (a std::any holding the
+  // shared_ptr<Options>), so argv tables can check what a command line means without
+  // running it.
   template <class Options>
   Command& run(std::shared_ptr<Options> options, int (*run_function)(const Options&, Context&)) {
     Context* context = m_context;
-    on_selected([context, options, run_function] { return run_function(*options, *context); });
+    on_selected([context, options, run_function] { return run_function(*options, *context); },
+                std::any(options));
     return *this;
   }
 
@@ -74,7 +79,7 @@ class Command {
   Context& context() const { return *m_context; }
 
  private:
-  void on_selected(std::function<int()> action);
+  void on_selected(std::function<int()> action, std::any options);
   // Records what help, completions and man pages need to know about `option`.
   Command& record(CLI::Option* option, OptionInfo info);
   OptionInfo& last_info();

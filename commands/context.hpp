@@ -3,6 +3,7 @@
 // in-process with string streams, a fake terminal, a fixed clock and a temp data dir.
 #pragma once
 
+#include <any>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -57,6 +58,10 @@ class Context {
 
   // Set by the selected subcommand during parsing; run by main() once parsing is done.
   std::function<int()> action;
+  // The selected command's options (a std::shared_ptr<ItsOptions>), for argv tables.
+  std::any parsed_options;
+  // Parse and load the configuration, but do not run the command (tests).
+  bool parse_only = false;
 
   // Reads the config layers from the global flags, environment and files.
   void load_config();

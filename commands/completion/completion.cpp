@@ -1,6 +1,7 @@
 // `mpaas completion bash|zsh|fish`: prints a completion script generated from the live
 // command tree. completions/ in the repository holds the same output (`make docs`), and a
 // test fails when it is stale.
+#include "completion/options.hpp"
 #include "command.hpp"
 #include "completion/scripts.hpp"
 #include "mpaas/core/error.hpp"
@@ -8,10 +9,6 @@
 
 namespace mpaas {
 namespace {
-
-struct CompletionOptions {
-  std::string shell;
-};
 
 int run_completion(const CompletionOptions& options, Context& context) {
   CommandInfo tree = describe_command_tree(*context.root_app, context.option_metadata);

@@ -1,15 +1,12 @@
 // `mpaas help [COMMAND...]` shows a command's help; `mpaas help exit-codes` prints the
 // exit-code table (also in `man mpaas`), as text or JSON.
+#include "help/options.hpp"
 #include "command.hpp"
 #include "mpaas/core/error.hpp"
 #include "help/command_tree.hpp"
 
 namespace mpaas {
 namespace {
-
-struct HelpOptions {
-  std::vector<std::string> topic;
-};
 
 int print_exit_codes(Context& context) {
   context.emit(exit_code_table());

@@ -1,12 +1,11 @@
 // `mpaas version`: the version, the commit it was built from and, with --json, the
 // versions of the linked libraries. `mpaas --version` prints the first line only.
+#include "version/options.hpp"
 #include "command.hpp"
 #include "mpaas/version/versions.hpp"
 
 namespace mpaas {
 namespace {
-
-struct VersionOptions {};
 
 int run_version(const VersionOptions&, Context& context) {
   context.emit(version_report());

@@ -3,7 +3,10 @@
 // a temp folder), a working folder and a fixed clock. Tests read out/err and the Context.
 #pragma once
 
+#include <any>
+#include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,18 @@ struct InProcess {
   }
 
   int run(const std::vector<std::string>& arguments) { return run_cli(arguments, context); }
+
+  // What a command line means, without running it: the selected command's options.
+  // Fails the test when parsing fails or the command has other options.
+  template <class Options>
+  Options parse(const std::vector<std::string>& arguments) {
+    context.parse_only = true;
+    int code = run_cli(arguments, context);
+    context.parse_only = false;
+    if (code != 0)
+      throw std::runtime_error("parse failed: " + err.str());
+    return *std::any_cast<std::shared_ptr<Options>>(context.parsed_options);
+  }
 };
 
 }  // namespace mpaas::test
