@@ -16,7 +16,9 @@
 namespace mpaas {
 namespace {
 
-void add_global_flags(CLI::App& app, GlobalOptions& global) {
+// Global flags are declared on CLI11 directly; the one with fixed values is recorded in the
+// builder's metadata too, so completions offer its values.
+void add_global_flags(CLI::App& app, GlobalOptions& global, OptionMetadata& metadata) {
   const std::string group = "Global flags";
   app.add_option("--profile", global.profile, "Profile of the user config to use")->group(group);
   app.add_option("--endpoint", global.endpoint, "Platform API endpoint (default: embedded)")
@@ -29,9 +31,17 @@ void add_global_flags(CLI::App& app, GlobalOptions& global) {
   app.add_flag_callback(
          "--json", [&global] { global.output = "json"; }, "Print data as JSON (same as --output json)")
       ->group(group);
-  app.add_option("--output", global.output, "Format of printed data: text or json")
-      ->check(CLI::IsMember({"text", "json"}))
-      ->group(group);
+  CLI::Option* output =
+      app.add_option("--output", global.output, "Format of printed data: text or json")
+          ->check(CLI::IsMember({"text", "json"}))
+          ->group(group);
+  OptionInfo output_info;
+  output_info.flags = {"--output"};
+  output_info.description = output->get_description();
+  output_info.takes_value = true;
+  output_info.choices = {"text", "json"};
+  output_info.default_value = "text";
+  metadata[output] = output_info;
   app.add_option("-o", global.output, "Format of printed data (old spelling of --output)")
       ->check(CLI::IsMember({"text", "json"}))
       ->group("");
@@ -156,7 +166,7 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
   app.require_subcommand(0, 1);
   app.set_help_all_flag("", "");
   app.set_version_flag("--version", mpaas_version() + " (commit " + mpaas_commit() + ")");
-  add_global_flags(app, context.global);
+  add_global_flags(app, context.global, context.option_metadata);
   context.root_app = &app;
   Command root(&app, context);
   root.examples({"mpaas config list", "mpaas help exit-codes",

@@ -31,14 +31,28 @@ OutputFormat Context::output_format() const {
   return parse_output_format(config.value_or("output", "text"));
 }
 
+std::string Context::resolve(const std::string& path) const {
+  std::filesystem::path given(path);
+  if (path.empty() || path == "-" || given.is_absolute() || cwd.empty())
+    return path;
+  std::error_code ec;
+  if (std::filesystem::equivalent(cwd, std::filesystem::current_path(ec), ec))
+    return path;
+  return (cwd / given).string();
+}
+
 bool Context::wants_json() const {
+  // Errors can happen before the configuration is loaded (a parse error), so the flag and the
+  // environment are read directly; a broken configured value falls back to text.
+  if (!global.output.empty())
+    return global.output == "json";
+  auto variable = environment.find("MPAAS_OUTPUT");
+  if (variable != environment.end())
+    return variable->second == "json";
   try {
     return output_format() == OutputFormat::json;
   } catch (const std::exception&) {
-    if (global.output == "json")
-      return true;
-    auto variable = environment.find("MPAAS_OUTPUT");
-    return variable != environment.end() && variable->second == "json";
+    return false;
   }
 }
 

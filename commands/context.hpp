@@ -66,6 +66,11 @@ class Context {
   // Reads the config layers from the global flags, environment and files.
   void load_config();
 
+  // A path the user gave, against the context's working folder ("-" and absolute paths
+  // unchanged). In the real process that folder is the process's own, and the path is kept
+  // as given so that messages name it as the user typed it.
+  std::string resolve(const std::string& path) const;
+
   OutputFormat output_format() const;
   // True when errors should be printed as JSON: like output_format(), but never throws, so
   // that a broken `output` setting can itself be reported.

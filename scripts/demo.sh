@@ -27,6 +27,8 @@ step env MPAAS_ENDPOINT=http://127.0.0.1:8080 "$mpaas_binary" config get endpoin
 step mpaas help exit-codes
 printf '\n$ mpaas confg list   # a typo: exit code 2 and a suggestion\n'
 mpaas confg list || echo "(exit code $?)"
+printf '\n$ mpaas --json config get no.such.key   # under --json, errors are JSON on stderr too\n'
+mpaas --json config get no.such.key || echo "(exit code $?)"
 
 # --- mpaas new (scaffold the project the next steps use) ---
 # __DEMO_NEW__

@@ -89,7 +89,7 @@ int run_diff(const DiffCommandOptions& options, Context& context) {
   delta::DiffSummary summary;
   if (options.output == "-") {
     summary = delta::diff_files(
-        options.old_path, options.new_path, engine,
+        context.resolve(options.old_path), context.resolve(options.new_path), engine,
         [&](const uint8_t* data, size_t size) {
           context.out.write(reinterpret_cast<const char*>(data),
                             static_cast<std::streamsize>(size));
@@ -97,9 +97,9 @@ int run_diff(const DiffCommandOptions& options, Context& context) {
         *progress);
     context.out.flush();
   } else {
-    AtomicFile patch(options.output, 0644, Durability::rename_only);
+    AtomicFile patch(context.resolve(options.output), 0644, Durability::rename_only);
     summary = delta::diff_files(
-        options.old_path, options.new_path, engine,
+        context.resolve(options.old_path), context.resolve(options.new_path), engine,
         [&](const uint8_t* data, size_t size) { patch.write(data, size); }, *progress);
     patch.commit();
   }

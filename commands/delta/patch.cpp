@@ -30,7 +30,7 @@ PatchInput open_patch(const std::string& path, Context& context) {
     patch.stdin_bytes.assign(std::istreambuf_iterator<char>(context.in), {});
     patch.input = std::make_unique<delta::MemoryInput>(patch.stdin_bytes);
   } else {
-    patch.input = std::make_unique<delta::FileInput>(path);
+    patch.input = std::make_unique<delta::FileInput>(context.resolve(path));
   }
   return patch;
 }
@@ -75,8 +75,9 @@ int run_patch(const PatchCommandOptions& options, Context& context) {
   PatchInput patch = open_patch(options.inputs[1], context);
   auto progress = context.progress();
   auto started = context.clock.steady_now();
-  delta::PatchHeader header = delta::apply_patch_file(options.inputs[0], *patch.input, patch.name,
-                                                      options.output, &context.out, *progress);
+  delta::PatchHeader header =
+      delta::apply_patch_file(context.resolve(options.inputs[0]), *patch.input, patch.name,
+                              context.resolve(options.output), &context.out, *progress);
   if (options.output == "-") {
     context.out.flush();
     return 0;

@@ -125,7 +125,7 @@ TEST_CASE("a broken output setting is itself reported, as text", "[cli][argv][er
   CHECK_THAT(app.err.str(), Catch::StartsWith("mpaas: error: unknown output format 'xml'"));
 }
 
-TEST_CASE("-o names a written file; the data format is --json or --output", "[cli][argv]") {
+TEST_CASE("the -o flag names a written file and the data format is --json or --output", "[cli][argv]") {
   InProcess old_spelling;
   CHECK(old_spelling.run({"config", "path", "-o", "json"}) == 0);
   CHECK(nlohmann::json::parse(old_spelling.out.str()).contains("data_dir"));
