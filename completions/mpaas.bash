@@ -34,6 +34,7 @@ _mpaas() {
     esac
   done
   case "$prev" in
+    --output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --digest) COMPREPLY=($(compgen -W "sha1 sha256" -- "$cur")); return ;;
     --type) COMPREPLY=($(compgen -W "normal global" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "mpd bsdiff" -- "$cur")); return ;;

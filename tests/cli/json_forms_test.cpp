@@ -81,13 +81,33 @@ std::string shape_difference(const json& documented, const json& actual, const s
   return "";
 }
 
+// The files the documented command lines work on: two small binaries and their patch, a key
+// pair, an H5 project and its signed package.
+void set_up_inputs(const TempDir& home) {
+  std::string old_bytes(4096, 'a'), new_bytes(4096, 'a');
+  new_bytes[100] = 'b';
+  write_text(home / "old.bin", old_bytes);
+  write_text(home / "new.bin", new_bytes + "tail");
+  RunOptions here{home.path(), {}, ""};
+  for (const std::vector<std::string>& setup :
+       {std::vector<std::string>{"diff", "old.bin", "new.bin", "-o", "p.mpd"},
+        {"keys", "generate", "-o", "keys"},
+        {"new", "h5", "shop", "--app-id", "com.example.shop", "--no-git"},
+        {"offline", "build", "shop", "-o", "app.amr", "--key", "keys/private.pem"}}) {
+    auto result = run_mpaas(setup, home.path(), here);
+    INFO(setup.front() << ": " << result.err);
+    REQUIRE(result.exit_code == 0);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("every JSON form printed matches docs/json.md", "[cli][docs][json]") {
   auto forms = documented_forms();
-  REQUIRE(forms.size() >= 4);
+  REQUIRE(forms.size() >= 10);
+  TempDir home;
+  set_up_inputs(home);
   for (const auto& form : forms) {
-    TempDir home;
     std::vector<std::string> arguments = {"--json"};
     arguments.insert(arguments.end(), form.arguments.begin(), form.arguments.end());
     auto result = run_mpaas(arguments, home.path(), RunOptions{home.path(), {}, ""});
