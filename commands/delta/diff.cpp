@@ -80,12 +80,10 @@ std::string summary_text(const Json& record) {
   return render_record(shown, OutputFormat::text);
 }
 
-int run_diff(const DiffCommandOptions& options, Context& context) {
-  if (options.output.empty())
-    throw usage_error("an output file is required (-o, --output)");
-  delta::DiffOptions engine = engine_options(options);
+// Makes the patch: to stdout, or into a temp file renamed over the output at the end.
+delta::DiffSummary write_patch(const DiffCommandOptions& options, const delta::DiffOptions& engine,
+                               Context& context) {
   auto progress = context.progress();
-  auto started = context.clock.steady_now();
   delta::DiffSummary summary;
   if (options.output == "-") {
     summary = delta::diff_files(
@@ -102,6 +100,27 @@ int run_diff(const DiffCommandOptions& options, Context& context) {
         context.resolve(options.old_path), context.resolve(options.new_path), engine,
         [&](const uint8_t* data, size_t size) { patch.write(data, size); }, *progress);
     patch.commit();
+  }
+  return summary;
+}
+
+int run_diff(const DiffCommandOptions& options, Context& context) {
+  if (options.output.empty())
+    throw usage_error("an output file is required (-o, --output)");
+  delta::DiffOptions engine = engine_options(options);
+  auto started = context.clock.steady_now();
+  delta::DiffSummary summary;
+  try {
+    summary = write_patch(options, engine, context);
+  } catch (const Error& error) {
+    // A stop request (Ctrl-C, SIGTERM, SIGHUP) unwinds to here after the temp patch is
+    // gone; the message says so, and also tells an unwound stop from a forced exit.
+    if (error.kind() != ErrorKind::interrupted)
+      throw;
+    if (options.output == "-")
+      throw Error(ErrorKind::interrupted, "interrupted, no patch written (stdout)", "stdout");
+    throw Error(ErrorKind::interrupted, "interrupted, no patch written (" + options.output + ")",
+                options.output);
   }
   std::chrono::duration<double> elapsed = context.clock.steady_now() - started;
   Json record = summary_record(options, summary, elapsed.count());
