@@ -3,9 +3,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "help/command_tree.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/version/versions.hpp"
-#include "help/command_tree.hpp"
 #include "registry.hpp"
 
 namespace mpaas {
@@ -121,7 +121,11 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
 
   try {
     context.load_config();
-    context.output_format();  // validate a configured format before running anything
+    // Validate a configured format before running anything, except in `mpaas config`, which
+    // must still work to repair a broken value (`config set output text`).
+    std::string path = describe_command_tree(*deepest_selected(app)).path;
+    if (path != "mpaas config" && path.rfind("mpaas config ", 0) != 0)
+      context.output_format();
     if (!context.action) {
       // A group without a verb (or nothing at all): show what it offers.
       context.out << help_text(*deepest_selected(app));
