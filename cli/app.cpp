@@ -7,10 +7,10 @@
 #include <new>
 #include <system_error>
 
+#include "help/command_tree.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/output.hpp"
 #include "mpaas/version/versions.hpp"
-#include "help/command_tree.hpp"
 #include "registry.hpp"
 
 namespace mpaas {
@@ -194,7 +194,12 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
 
   try {
     context.load_config();
-    context.output_format();  // validate a configured format before running anything
+    // Validate a configured format before running anything, except in `mpaas config`, which
+    // must still work to repair a broken value (`config set output text`).
+    std::string path =
+        describe_command_tree(*deepest_selected(app), context.option_metadata).path;
+    if (path != "mpaas config" && path.rfind("mpaas config ", 0) != 0)
+      context.output_format();
     if (context.parse_only)
       return 0;
     if (!context.action) {

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "mpaas/core/error.hpp"
+
 namespace mpaas {
 
 Context::Context(std::ostream& out_stream, std::ostream& err_stream, std::istream& in_stream,
@@ -28,7 +30,21 @@ void Context::load_config() {
 }
 
 OutputFormat Context::output_format() const {
-  return parse_output_format(config.value_or("output", "text"));
+  auto configured = config.get("output");
+  if (!configured)
+    return OutputFormat::text;
+  try {
+    return parse_output_format(configured->value);
+  } catch (const Error&) {
+    if (configured->source.rfind("flag", 0) == 0)
+      throw;
+    // A value from a file or the environment: name where it comes from, not a flag.
+    std::string shown =
+        configured->value.size() > 40 ? configured->value.substr(0, 40) + "..." : configured->value;
+    throw invalid_input("unknown output format '" + shown + "', expected text or json (output in " +
+                            configured->source + ")",
+                        "output");
+  }
 }
 
 std::string Context::resolve(const std::string& path) const {

@@ -19,7 +19,7 @@ int run_get(const GetOptions& options, Context& context) {
   }
   std::string shown =
       is_secret_key(options.key) && !options.reveal ? mask_secret(value->value) : value->value;
-  if (context.output_format() == OutputFormat::json) {
+  if (output_format_or_text(context) == OutputFormat::json) {
     context.print(
         render_record(Json{{"key", options.key}, {"value", shown}, {"source", value->source}},
                       OutputFormat::json));

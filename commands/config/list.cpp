@@ -16,7 +16,7 @@ int run_list(const ListOptions& options, Context& context) {
     rows.push_back({{"key", entry.key}, {"value", value}, {"source", entry.value.source}});
   }
   context.print(render_table({{"key", "key"}, {"value", "value"}, {"source", "source"}}, rows,
-                             context.output_format()));
+                             output_format_or_text(context)));
   return 0;
 }
 

@@ -12,7 +12,7 @@ int run_path(const PathOptions&, Context& context) {
               {"project_file", project ? Json(project->string()) : Json(nullptr)},
               {"data_dir", context.data_dir().string()},
               {"profile", context.config.profile()}};
-  context.print(render_record(record, context.output_format()));
+  context.print(render_record(record, output_format_or_text(context)));
   return 0;
 }
 

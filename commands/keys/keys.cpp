@@ -47,7 +47,9 @@ int run_generate(const GenerateOptions& options, Context& context) {
     }
   }
   auto key = crypto::generate_key(type);
-  write_file_atomically(folder / "private.pem", crypto::private_key_pem(key), 0600);
+  // A new private key is 0600 whatever mode an old one had; the public key keeps its mode.
+  write_file_atomically(folder / "private.pem", crypto::private_key_pem(key), 0600,
+                        ExistingMode::replace);
   write_file_atomically(folder / "public.pem", crypto::public_key_pem(key), 0644);
   auto record = public_record(key, fs::path(options.folder).lexically_normal().generic_string());
   if (context.output_format() == OutputFormat::json) {
