@@ -90,6 +90,7 @@ TEST_CASE("a temp folder is removed with its content unless committed into place
   }
   CHECK(test::read_text(dir / "project" / "kept.txt") == "y");
   CHECK_THROWS_AS(TempFolder(".x-", dir / "missing" / "deeper"), Error);
+}
 
 namespace {
 std::filesystem::perms mode_of(const std::filesystem::path& path) {
