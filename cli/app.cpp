@@ -126,10 +126,21 @@ Error as_error(const std::exception& thrown) {
   return failure(thrown.what());
 }
 
+// True when `command` is the top-level command `name` or one of its subcommands.
+bool is_within(const CLI::App& command, const std::string& name) {
+  const CLI::App* top = &command;
+  while (top->get_parent() != nullptr && top->get_parent()->get_parent() != nullptr)
+    top = top->get_parent();
+  return top->get_parent() != nullptr && top->get_name() == name;
+}
+
 // lib names domain fields ("codec", "memory limit"); where the selected command has the flag
 // for that field (--codec, --memory-limit), the message names the flag the user typed.
+// Only errors about what was asked (usage, failure) name a flag: an invalid file names its
+// file, even when a flag of the same name exists.
 Error with_flag_named(const Error& error, const CLI::App& app, const Context& context) {
-  if (error.subject().empty())
+  bool about_the_request = error.kind() == ErrorKind::usage || error.kind() == ErrorKind::failure;
+  if (error.subject().empty() || !about_the_request)
     return error;
   std::string flag = "--" + error.subject();
   std::replace(flag.begin(), flag.end(), ' ', '-');
@@ -196,9 +207,7 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
     context.load_config();
     // Validate a configured format before running anything, except in `mpaas config`, which
     // must still work to repair a broken value (`config set output text`).
-    std::string path =
-        describe_command_tree(*deepest_selected(app), context.option_metadata).path;
-    if (path != "mpaas config" && path.rfind("mpaas config ", 0) != 0)
+    if (!is_within(*deepest_selected(app), "config"))
       context.output_format();
     if (context.parse_only)
       return 0;

@@ -191,8 +191,10 @@ void filter_encode(Filter filter, uint8_t* data, uint64_t size) {
     bool last = done + length == size;
     if (filter == Filter::x86_64)
       done += code_x86(data + done, static_cast<size_t>(length), done, true, last);
-    else
-      done = last ? size : done + code_arm64(data + done, static_cast<size_t>(length), done, true);
+    else {
+      size_t coded = code_arm64(data + done, static_cast<size_t>(length), done, true);
+      done = last ? size : done + coded;
+    }
   }
 }
 
