@@ -136,10 +136,11 @@ bool is_within(const CLI::App& command, const std::string& name) {
 
 // lib names domain fields ("codec", "memory limit"); where the selected command has the flag
 // for that field (--codec, --memory-limit), the message names the flag the user typed.
-// Only errors about what was asked (usage, failure) name a flag: an invalid file names its
-// file, even when a flag of the same name exists.
+// Errors about what was asked name its flag; errors about bad data (an invalid file, a failed
+// verification) name the file instead, even when a flag of the same name exists.
 Error with_flag_named(const Error& error, const CLI::App& app, const Context& context) {
-  bool about_the_request = error.kind() == ErrorKind::usage || error.kind() == ErrorKind::failure;
+  bool about_the_request =
+      error.kind() != ErrorKind::invalid_input && error.kind() != ErrorKind::verification;
   if (error.subject().empty() || !about_the_request)
     return error;
   std::string flag = "--" + error.subject();
