@@ -157,8 +157,15 @@ class YamlGuard : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor, 1); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // An anchor gets its size when its node ends: one without a size is still open, and an
+    // alias to it makes the tree a cycle that every walk would follow forever.
     auto found = m_anchor_sizes.find(anchor);
-    grow(mark, found == m_anchor_sizes.end() ? 1 : found->second);
+    if (found == m_anchor_sizes.end()) {
+      throw invalid_input("a YAML alias refers to a node that contains it at " +
+                              position_of(mark) + " (" + m_source + ")",
+                          m_source);
+    }
+    grow(mark, found->second);
   }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                 const std::string& value) override {

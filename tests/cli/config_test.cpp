@@ -230,7 +230,8 @@ TEST_CASE("a long config key is a one-line usage error, not a crash", "[cli][con
   CHECK_THAT(value.err, Catch::Contains("at most 16384"));
 }
 
-TEST_CASE("an alias bomb or deep nesting in mpaas.yaml is refused with exit 3", "[cli][config]") {
+TEST_CASE("an alias bomb, a cycle or deep nesting in mpaas.yaml is refused with exit 3",
+          "[cli][config]") {
   TempDir home;
   std::string bomb = "l0: &l0 {a: x, b: x, c: x, d: x, e: x, f: x, g: x, h: x, i: x, j: x}\n";
   for (int level = 1; level < 6; ++level) {
@@ -246,6 +247,11 @@ TEST_CASE("an alias bomb or deep nesting in mpaas.yaml is refused with exit 3", 
   CHECK_THAT(list.err, Catch::Contains("aliases") &&
                            Catch::Contains("(" + (home / "mpaas.yaml").string() + ")"));
   CHECK(list.out.empty());
+
+  write_text(home / "mpaas.yaml", "a: &x {b: *x}\n");  // a cycle: old code recursed to SIGSEGV
+  auto cycle = run_mpaas({"config", "list"}, home.path());
+  CHECK(cycle.exit_code == 3);
+  CHECK_THAT(cycle.err, Catch::Contains("refers to a node that contains it"));
 
   write_text(home / "mpaas.yaml", "a: " + std::string(5000, '[') + std::string(5000, ']') + "\n");
   auto deep = run_mpaas({"config", "get", "a"}, home.path());
