@@ -195,14 +195,14 @@ void register_new_command(Command& root) {
       .option("--author", options->author, "Commit author 'Name <email>' (default: git config)")
       .flag("--no-git", options->no_git, "Do not create a git repository")
       .flag("--force", options->force, "Write into a folder that is not empty")
-      .flag("--list", options->list, "List the built-in templates (-o json for their variables)")
+      .flag("--list", options->list, "List the built-in templates (--json for their variables)")
       .examples({
           "mpaas new --list",
           "mpaas new h5 shop --app-id com.example.shop",
           "mpaas new android app --app-id com.example.shop --set min_sdk=26",
           "mpaas new ios app --set bundle_id=com.example.Shop --no-git",
           "mpaas new https://example.com/templates.git app --ref v1.2 --subdir h5",
-          "mpaas new ./my-template app --set greeting=hi -o json",
+          "mpaas new ./my-template app --set greeting=hi --json",
           "# Variables not given with --set are asked for on a terminal; elsewhere the default",
           "# is used, and a variable without a default fails with exit code 2 naming it.",
       })

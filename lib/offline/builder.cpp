@@ -278,7 +278,7 @@ PackResult build_package(const Settings& settings, const fs::path& project_dir,
 PackResult sign_package(const fs::path& package, const PackOptions& options,
                         ProgressSink& progress) {
   if (!options.key)
-    throw usage_error("signing needs a key (--key)");
+    throw usage_error("signing needs a key", "key");
   auto reader = archive::Reader::open_file(package);
   TarStream tar(folder_of(package), options);
   std::string manifest_text;

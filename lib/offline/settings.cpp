@@ -2,6 +2,8 @@
 #include "mpaas/offline/settings.hpp"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <string_view>
 
 #include "mpaas/core/error.hpp"
@@ -10,39 +12,177 @@
 namespace mpaas::offline {
 namespace {
 
-std::string scalar(const YAML::Node& node, const std::string& key, const std::string& fallback) {
-  if (!node || node.IsNull())
-    return fallback;
-  if (!node.IsScalar())
-    throw invalid_input("expected a value (offline." + key + ")");
-  return node.as<std::string>();
-}
+// Reads the typed settings of one `offline:` section. Every key is known or reported: a
+// value of the wrong shape is an error naming its key (and file); an unknown key is a
+// warning, so that a mpaas.yaml shared with a newer mpaas (which may know more keys) still
+// builds with this one, while a typo (`signing:` for `sign:`) is pointed out.
+class SettingsReader {
+ public:
+  SettingsReader(const std::string& source, std::vector<std::string>& warnings)
+      : m_source(source), m_warnings(warnings) {}
 
-std::vector<std::string> string_list(const YAML::Node& node, const std::string& key,
-                                     const std::vector<std::string>& fallback) {
-  if (!node || node.IsNull())
-    return fallback;
-  if (node.IsScalar())
-    return {node.as<std::string>()};
-  if (!node.IsSequence())
-    throw invalid_input("expected a list of globs (offline." + key + ")");
-  std::vector<std::string> values;
-  for (const auto& item : node) {
-    if (!item.IsScalar())
-      throw invalid_input("expected a list of globs (offline." + key + ")");
-    values.push_back(item.as<std::string>());
+  std::string scalar(const YAML::Node& node, const std::string& key,
+                     const std::string& fallback) const {
+    if (!node.IsDefined() || node.IsNull())
+      return fallback;
+    if (!node.IsScalar())
+      throw wrong(key, "a single value, not a list or mapping");
+    return node.Scalar();
   }
-  return values;
+
+  std::vector<std::string> string_list(const YAML::Node& node, const std::string& key,
+                                       const std::vector<std::string>& fallback) const {
+    if (!node.IsDefined() || node.IsNull())
+      return fallback;
+    if (node.IsScalar())
+      return {node.Scalar()};
+    if (!node.IsSequence())
+      throw wrong(key, "a list of globs");
+    std::vector<std::string> values;
+    for (const auto& item : node) {
+      if (!item.IsScalar())
+        throw wrong(key, "a list of globs");
+      values.push_back(item.Scalar());
+    }
+    return values;
+  }
+
+  // The children of a mapping by name, after checking that every key is a known one.
+  std::map<std::string, YAML::Node> mapping(const YAML::Node& node, const std::string& key,
+                                            const std::vector<std::string>& known,
+                                            const std::string& expected) {
+    std::map<std::string, YAML::Node> children;
+    if (!node.IsDefined() || node.IsNull())
+      return children;
+    if (!node.IsMap())
+      throw wrong(key, expected);
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar())
+        throw wrong(key, "plain names as keys");
+      const std::string& name = it->first.Scalar();
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        warn_unknown(key.empty() ? "" : key + ".", name, known);
+        continue;
+      }
+      children.emplace(name, it->second);
+    }
+    return children;
+  }
+
+  Error wrong(const std::string& key, const std::string& expected) const {
+    return invalid_input("expected " + expected + " (" + where(key) + ")", field(key));
+  }
+
+ private:
+  static std::string field(const std::string& key) {
+    return key.empty() ? "offline" : "offline." + key;
+  }
+  std::string where(const std::string& key) const {
+    return field(key) + (m_source.empty() ? "" : " in " + m_source);
+  }
+
+  void warn_unknown(const std::string& parent, const std::string& name,
+                    const std::vector<std::string>& known) {
+    std::string shown = name.size() > 64 ? name.substr(0, 64) + "..." : name;
+    std::string warning = "unknown setting " + field(parent + shown) + " is ignored";
+    if (auto suggestion = closest(name, known))
+      warning += " (did you mean " + field(parent + *suggestion) + "?)";
+    m_warnings.push_back(warning + (m_source.empty() ? "" : " (" + m_source + ")"));
+  }
+
+  // The known name closest to `name` within two edits, else one it starts with
+  // ("signing" -> "sign"). Names are short: the quadratic distance is on at most 32
+  // characters.
+  static std::optional<std::string> closest(const std::string& name,
+                                            const std::vector<std::string>& known) {
+    if (name.size() > 32)
+      return std::nullopt;
+    std::optional<std::string> best;
+    size_t best_distance = 3;
+    for (const auto& candidate : known) {
+      size_t distance = edit_distance(name, candidate);
+      if (distance < best_distance) {
+        best = candidate;
+        best_distance = distance;
+      }
+    }
+    for (const auto& candidate : known) {
+      if (!best && candidate.size() >= 3 && name.rfind(candidate, 0) == 0)
+        best = candidate;
+    }
+    return best;
+  }
+  static size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+      row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        size_t above = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = above;
+      }
+    }
+    return row[b.size()];
+  }
+
+  const std::string& m_source;
+  std::vector<std::string>& m_warnings;
+};
+
+const std::vector<std::string> section_keys = {"id",       "name",           "version", "root",
+                                               "main_url", "vhost",          "type",    "include",
+                                               "exclude",  "client_version", "sign"};
+
+YAML::Node child(const std::map<std::string, YAML::Node>& children, const std::string& name) {
+  auto found = children.find(name);
+  return found == children.end() ? YAML::Node(YAML::NodeType::Undefined) : found->second;
 }
 
-VersionRange version_range(const YAML::Node& node, const std::string& key) {
-  if (!node || node.IsNull())
-    return {};
-  if (!node.IsMap())
-    throw invalid_input("expected {min, max} (offline.client_version." + key + ")");
-  return {scalar(node["min"], "client_version." + key + ".min", ""),
-          scalar(node["max"], "client_version." + key + ".max", "")};
+VersionRange version_range(SettingsReader& reader, const YAML::Node& node, const std::string& key) {
+  auto bounds = reader.mapping(node, key, {"min", "max"}, "a mapping such as {min: 1.0.0}");
+  return {reader.scalar(child(bounds, "min"), key + ".min", ""),
+          reader.scalar(child(bounds, "max"), key + ".max", "")};
 }
+
+// `sign:` empty means unsigned; otherwise it must name the key: a plain path there
+// (`sign: keys/private.pem`) would otherwise be skipped and build an unsigned package.
+std::string sign_key(SettingsReader& reader, const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull())
+    return "";
+  auto sign = reader.mapping(node, "sign", {"key"}, "a mapping such as {key: keys/private.pem}");
+  std::string key = reader.scalar(child(sign, "key"), "sign.key", "");
+  if (key.empty())
+    throw reader.wrong("sign.key", "the path of the signing key");
+  return key;
+}
+
+}  // namespace
+
+Settings settings_from_yaml(const YAML::Node& section, const std::string& source) {
+  Settings settings;
+  SettingsReader reader(source, settings.warnings);
+  auto values = reader.mapping(section, "", section_keys, "a mapping of settings");
+  settings.id = reader.scalar(child(values, "id"), "id", "");
+  settings.name = reader.scalar(child(values, "name"), "name", "");
+  settings.version = reader.scalar(child(values, "version"), "version", "");
+  settings.root = reader.scalar(child(values, "root"), "root", settings.root);
+  settings.main_url = reader.scalar(child(values, "main_url"), "main_url", settings.main_url);
+  settings.vhost = reader.scalar(child(values, "vhost"), "vhost", "");
+  settings.type = reader.scalar(child(values, "type"), "type", settings.type);
+  settings.include = reader.string_list(child(values, "include"), "include", settings.include);
+  settings.exclude = reader.string_list(child(values, "exclude"), "exclude", {});
+  auto client = reader.mapping(child(values, "client_version"), "client_version",
+                               {"android", "ios"}, "a mapping such as {android: {min: 1.0.0}}");
+  settings.android = version_range(reader, child(client, "android"), "client_version.android");
+  settings.ios = version_range(reader, child(client, "ios"), "client_version.ios");
+  settings.sign_key = sign_key(reader, child(values, "sign"));
+  return settings;
+}
+
+namespace {
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
@@ -111,33 +251,6 @@ std::string shown(const std::string& value) {
 }
 
 }  // namespace
-
-Settings settings_from_yaml(const YAML::Node& section) {
-  Settings settings;
-  if (!section || section.IsNull())
-    return settings;
-  if (!section.IsMap())
-    throw invalid_input("expected a mapping (offline)");
-  settings.id = scalar(section["id"], "id", "");
-  settings.name = scalar(section["name"], "name", "");
-  settings.version = scalar(section["version"], "version", "");
-  settings.root = scalar(section["root"], "root", settings.root);
-  settings.main_url = scalar(section["main_url"], "main_url", settings.main_url);
-  settings.vhost = scalar(section["vhost"], "vhost", "");
-  settings.type = scalar(section["type"], "type", settings.type);
-  settings.include = string_list(section["include"], "include", settings.include);
-  settings.exclude = string_list(section["exclude"], "exclude", {});
-  if (auto client = section["client_version"]; client && !client.IsNull()) {
-    if (!client.IsMap())
-      throw invalid_input("expected a mapping (offline.client_version)");
-    settings.android = version_range(client["android"], "android");
-    settings.ios = version_range(client["ios"], "ios");
-  }
-  if (auto sign = section["sign"]; sign && sign.IsMap()) {
-    settings.sign_key = scalar(sign["key"], "sign.key", "");
-  }
-  return settings;
-}
 
 bool is_reserved_id(const std::string& id) {
   for (const char* reserved : {"20000196", "66666692", "68687029", "68687209"}) {

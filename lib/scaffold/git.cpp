@@ -9,8 +9,8 @@
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/interrupt.hpp"
+#include "mpaas/core/temp_folder.hpp"
 #include "mpaas/scaffold/limits.hpp"
-#include "mpaas/scaffold/project.hpp"
 
 namespace mpaas::scaffold {
 namespace fs = std::filesystem;
@@ -54,20 +54,6 @@ std::string config_string(git_config* config, const char* key) {
   return value;
 }
 
-// Removes the clone folder whatever happens: on unwinding, and through InterruptCleanup when
-// a signal ends the process during a fetch.
-struct TempFolder {
-  fs::path path;
-  std::unique_ptr<InterruptCleanup> cleanup;
-  TempFolder() {
-    path = create_registered_folder(fs::temp_directory_path(), "mpaas-template-", cleanup);
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
 // libgit2 calls this while fetching: a non-zero return cancels the transfer, so Ctrl-C stops
 // a slow clone at once instead of waiting for the watcher.
 int cancel_on_stop_request(const git_indexer_progress*, void*) {
@@ -93,7 +79,7 @@ Object resolve_ref(git_repository* repository, const std::string& ref) {
         return Object(commit);
     }
   }
-  throw not_found("no branch, tag or commit '" + ref + "' in the template repository (--ref)");
+  throw not_found("no branch, tag or commit '" + ref + "' in the template repository", "ref");
 }
 
 void check_subdir(const std::string& subdir) {
@@ -102,7 +88,7 @@ void check_subdir(const std::string& subdir) {
   for (const auto& part : path)
     escapes = escapes || part == "..";
   if (escapes)
-    throw usage_error("the subfolder must stay inside the repository (--subdir)");
+    throw usage_error("the subfolder must stay inside the repository", "subdir");
 }
 
 }  // namespace
@@ -115,10 +101,9 @@ void check_subdir(const std::string& subdir) {
 Author parse_author(const std::string& text) {
   if (text.size() > max_author_length)
     throw usage_error(
-        "the author is longer than " + std::to_string(max_author_length) + " characters (--author)",
-        "--author");
+        "the author is longer than " + std::to_string(max_author_length) + " characters", "author");
   auto refuse = [&text]() {
-    return usage_error("expected 'Name <email>', got '" + text + "' (--author)", "--author");
+    return usage_error("expected 'Name <email>', got '" + text + "'", "author");
   };
   auto space = [](char c) { return c == ' ' || c == '\t'; };
   auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
@@ -201,8 +186,8 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
                           const std::string& subdir) {
   ensure_libgit2();
   check_subdir(subdir);
-  TempFolder clone;
-  fs::path checkout = clone.path / "repo";
+  TempFolder clone("mpaas-template-");
+  fs::path checkout = clone / "repo";
   git_repository* raw_repository = nullptr;
   check(git_repository_init(&raw_repository, checkout.c_str(), 0), "cannot create a clone");
   Repository repository(raw_repository);
@@ -259,7 +244,7 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
 
   fs::path root = subdir.empty() ? checkout : checkout / subdir;
   if (!fs::is_directory(root))
-    throw not_found("no folder '" + subdir + "' in the template repository (--subdir)");
+    throw not_found("no folder '" + subdir + "' in the template repository", "subdir");
   std::string source = url + (ref.empty() ? "" : "@" + ref) + (subdir.empty() ? "" : "/" + subdir);
   return folder_template(root, source);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "mpaas/core/config.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/glob.hpp"
 #include "mpaas/scaffold/limits.hpp"
@@ -88,19 +89,10 @@ bool glob_matches(const std::string& pattern, const std::string& path) {
   return mpaas::glob_match(pattern, path);
 }
 
+// The hardened reader of every YAML mpaas loads (size, nesting depth, alias expansion and
+// alias cycles are refused before the tree is built; lib/core/config.cpp).
 YAML::Node load_manifest_yaml(const std::string& text, const std::string& source) {
-  if (text.size() > max_manifest_size)
-    throw invalid_input("template.yaml is larger than " + std::to_string(max_manifest_size / 1024) +
-                            " KiB (" + source + ")",
-                        source);
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& error) {
-    throw invalid_input("invalid YAML at line " + std::to_string(error.mark.line + 1) +
-                            ", column " + std::to_string(error.mark.column + 1) + " (" + source +
-                            ")",
-                        source);
-  }
+  return parse_yaml(text, source);
 }
 
 Manifest parse_manifest(const std::string& text, const std::string& source) {

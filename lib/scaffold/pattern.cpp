@@ -27,9 +27,9 @@ void check_validate_pattern(const std::string& pattern, const std::string& where
                         where);
   RE2 compiled(pattern, pattern_options());
   if (!compiled.ok())
-    throw invalid_input("invalid regex '" + pattern + "': " + compiled.error() +
-                            " (RE2 syntax; " + where + ")",
-                        where);
+    throw invalid_input(
+        "invalid regex '" + pattern + "': " + compiled.error() + " (RE2 syntax; " + where + ")",
+        where);
 }
 
 bool matches_validate_pattern(const std::string& pattern, const std::string& value) {

@@ -87,8 +87,7 @@ void check_relative_path(const std::string& path, const std::string& template_pa
     bad = bad || segment.empty() || segment == "." || segment == "..";
   if (bad)
     throw usage_error("file name '" + path + "' is empty or leaves the project folder (from " +
-                          template_path + ")",
-                      template_path);
+                      template_path + ")");
 }
 
 std::string lowercase(std::string text) {
@@ -250,6 +249,29 @@ std::string random_suffix() {
   return suffix;
 }
 
+// A new folder `parent/prefix<random>`, registered with `cleanup` (InterruptCleanup) before
+// it exists. Unlike core's TempFolder (0700), it is made with the usual mode (0777 less the
+// umask): the staging folder of a new target becomes the project folder itself.
+fs::path create_registered_folder(const fs::path& parent, const std::string& prefix,
+                                  std::unique_ptr<InterruptCleanup>& cleanup) {
+  if (!fs::is_directory(parent))
+    throw conflict("a file stands where a folder is needed (" + parent.string() + ")",
+                   parent.string());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    fs::path candidate = parent / (prefix + random_suffix());
+    auto guard = std::make_unique<InterruptCleanup>(candidate);
+    if (::mkdir(candidate.c_str(), 0777) == 0) {
+      cleanup = std::move(guard);
+      return candidate;
+    }
+    if (errno != EEXIST)
+      throw failure(
+          "cannot create a working folder: " + errno_text() + " (" + candidate.string() + ")",
+          candidate.string());
+  }
+  throw failure("cannot create a working folder (" + parent.string() + ")", parent.string());
+}
+
 }  // namespace
 
 bool is_git_folder_name(const std::string& segment) {
@@ -339,9 +361,8 @@ std::vector<PlannedFile> plan_project(const TemplateTree& tree, const Manifest& 
     check_relative_path(planned.path, file.path);
     check_safe_path(planned.path, file.path);
     if (!seen.insert(planned.path).second)
-      throw usage_error(
-          "two template files render to the same name '" + planned.path + "' (" + file.path + ")",
-          file.path);
+      throw usage_error("two template files render to the same name '" + planned.path + "' (" +
+                        file.path + ")");
     planned.binary = is_binary(file.bytes);
     planned.bytes = planned.binary ? file.bytes : render_text(file.bytes, values, file.path);
     planned.mode = file.mode;
@@ -418,32 +439,11 @@ void ProjectWriter::create_missing_parents() {
   }
 }
 
-fs::path create_registered_folder(const fs::path& parent, const std::string& prefix,
-                                  std::unique_ptr<InterruptCleanup>& cleanup) {
-  if (!fs::is_directory(parent))
-    throw conflict("a file stands where a folder is needed (" + parent.string() + ")",
-                   parent.string());
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    fs::path candidate = parent / (prefix + random_suffix());
-    auto guard = std::make_unique<InterruptCleanup>(candidate);
-    if (::mkdir(candidate.c_str(), 0777) == 0) {
-      cleanup = std::move(guard);
-      return candidate;
-    }
-    if (errno != EEXIST)
-      throw failure(
-          "cannot create a working folder: " + errno_text() + " (" + candidate.string() + ")",
-          candidate.string());
-  }
-  throw failure("cannot create a working folder (" + parent.string() + ")", parent.string());
-}
-
 void ProjectWriter::write(const PlannedFile& file) {
   throw_if_stop_requested();
   if (m_into_existing) {
     if (segments_of(file.path).front() == m_staging.filename().string())
-      throw conflict("the template puts a file in mpaas's staging folder (" + file.path + ")",
-                     file.path);
+      throw conflict("the template puts a file in mpaas's staging folder (" + file.path + ")");
     check_destination(m_dir, file.path);
   }
   fs::path destination = m_staging / file.path;
@@ -522,7 +522,7 @@ void ProjectWriter::merge(int from, int into, const std::string& relative) {
     std::string path = joined(relative, name);
     fs::path shown = m_dir / path;
     if (relative.empty() && (name == m_staging.filename() || name == m_backup.filename()))
-      throw conflict("the template puts a file in mpaas's own folders (" + path + ")", path);
+      throw conflict("the template puts a file in mpaas's own folders (" + path + ")");
     struct stat source {};
     struct stat existing {};
     if (::fstatat(from, name.c_str(), &source, AT_SYMLINK_NOFOLLOW) != 0)

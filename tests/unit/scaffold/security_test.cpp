@@ -128,11 +128,12 @@ TEST_CASE("names that only look like .git are allowed", "[scaffold][security]") 
   CHECK(plan(tree).size() == 2);
 }
 
-TEST_CASE("a long --author is refused in one line; a newline cannot forge the commit",
+TEST_CASE("a long author is refused in one line and a newline cannot forge the commit",
           "[scaffold][security]") {
   auto refused = refusal_of([] { parse_author(std::string(100000, 'a') + " <a@example.com>"); });
   CHECK(refused.kind == ErrorKind::usage);
-  CHECK(refused.message == "the author is longer than 512 characters (--author)");
+  CHECK(refused.message == "the author is longer than 512 characters");
+  CHECK(refused.subject == "author");
   std::string long_name(400, 'n');
   auto author = parse_author("  " + long_name + "  <jane@example.com> ");
   CHECK(author.name == long_name);
@@ -214,9 +215,9 @@ TEST_CASE("long template lines and deep sections are refused, not crashed on",
   CHECK(refused.message == "a line is longer than 65536 characters (www/a.js)");
   CHECK(refused.subject == "www/a.js");
 
-  std::string nested;
+  std::string nested;  // one tag a line: the nesting, not a long line, is refused
   for (int i = 0; i < 100000; ++i)
-    nested += "{{#on}}";
+    nested += "{{#on}}\n";
   auto deep = refusal_of([&] { render_text(nested + "\n", values, "deep.txt"); });
   CHECK(deep.kind == ErrorKind::invalid_input);
   CHECK_THAT(deep.message, Catch::StartsWith("sections are nested more than 32 deep"));
@@ -248,4 +249,15 @@ TEST_CASE("a rendered name too deep or too long is refused", "[scaffold][securit
   CHECK(refusal_of([&] { plan(tree); }).kind == ErrorKind::invalid_input);
   TemplateTree wide{"t", {{"template.yaml", "", 0644}, {std::string(2000, 'w'), "x", 0644}}};
   CHECK(refusal_of([&] { plan(wide); }).kind == ErrorKind::invalid_input);
+}
+
+TEST_CASE("template.yaml is read by the hardened YAML reader", "[scaffold][security]") {
+  // Deep nesting overflowed yaml-cpp's recursive parser; an alias inside its own anchor
+  // made every walk of the tree loop. Both are refused before the tree is built.
+  for (std::string text :
+       {"variables: " + std::string(100000, '['), std::string("description: &x {a: *x}\n")}) {
+    auto refused = refusal_of([&] { parse_manifest(text, "evil/template.yaml"); });
+    CHECK(refused.kind == ErrorKind::invalid_input);
+    CHECK_THAT(refused.message, Catch::EndsWith("(evil/template.yaml)"));
+  }
 }

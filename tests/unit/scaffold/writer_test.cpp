@@ -62,7 +62,7 @@ int exit_status_of_child(Body body) {
 
 }  // namespace
 
-TEST_CASE("--force sets replaced files aside under names no user file can have",
+TEST_CASE("with force, replaced files are set aside under names no user file can have",
           "[scaffold][writer]") {
   TempDir temp;
   write_text(temp / "p/README.md", "old readme");

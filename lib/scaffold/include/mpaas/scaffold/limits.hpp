@@ -28,7 +28,6 @@ inline constexpr size_t max_project_size = 1024 * 1024 * 1024;
 // A rendered file name: its length and its number of folders.
 inline constexpr size_t max_path_length = 1024;
 inline constexpr size_t max_path_depth = 64;
-// template.yaml.
-inline constexpr size_t max_manifest_size = 1024 * 1024;
+// template.yaml is read by core's parse_yaml: 1 MiB, 64 levels, bounded alias expansion.
 
 }  // namespace mpaas::scaffold

@@ -43,8 +43,7 @@ struct Manifest {
 Manifest parse_manifest(const std::string& text, const std::string& source);
 
 // The one place template YAML is turned into nodes (built-in, folder and git templates
-// alike), so that it can use the same hardened loader as mpaas.yaml; throws invalid_input
-// naming `source`.
+// alike): core's hardened parse_yaml, as for mpaas.yaml; throws invalid_input naming `source`.
 YAML::Node load_manifest_yaml(const std::string& text, const std::string& source);
 
 // True when `path` (with '/' separators) matches the glob: '*' and '?' within one path

@@ -54,12 +54,6 @@ void check_target(const std::filesystem::path& dir, bool force);
 // names macOS and Windows file systems treat as ".git" (git's own verify_path rules).
 bool is_git_folder_name(const std::string& segment);
 
-// Creates a new folder `parent/prefix<random>`, registered with `cleanup` (InterruptCleanup)
-// before it exists; throws failure naming the parent.
-std::filesystem::path create_registered_folder(const std::filesystem::path& parent,
-                                               const std::string& prefix,
-                                               std::unique_ptr<InterruptCleanup>& cleanup);
-
 class ProjectWriter {
  public:
   // Checks the target (check_target) and creates the staging folder, and the target's
