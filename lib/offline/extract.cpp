@@ -247,8 +247,8 @@ class Staging {
   };
 
   bool same_device(const fs::path& parent) const {
-    struct stat above {
-    }, target{};
+    struct stat above {};
+    struct stat target {};
     return ::stat(parent.c_str(), &above) == 0 && ::fstat(m_target_fd, &target) == 0 &&
            above.st_dev == target.st_dev;
   }
@@ -270,7 +270,12 @@ class Staging {
 
   void rename_into_place() {
     const auto& staging = m_folder->path();
-    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, m_target.c_str(), RENAME_NOREPLACE) != 0) {
+    int moved =
+        ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, m_target.c_str(), RENAME_NOREPLACE);
+    std::error_code ignored;
+    if (moved != 0 && errno == EINVAL && !fs::exists(fs::symlink_status(m_target, ignored)))
+      moved = ::rename(staging.c_str(), m_target.c_str());  // no RENAME_NOREPLACE here
+    if (moved != 0) {
       if (errno == EEXIST || errno == ENOTEMPTY) {
         throw conflict("the folder appeared during extraction (" + m_target.string() + ")",
                        m_target.string());
@@ -303,8 +308,8 @@ class Staging {
     auto to = open_folder(m_target_fd, parts, parts.size(), false);
     for (const auto& name : names_in(from->get())) {
       auto path = relative.empty() ? name : relative + "/" + name;
-      struct stat staged {
-      }, existing{};
+      struct stat staged {};
+      struct stat existing {};
       if (::fstatat(from->get(), name.c_str(), &staged, AT_SYMLINK_NOFOLLOW) != 0)
         throw write_error("read the staged file", path);
       if (::fstatat(to->get(), name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) != 0) {

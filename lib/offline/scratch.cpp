@@ -35,14 +35,18 @@ std::unique_ptr<ScratchFolder> ScratchFolder::create(
     auto path = where / name;
     auto cleanup = std::make_unique<InterruptCleanup>(path);
     if (::mkdir(path.c_str(), 0777) != 0) {
-      if (errno == EEXIST)
+      int error = errno;
+      cleanup.reset();
+      if (error == EEXIST)
         continue;
+      errno = error;
       return nullptr;
     }
     int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
       int error = errno;
       ::rmdir(path.c_str());
+      cleanup.reset();
       errno = error;
       return nullptr;
     }

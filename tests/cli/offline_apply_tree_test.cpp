@@ -63,14 +63,14 @@ TEST_CASE("offline apply never signs a file from outside through the base's link
   TempDir home;
   write_text(home / "secret.txt", "TOP SECRET");
   auto options = with_tmpdir(home);
-  auto base = write_amr(home / "base.amr", base_files);
+  write_amr(home / "base.amr", base_files);
   mpaas::test::AmrOptions v2;
   v2.version = "1.0.0.2";
-  auto target = write_amr(home / "new.amr", {tar_file("index.html", "v2"), base_files[1]}, v2);
+  write_amr(home / "new.amr", {tar_file("index.html", "v2"), base_files[1]}, v2);
   REQUIRE(
       run_mpaas({"offline", "diff", "base.amr", "new.amr", "-o", "inc.amr"}, home.path(), options)
           .exit_code == 0);
-  auto hostile = write_amr(home / "hostile.amr", with_escaping_links(base_files));
+  write_amr(home / "hostile.amr", with_escaping_links(base_files));
 
   auto apply = run_mpaas({"offline", "apply", "hostile.amr", "inc.amr", "-o", "out.amr"},
                          home.path(), options);

@@ -16,16 +16,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-EntryInfo file(const std::string& path, uint64_t size = 1) {
+EntryInfo a_file(const std::string& path, uint64_t size = 1) {
   return {path, EntryType::file, size, true, "", 0644};
 }
-EntryInfo link(const std::string& path, const std::string& target) {
+EntryInfo a_link(const std::string& path, const std::string& target) {
   return {path, EntryType::symlink, 0, true, target, 0777};
 }
-EntryInfo hard(const std::string& path, const std::string& target) {
+EntryInfo a_hardlink(const std::string& path, const std::string& target) {
   return {path, EntryType::hardlink, 0, true, target, 0644};
 }
-EntryInfo folder(const std::string& path) {
+EntryInfo a_folder(const std::string& path) {
   return {path, EntryType::directory, 0, true, "", 0755};
 }
 
@@ -47,8 +47,8 @@ std::string refusal(const std::vector<EntryInfo>& entries, int folder_fd = -1,
 std::vector<EntryInfo> link_chain() {
   std::vector<EntryInfo> chain;
   for (char name = 'a'; name < 'z'; ++name)
-    chain.push_back(link(std::string(1, name), std::string(1, char(name + 1)) + "/.."));
-  chain.push_back(link("z", "."));
+    chain.push_back(a_link(std::string(1, name), std::string(1, char(name + 1)) + "/.."));
+  chain.push_back(a_link("z", "."));
   return chain;
 }
 
@@ -60,47 +60,48 @@ TEST_CASE("link chains are refused whatever the order of their links", "[archive
   std::reverse(chain.begin(), chain.end());
   CHECK(refusal(chain) == "refused: symbolic link with '..' after a name (y)");
   // Without "..", a chain of links is still refused, the later link decides the earlier one.
-  CHECK(refusal({link("l", "m/x"), link("m", "sub"), folder("sub")}) ==
+  CHECK(refusal({a_link("l", "m/x"), a_link("m", "sub"), a_folder("sub")}) ==
         "refused: symbolic link to or through another link (l)");
-  CHECK(refusal({link("l", "m"), file("m")}) == "");
-  CHECK(refusal({link("deep/l", "../m"), link("m", "x")}) ==
+  CHECK(refusal({a_link("l", "m"), a_file("m")}) == "");
+  CHECK(refusal({a_link("deep/l", "../m"), a_link("m", "x")}) ==
         "refused: symbolic link to or through another link (deep/l)");
-  CHECK(refusal({link("deep/l", "../js/app.js"), file("js/app.js")}) == "");
+  CHECK(refusal({a_link("deep/l", "../js/app.js"), a_file("js/app.js")}) == "");
 }
 
 TEST_CASE("entries that could not be created as a tree are refused", "[archive]") {
-  CHECK(refusal({file("x/f"), link("x", "sub")}) ==
+  CHECK(refusal({a_file("x/f"), a_link("x", "sub")}) ==
         "refused: entry over a folder of other entries (x)");
-  CHECK(refusal({link("x", "sub"), file("x/f")}) == "refused: entry below a symbolic link (x/f)");
-  CHECK(refusal({file("a"), file("a/b")}) == "refused: entry below a file (a/b)");
-  CHECK(refusal({file("a"), file("./a")}) == "refused: duplicate entry (./a)");
-  CHECK(refusal({file("a/b"), folder("a"), folder("a/c")}) == "");
-  CHECK(refusal({hard("h", "a"), file("a")}) ==
+  CHECK(refusal({a_link("x", "sub"), a_file("x/f")}) ==
+        "refused: entry below a symbolic link (x/f)");
+  CHECK(refusal({a_file("a"), a_file("a/b")}) == "refused: entry below a file (a/b)");
+  CHECK(refusal({a_file("a"), a_file("./a")}) == "refused: duplicate entry (./a)");
+  CHECK(refusal({a_file("a/b"), a_folder("a"), a_folder("a/c")}) == "");
+  CHECK(refusal({a_hardlink("h", "a"), a_file("a")}) ==
         "refused: hard link to an entry that is not an earlier file (h)");
-  CHECK(refusal({link("l", "a"), file("a"), hard("h", "l")}) ==
+  CHECK(refusal({a_link("l", "a"), a_file("a"), a_hardlink("h", "l")}) ==
         "refused: hard link to an entry that is not an earlier file (h)");
   std::string long_name(256, 'n');
-  CHECK(refusal({file("dir/" + long_name)}) ==
+  CHECK(refusal({a_file("dir/" + long_name)}) ==
         "refused: name longer than 255 bytes (dir/" + long_name + ")");
   std::string deep;
   while (deep.size() < 4000)
     deep += std::string(99, 'd') + "/";
-  CHECK(refusal({file(deep + "f")}) == "");
-  CHECK(refusal({file(deep + "f")}, -1, 200) ==
+  CHECK(refusal({a_file(deep + "f")}) == "");
+  CHECK(refusal({a_file(deep + "f")}, -1, 200) ==
         "refused: path longer than 4095 bytes in the folder (" + deep + "f)");
-  CHECK(refusal({file(deep + std::string(100, 'f'))}) ==
+  CHECK(refusal({a_file(deep + std::string(100, 'f'))}) ==
         "refused: path longer than 4095 bytes (" + deep + std::string(100, 'f') + ")");
 }
 
 TEST_CASE("hard links take no space; files count against the limits", "[archive]") {
-  std::vector<EntryInfo> bomb{file("big", 1 << 20)};
+  std::vector<EntryInfo> bomb{a_file("big", 1 << 20)};
   for (int i = 0; i < 1000; ++i)
-    bomb.push_back(hard("copy" + std::to_string(i), "big"));
+    bomb.push_back(a_hardlink("copy" + std::to_string(i), "big"));
   CHECK(refusal(bomb) == "");
   ExtractionLimits limits;
   limits.max_total_bytes = 100;
   TreeCheck check(limits, 1 << 20);
-  CHECK_THROWS_WITH(check.add(file("big", 101)), "refused: expands beyond the size limit (big)");
+  CHECK_THROWS_WITH(check.add(a_file("big", 101)), "refused: expands beyond the size limit (big)");
 }
 
 TEST_CASE("the existing folder is part of the tree, and its links are never followed",
@@ -115,16 +116,16 @@ TEST_CASE("the existing folder is part of the tree, and its links are never foll
   auto refused = [&](const std::vector<EntryInfo>& entries) {
     return refusal(entries, out.get(), length);
   };
-  CHECK(refused({file("up/escaped")}) ==
+  CHECK(refused({a_file("up/escaped")}) ==
         "refused: entry below a symbolic link in the folder (up/escaped)");
-  CHECK(refused({file("alias/x")}) ==
+  CHECK(refused({a_file("alias/x")}) ==
         "refused: entry below a symbolic link in the folder (alias/x)");
-  CHECK(refused({file("file/x")}) == "refused: entry below a file in the folder (file/x)");
-  CHECK(refused({link("l", "up/x")}) == "refused: symbolic link to or through another link (l)");
-  CHECK(refused({link("real/l", "../alias")}) ==
+  CHECK(refused({a_file("file/x")}) == "refused: entry below a file in the folder (file/x)");
+  CHECK(refused({a_link("l", "up/x")}) == "refused: symbolic link to or through another link (l)");
+  CHECK(refused({a_link("real/l", "../alias")}) ==
         "refused: symbolic link to or through another link (real/l)");
-  CHECK(refused({folder("file")}) == "refused: folder over a file or link in the folder (file)");
-  CHECK(refused({file("real")}) == "refused: entry over a folder in the folder (real)");
+  CHECK(refused({a_folder("file")}) == "refused: folder over a file or link in the folder (file)");
+  CHECK(refused({a_file("real")}) == "refused: entry over a folder in the folder (real)");
   // Replacing an existing link or file by a file is fine: the link is replaced, not followed.
-  CHECK(refused({file("up"), file("file"), file("real/new"), link("l", "real/new")}) == "");
+  CHECK(refused({a_file("up"), a_file("file"), a_file("real/new"), a_link("l", "real/new")}) == "");
 }
