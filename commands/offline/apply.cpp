@@ -45,7 +45,7 @@ void register_apply(Command& group) {
   group.subcommand("apply", "Rebuild NEW from OLD and an incremental package, checking every hash")
       .positional("old", options->base_package, "The base package")
       .positional("incremental", options->incremental_package, "The incremental package")
-      .option("-o,--output", options->output, "The package to write; --json for JSON")
+      .option("-o,--output", options->output, "The package to write")
       .option("--key", options->key, "RSA private key PEM to sign the result with")
       .examples(
           {"mpaas offline apply 80000001_1.0.0.1.amr inc.amr -o 80000001_1.0.0.2.amr --key k.pem"})

@@ -44,7 +44,7 @@ void register_diff(Command& group) {
   group.subcommand("diff", "Make an incremental package from OLD to NEW (mpaas extension)")
       .positional("old", options->old_package, "The base package")
       .positional("new", options->new_package, "The target package")
-      .option("-o,--output", options->output, "The incremental package to write; --json for JSON")
+      .option("-o,--output", options->output, "The incremental package to write")
       .option("--key", options->key, "RSA private key PEM to sign with (else MPAAS_SIGNING_KEY)")
       .examples(
           {"mpaas offline diff 80000001_1.0.0.1.amr 80000001_1.0.0.2.amr -o inc.amr --key k.pem"})
