@@ -1,6 +1,8 @@
 // `mpaas offline extract FILE DIR`: safe extraction of a package's web files. Unsafe
-// entries (.., absolute paths, links leaving DIR, devices, zip bombs) are refused with exit
-// 3 before anything is written.
+// entries (.., absolute paths, links leaving DIR or through other links, names DIR cannot
+// hold, devices, zip bombs) are refused with exit 3 before anything is written; the files
+// are written into a staging folder and moved into place, so a failure or a signal leaves
+// DIR as it was (lib/offline/extract.hpp).
 #include "mpaas/offline/extract.hpp"
 
 #include "mpaas/core/error.hpp"

@@ -1,12 +1,35 @@
 // Path and entry safety rules for extraction (see safe_path.hpp).
 #include "mpaas/archive/safe_path.hpp"
 
-#include <vector>
-
 namespace mpaas::archive {
 namespace {
 
-std::vector<std::string> split_path(const std::string& path) {
+std::optional<std::string> symlink_reason(const EntryInfo& entry) {
+  const auto& target = entry.link_target;
+  if (target.empty() || target.front() == '/')
+    return "symbolic link leaving the folder";
+  if (target.size() > max_path_length)
+    return "symbolic link target longer than " + std::to_string(max_path_length) + " bytes";
+  // Resolve the target from the link's own folder: only "../" steps, then names.
+  size_t climbs = 0;
+  bool named = false;
+  for (const auto& part : path_components(target)) {
+    if (part != "..") {
+      named = true;
+    } else if (named) {
+      return "symbolic link with '..' after a name";
+    } else {
+      ++climbs;
+    }
+  }
+  if (climbs >= path_components(entry.path).size())
+    return "symbolic link leaving the folder";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::string> path_components(const std::string& path) {
   std::vector<std::string> parts;
   std::string current;
   for (char c : path) {
@@ -23,11 +46,9 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
-}  // namespace
-
 std::string normalise_entry_path(const std::string& path) {
   std::string out;
-  for (const auto& part : split_path(path))
+  for (const auto& part : path_components(path))
     out += (out.empty() ? "" : "/") + part;
   return out;
 }
@@ -43,12 +64,17 @@ std::optional<std::string> unsafe_path_reason(const std::string& path) {
     return "absolute path";
   if (path.size() > 1 && path[1] == ':')
     return "drive-letter path";
-  for (const auto& part : split_path(path)) {
+  if (path.size() > max_path_length)
+    return "path longer than " + std::to_string(max_path_length) + " bytes";
+  auto parts = path_components(path);
+  if (parts.empty())
+    return "empty path";
+  for (const auto& part : parts) {
     if (part == "..")
       return "path with '..'";
+    if (part.size() > max_name_length)
+      return "name longer than " + std::to_string(max_name_length) + " bytes";
   }
-  if (split_path(path).empty())
-    return "empty path";
   return std::nullopt;
 }
 
@@ -62,22 +88,14 @@ std::optional<std::string> unsafe_entry_reason(const EntryInfo& entry) {
     case EntryType::other:
       return "device, FIFO or socket entry";
     case EntryType::hardlink:
-      if (unsafe_path_reason(entry.link_target))
-        return "hard link leaving the folder";
-      return std::nullopt;
-    case EntryType::symlink: {
-      if (entry.link_target.empty() || entry.link_target.front() == '/') {
-        return "symbolic link leaving the folder";
-      }
-      // Resolve the target from the link's own folder, never climbing above the root.
-      auto depth = static_cast<long>(split_path(entry.path).size()) - 1;
-      for (const auto& part : split_path(entry.link_target)) {
-        depth += part == ".." ? -1 : 1;
-        if (depth < 0)
-          return "symbolic link leaving the folder";
+      if (auto reason = unsafe_path_reason(entry.link_target)) {
+        bool leaves = *reason == "path with '..'" || *reason == "absolute path";
+        return leaves ? std::string("hard link leaving the folder")
+                      : "hard link target: " + *reason;
       }
       return std::nullopt;
-    }
+    case EntryType::symlink:
+      return symlink_reason(entry);
   }
   return std::nullopt;
 }
