@@ -1,6 +1,6 @@
 // The bounds `mpaas new` puts on what users and templates give it, so that no input can
 // make it use unbounded time, memory or stack. Each is far above what a real project needs;
-// going over one is a one-line error naming the input (docs/security-scaffold.md).
+// going over one is a one-line error naming the input (docs/security.md).
 #pragma once
 
 #include <cstddef>
