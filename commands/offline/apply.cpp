@@ -3,6 +3,7 @@
 // package when a key is given. Both packages are read as streams; nothing is extracted, and
 // a change list naming unsafe paths is refused (lib/offline/incremental).
 #include "mpaas/offline/incremental.hpp"
+#include "mpaas/offline/reports.hpp"
 #include "offline/incremental_common.hpp"
 
 namespace mpaas::offline_commands {
@@ -25,16 +26,7 @@ int run_apply(const ApplyOptions& options, Context& context) {
                                            resolve_path(context, options.incremental_package),
                                            resolve_path(context, options.output),
                                            signing_options(options.key, context), *progress);
-  if (context.output_format() == OutputFormat::json) {
-    context.print(render_record(Json{{"package", options.output},
-                                     {"files", result.files},
-                                     {"size", result.size},
-                                     {"signed", result.is_signed}},
-                                OutputFormat::json));
-  } else {
-    context.print("wrote " + options.output + " (" + std::to_string(result.files) + " files, " +
-                  human_bytes(result.size) + ")\n");
-  }
+  context.emit(offline::RebuiltReport{options.output, result});
   return 0;
 }
 

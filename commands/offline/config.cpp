@@ -3,6 +3,7 @@
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/offline/h5_config.hpp"
+#include "mpaas/offline/reports.hpp"
 #include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {
@@ -26,13 +27,7 @@ int run_config(const ConfigOptions& options, Context& context) {
     return 0;
   }
   write_file_atomically(resolve_path(context, options.output), text);
-  if (context.output_format() == OutputFormat::json) {
-    context.print(render_record(Json{{"file", options.output}, {"packages", config["data"].size()}},
-                                OutputFormat::json));
-  } else {
-    context.print("wrote " + options.output + " (" + std::to_string(config["data"].size()) +
-                  " packages)\n");
-  }
+  context.emit(offline::H5ConfigReport{options.output, config["data"].size()});
   return 0;
 }
 
@@ -42,8 +37,7 @@ void register_config(Command& group) {
   auto options = std::make_shared<ConfigOptions>();
   group.subcommand("config", "Write the preset h5_json.json that apps load at start-up")
       .positional("files", options->packages, "One or more .amr packages")
-      .option("-o,--output", options->output,
-              "Output file (default h5_json.json, - for stdout)")
+      .option("-o,--output", options->output, "Output file (default h5_json.json, - for stdout)")
       .option("--base-url", options->base_url,
               "Where the packages are served from: package_url is BASE/{id}/{version}/{file}")
       .examples({"mpaas offline config 80000001_1.0.0.1.amr",

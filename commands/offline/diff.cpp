@@ -2,6 +2,7 @@
 // documented in docs/formats.md), signed like full packages when a key is given. Both
 // packages are read as streams; nothing is extracted (lib/offline/incremental).
 #include "mpaas/offline/incremental.hpp"
+#include "mpaas/offline/reports.hpp"
 #include "offline/incremental_common.hpp"
 
 namespace mpaas::offline_commands {
@@ -23,17 +24,7 @@ int run_diff(const DiffOptions& options, Context& context) {
   auto summary = offline::diff_packages(
       resolve_path(context, options.old_package), resolve_path(context, options.new_package),
       resolve_path(context, options.output), signing_options(options.key, context), *progress);
-  Json record{{"package", options.output},          {"added", summary.added},
-              {"changed", summary.changed},         {"deleted", summary.deleted},
-              {"copied", summary.copied},           {"size", summary.package.size},
-              {"signed", summary.package.is_signed}};
-  if (context.output_format() == OutputFormat::json) {
-    context.print(render_record(record, OutputFormat::json));
-  } else {
-    context.print("wrote " + options.output + " (" + std::to_string(summary.added) + " added, " +
-                  std::to_string(summary.changed) + " changed, " + std::to_string(summary.deleted) +
-                  " deleted, " + human_bytes(summary.package.size) + ")\n");
-  }
+  context.emit(offline::IncrementalReport{options.output, summary});
   return 0;
 }
 

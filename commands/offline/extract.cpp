@@ -4,6 +4,7 @@
 // are written into a staging folder and moved into place, so a failure or a signal leaves
 // DIR as it was (lib/offline/extract.hpp).
 #include "mpaas/offline/extract.hpp"
+#include "mpaas/offline/reports.hpp"
 
 #include "mpaas/core/error.hpp"
 #include "offline/offline.hpp"
@@ -26,13 +27,7 @@ int run_extract(const ExtractOptions& options, Context& context) {
   limits.max_total_bytes = options.max_size_mib << 20;
   limits.max_ratio = options.max_ratio;
   auto result = offline::extract_package(path, resolve_path(context, options.folder), limits);
-  Json summary{{"folder", options.folder}, {"files", result.files}, {"bytes", result.bytes}};
-  if (context.output_format() == OutputFormat::json) {
-    context.print(render_record(summary, OutputFormat::json));
-  } else {
-    context.print("extracted " + std::to_string(result.files) + " files (" +
-                  human_bytes(result.bytes) + ") to " + options.folder + "\n");
-  }
+  context.emit(offline::ExtractReport{options.folder, result});
   return 0;
 }
 

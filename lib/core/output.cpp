@@ -262,23 +262,65 @@ std::string aligned_lines(const std::vector<std::pair<std::string, std::string>>
   return text;
 }
 
+// The field at `key`; "a.b" reaches into objects. Null when absent.
+const Json* find_field(const Json& record, const std::string& key) {
+  const Json* field = &record;
+  size_t start = 0;
+  while (field && start <= key.size()) {
+    size_t dot = std::min(key.find('.', start), key.size());
+    std::string name = key.substr(start, dot - start);
+    field = field->is_object() && field->contains(name) ? &field->at(name) : nullptr;
+    start = dot + 1;
+  }
+  return field;
+}
+
 // The record's fields named by the columns ("a.b" reaches into objects); absent ones skipped.
 std::vector<std::pair<std::string, std::string>> chosen_fields(const Json& record,
                                                                const std::vector<Column>& columns) {
   std::vector<std::pair<std::string, std::string>> lines;
   for (const auto& column : columns) {
-    const Json* field = &record;
-    size_t start = 0;
-    while (field && start <= column.key.size()) {
-      size_t dot = std::min(column.key.find('.', start), column.key.size());
-      std::string name = column.key.substr(start, dot - start);
-      field = field->is_object() && field->contains(name) ? &field->at(name) : nullptr;
-      start = dot + 1;
-    }
+    const Json* field = find_field(record, column.key);
     if (field)
       lines.emplace_back(column.header, text_of(*field, column.unit));
   }
   return lines;
+}
+
+Unit unit_named(const std::string& name) {
+  static const std::pair<const char*, Unit> units[] = {{"bytes", Unit::bytes},
+                                                       {"percent", Unit::percent},
+                                                       {"seconds", Unit::seconds},
+                                                       {"short_hash", Unit::short_hash},
+                                                       {"count", Unit::count}};
+  for (const auto& [spelling, unit] : units) {
+    if (name == spelling)
+      return unit;
+  }
+  return Unit::plain;
+}
+
+// The template with each {key} or {key:unit} replaced by the field's text. The template is
+// ours (a layout in lib), never input.
+std::string filled_sentence(const Json& record, const std::string& text) {
+  std::string filled;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t open = text.find('{', at);
+    size_t close = open == std::string::npos ? open : text.find('}', open);
+    if (close == std::string::npos) {
+      filled += text.substr(at);
+      break;
+    }
+    filled += text.substr(at, open - at);
+    std::string name = text.substr(open + 1, close - open - 1);
+    size_t colon = name.find(':');
+    Unit unit = colon == std::string::npos ? Unit::plain : unit_named(name.substr(colon + 1));
+    const Json* field = find_field(record, name.substr(0, colon));
+    filled += field ? text_of(*field, unit) : "-";
+    at = close + 1;
+  }
+  return filled;
 }
 
 // A multi-line string shown bare: each line escaped, the line breaks kept.
@@ -315,6 +357,8 @@ std::string render(const Json& value, const TextLayout& layout, OutputFormat for
       return text_of(value.at(layout.field)) + "\n";
     case TextLayout::Kind::none:
       return "";
+    case TextLayout::Kind::line:
+      return filled_sentence(value, layout.field) + "\n";
     case TextLayout::Kind::record:
       break;
   }

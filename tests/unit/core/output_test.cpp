@@ -1,6 +1,6 @@
 // The output model renders the same data as aligned text or as JSON.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/output.hpp"
@@ -55,9 +55,9 @@ TEST_CASE("text output escapes what could repaint the terminal or forge a row",
   CHECK(escape_for_terminal("a\nb\tc\r") == "a\\nb\\tc\\r");
   CHECK(escape_for_terminal("\x1b[2K\x1b[1Avalid") == "\\x1b[2K\\x1b[1Avalid");
   CHECK(escape_for_terminal("del\x7f") == "del\\x7f");
-  CHECK(escape_for_terminal("c1\xc2\x9b") == "c1\\x9b");                // CSI as a C1 control
-  CHECK(escape_for_terminal("bidi\xe2\x80\xae") == "bidi\\u202e");       // right-to-left override
-  CHECK(escape_for_terminal("bad\xff\xfe") == "bad\\xff\\xfe");          // not UTF-8
+  CHECK(escape_for_terminal("c1\xc2\x9b") == "c1\\x9b");                   // CSI as a C1 control
+  CHECK(escape_for_terminal("bidi\xe2\x80\xae") == "bidi\\u202e");         // right-to-left override
+  CHECK(escape_for_terminal("bad\xff\xfe") == "bad\\xff\\xfe");            // not UTF-8
   CHECK(escape_for_terminal("overlong\xc0\xaf") == "overlong\\xc0\\xaf");  // overlong '/'
 
   Json rows = Json::array({{{"name", "evil\nNAME  forged"}, {"url", "\x1b]0;title\x07"}}});
@@ -75,7 +75,7 @@ TEST_CASE("JSON stays exact, and non-UTF-8 strings are represented losslessly",
   Json names = Json::array({std::string("caf\xe9"), "caf\\xe9", std::string("x\\\xff")});
   Json parsed = Json::parse(render_table({}, names, OutputFormat::json));
   CHECK(parsed[0] == "caf\\xe9");
-  CHECK(parsed[1] == "caf\\xe9");  // valid UTF-8 is never changed...
+  CHECK(parsed[1] == "caf\\xe9");    // valid UTF-8 is never changed...
   CHECK(parsed[2] == "x\\\\\\xff");  // ...and an invalid string doubles its backslashes
   CHECK(is_valid_utf8("ünïcode"));
   CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));  // a surrogate
@@ -114,6 +114,13 @@ TEST_CASE("records show chosen fields with labels and units, after a bare lead",
         "commit: 0123456789ab\n"
         "files:  3\n"
         "inner:  yes\n");
+  CHECK(Json::parse(render(value, layout, OutputFormat::json)) == value);
+}
+
+TEST_CASE("a sentence layout fills its placeholders from the JSON, with units", "[core][output]") {
+  Json value = {{"file", "out\x1b[2J"}, {"size", 2048}, {"nested", {{"n", 3}}}};
+  auto layout = TextLayout::sentence("wrote {file} ({size:bytes}, {nested.n} parts, {absent})");
+  CHECK(render(value, layout, OutputFormat::text) == "wrote out\\x1b[2J (2.0 KiB, 3 parts, -)\n");
   CHECK(Json::parse(render(value, layout, OutputFormat::json)) == value);
 }
 

@@ -50,6 +50,7 @@ struct TextLayout {
     table,   // aligned columns; the rows are the JSON array, or the array at `field`
     field,   // only the value of `field`, bare (e.g. `config get` prints the value)
     none,    // nothing on stdout in text mode (a command as quiet as cp); JSON as always
+    line,    // one sentence from the template in `field`: "wrote {file} ({size:bytes})"
   };
   Kind kind = Kind::record;
   // Table: its columns. Record: the fields shown, in this order, with these labels and
@@ -77,6 +78,14 @@ struct TextLayout {
     TextLayout layout;
     layout.kind = Kind::field;
     layout.field = std::move(field);
+    return layout;
+  }
+  // Placeholders are `{key}` or `{key:unit}` (bytes, percent, seconds, short_hash, count);
+  // "a.b" reaches into objects. A missing key reads "-".
+  static TextLayout sentence(std::string text) {
+    TextLayout layout;
+    layout.kind = Kind::line;
+    layout.field = std::move(text);
     return layout;
   }
   static TextLayout quiet() {
