@@ -18,6 +18,21 @@ struct BuildOptions {
   SettingFlags settings;
 };
 
+// The file the signing key comes from, in find_signing_key's order (--key, then
+// MPAAS_SIGNING_KEY, which is text and no file, then offline.sign.key): the build leaves it
+// out of the package even when it lies under the source folder.
+std::optional<fs::path> signing_key_file(const BuildOptions& options, const Project& project,
+                                         const Context& context) {
+  if (!options.key.empty())
+    return resolve_path(context, options.key);
+  auto env = context.environment.find("MPAAS_SIGNING_KEY");
+  if ((env != context.environment.end() && !env->second.empty()) ||
+      project.settings.sign_key.empty())
+    return std::nullopt;
+  fs::path configured(project.settings.sign_key);
+  return configured.is_absolute() ? configured : project.folder / configured;
+}
+
 fs::path output_path(const BuildOptions& options, const offline::Settings& settings,
                      const Context& context) {
   std::string name = settings.id + "_" + settings.version + ".amr";
@@ -39,10 +54,18 @@ int run_build(const BuildOptions& options, Context& context) {
   pack.digest = crypto::parse_digest(options.digest);
   if (!options.unsigned_package) {
     pack.key = find_signing_key(options.key, project.settings.sign_key, project.folder, context);
+    if (pack.key)
+      pack.key_file = signing_key_file(options, project, context);
   }
   auto output = output_path(options, project.settings, context);
   auto progress = context.progress();
   auto result = offline::build_package(project.settings, project.folder, output, pack, *progress);
+  Json left_out = Json::array();
+  for (const auto& item : result.left_out) {
+    left_out.push_back(Json{{"path", item.path}, {"reason", item.reason}});
+    context.warn("left out " + item.path + " (" + item.reason +
+                 "); name it in offline.include or --include to pack it");
+  }
   Json summary{{"package", output.string()},
                {"id", project.settings.id},
                {"version", project.settings.version},
@@ -51,7 +74,8 @@ int run_build(const BuildOptions& options, Context& context) {
                {"tar_size", result.tar_size},
                {"signed", result.is_signed},
                {"signature", result.is_signed ? crypto::digest_name(pack.digest) + "withRSA" : ""},
-               {"sha256", to_hex(sha256_of_file(output))}};
+               {"sha256", to_hex(sha256_of_file(output))},
+               {"left_out", left_out}};
   if (context.output_format() == OutputFormat::json) {
     context.print(render_record(summary, OutputFormat::json));
   } else {

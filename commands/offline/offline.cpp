@@ -137,10 +137,16 @@ crypto::Key load_public_key_argument(const std::string& argument, const Context&
   std::error_code error;
   if (fs::is_regular_file(path, error))
     return crypto::load_public_key(read_file(path), argument);
-  if (argument.find('/') == std::string::npos || argument.size() > 100) {
+  if (fs::is_directory(path, error))
+    throw usage_error("a folder, not a key file (" + argument + ")", "--pubkey");
+  // Key text is PEM, or one line of base64 (no '.', '-' or '_'; an RSA key is hundreds of
+  // characters): anything else is a file name, and a missing file is "not found".
+  bool base64_only =
+      argument.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == std::string::npos;
+  if (argument.starts_with("-----BEGIN") || (base64_only && argument.size() >= 56))
     return crypto::load_public_key(argument, "--pubkey");
-  }
-  throw not_found("no such key file (" + argument + ")");
+  throw not_found("no such key file (" + argument + ")", "--pubkey");
 }
 
 offline::PackOptions pack_options(Context& context) {
