@@ -121,8 +121,12 @@ TEST_CASE("zip structure: an entry only a local header names is refused", "[arch
 TEST_CASE("zip structure: data outside the entries is refused", "[archive][zip]") {
   CHECK(refusal(craft_zip(three, "junk")) ==
         "malformed zip: data between the last entry and the central directory (t.zip)");
+  auto before = three;
+  before.insert(before.begin(), ZipPart{"junk", "x", true, false});
+  CHECK(refusal(craft_zip(before)) == "malformed zip: data before an entry (Manifest.xml) (t.zip)");
+  // Prepended without fixing the offsets, the directory is no longer where the end says.
   CHECK(refusal("junk" + craft_zip(three)) ==
-        "malformed zip: data before an entry (Manifest.xml) (t.zip)");
+        "malformed zip: the central directory does not end where the end record starts (t.zip)");
   CHECK(refusal(craft_zip(three, "", "a comment")) ==
         "malformed zip: the end of central directory record is not at the end of the file "
         "(t.zip)");
@@ -187,9 +191,11 @@ TEST_CASE("zip structure: entry data must end exactly at its sizes, with its CRC
   put_le(central, 0x02014b50, 4);
   put_le(central, 0x031e, 2);
   central += local.substr(4, 26);
-  put_le(central, 0, 8);
-  put_le(central, 0, 4);
-  put_le(central, 0, 4);
+  put_le(central, 0, 2);  // comment length
+  put_le(central, 0, 2);  // disk
+  put_le(central, 0, 2);  // internal attributes
+  put_le(central, 0, 4);  // external attributes
+  put_le(central, 0, 4);  // local header offset
   central += "a";
   std::string end;
   put_le(end, 0x06054b50, 4);

@@ -64,8 +64,9 @@ TEST_CASE("offline build leaves out the signing key, private keys and VCS folder
   options.key_file = dir / "keys/private.pem";
   NullProgress progress;
   auto result = build_package(root_settings(), dir.path(), dir / "out.amr", options, progress);
-  CHECK(packed_paths(dir / "out.amr") ==
-        std::vector<std::string>{"hpmfile.json", "index.html", "js/app.js", "keys/public.pem"});
+  CHECK(packed_paths(dir / "out.amr") == std::vector<std::string>{"hpmfile.json", "index.html",
+                                                                  "js/app.js", "keys/public.pem",
+                                                                  "signing.der"});
   std::vector<std::pair<std::string, std::string>> left_out;
   for (const auto& item : result.left_out)
     left_out.emplace_back(item.path, item.reason);
