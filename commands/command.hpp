@@ -9,6 +9,7 @@
 // finished, so global flags and configuration are settled before any command runs.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace mpaas {
@@ -50,14 +52,26 @@ class Command {
   // A boolean switch.
   Command& flag(const std::string& flags, bool& target, const std::string& help);
 
+  // Modifiers of the option declared last: its default as shown in help (and man pages),
+  // the inclusive range a number must fall in, and whether it must be given.
+  Command& default_shown(const std::string& value);
+  Command& range(int64_t min, int64_t max);
+  Command& required();
+  // The fixed values the option declared last accepts (positionals too).
+  Command& choices(const std::vector<std::string>& values);
+
   // "Examples:" lines in the help and the man page.
   Command& examples(const std::vector<std::string>& lines);
 
   // Queues run(*options, context) when this command is selected.
+  // The parsed options stay reachable as Context::parsed_options (a std::any holding the
+  // shared_ptr<Options>), so argv tables can check what a command line means without
+  // running it.
   template <class Options>
   Command& run(std::shared_ptr<Options> options, int (*run_function)(const Options&, Context&)) {
     Context* context = m_context;
-    on_selected([context, options, run_function] { return run_function(*options, *context); });
+    on_selected([context, options, run_function] { return run_function(*options, *context); },
+                std::any(options));
     return *this;
   }
 
@@ -65,10 +79,14 @@ class Command {
   Context& context() const { return *m_context; }
 
  private:
-  void on_selected(std::function<int()> action);
+  void on_selected(std::function<int()> action, std::any options);
+  // Records what help, completions and man pages need to know about `option`.
+  Command& record(CLI::Option* option, OptionInfo info);
+  OptionInfo& last_info();
 
   CLI::App* m_app;
   Context* m_context;
+  CLI::Option* m_last = nullptr;
 };
 
 // A command's help with its full path in the usage line ("mpaas config set [OPTIONS]").

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "mpaas/core/error.hpp"
+
 namespace mpaas {
 
 Context::Context(std::ostream& out_stream, std::ostream& err_stream, std::istream& in_stream,
@@ -28,7 +30,46 @@ void Context::load_config() {
 }
 
 OutputFormat Context::output_format() const {
-  return parse_output_format(config.value_or("output", "text"));
+  auto configured = config.get("output");
+  if (!configured)
+    return OutputFormat::text;
+  try {
+    return parse_output_format(configured->value);
+  } catch (const Error&) {
+    if (configured->source.rfind("flag", 0) == 0)
+      throw;
+    // A value from a file or the environment: name where it comes from, not a flag.
+    std::string shown =
+        configured->value.size() > 40 ? configured->value.substr(0, 40) + "..." : configured->value;
+    throw invalid_input("unknown output format '" + shown + "', expected text or json (output in " +
+                            configured->source + ")",
+                        "output");
+  }
+}
+
+std::string Context::resolve(const std::string& path) const {
+  std::filesystem::path given(path);
+  if (path.empty() || path == "-" || given.is_absolute() || cwd.empty())
+    return path;
+  std::error_code ec;
+  if (std::filesystem::equivalent(cwd, std::filesystem::current_path(ec), ec))
+    return path;
+  return (cwd / given).string();
+}
+
+bool Context::wants_json() const {
+  // Errors can happen before the configuration is loaded (a parse error), so the flag and the
+  // environment are read directly; a broken configured value falls back to text.
+  if (!global.output.empty())
+    return global.output == "json";
+  auto variable = environment.find("MPAAS_OUTPUT");
+  if (variable != environment.end())
+    return variable->second == "json";
+  try {
+    return output_format() == OutputFormat::json;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 std::filesystem::path Context::data_dir() const {
@@ -37,6 +78,10 @@ std::filesystem::path Context::data_dir() const {
 
 bool Context::color_enabled() const {
   return terminal.stdout_is_tty && !global.no_color && environment.count("NO_COLOR") == 0;
+}
+
+bool Context::stderr_color_enabled() const {
+  return terminal.stderr_is_tty && !global.no_color && environment.count("NO_COLOR") == 0;
 }
 
 std::unique_ptr<ProgressSink> Context::progress() const {
@@ -52,13 +97,14 @@ void Context::print(const std::string& text) const {
 
 void Context::warn(const std::string& message) const {
   if (!global.quiet) {
-    err << "mpaas: warning: " << message << "\n";
+    err << "mpaas: " << (stderr_color_enabled() ? "\033[33mwarning:\033[0m" : "warning:") << " "
+        << escape_for_terminal(message) << "\n";
   }
 }
 
 void Context::log(const std::string& message) const {
   if (global.verbose) {
-    err << "mpaas: " << message << "\n";
+    err << "mpaas: " << escape_for_terminal(message) << "\n";
   }
 }
 

@@ -3,6 +3,7 @@
 // in-process with string streams, a fake terminal, a fixed clock and a temp data dir.
 #pragma once
 
+#include <any>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "help/command_tree.hpp"
 #include "mpaas/core/clock.hpp"
 #include "mpaas/core/config.hpp"
 #include "mpaas/core/output.hpp"
@@ -52,21 +54,42 @@ class Context {
   std::filesystem::path cwd;
   Config config;
   CLI::App* root_app = nullptr;  // the live command tree (completion and man generation)
+  OptionMetadata option_metadata;  // what the command builder recorded about each option
 
   // Set by the selected subcommand during parsing; run by main() once parsing is done.
   std::function<int()> action;
+  // The selected command's options (a std::shared_ptr<ItsOptions>), for argv tables.
+  std::any parsed_options;
+  // Parse and load the configuration, but do not run the command (tests).
+  bool parse_only = false;
 
   // Reads the config layers from the global flags, environment and files.
   void load_config();
 
+  // A path the user gave, against the context's working folder ("-" and absolute paths
+  // unchanged). In the real process that folder is the process's own, and the path is kept
+  // as given so that messages name it as the user typed it.
+  std::string resolve(const std::string& path) const;
+
   OutputFormat output_format() const;
+  // True when errors should be printed as JSON: like output_format(), but never throws, so
+  // that a broken `output` setting can itself be reported.
+  bool wants_json() const;
   std::filesystem::path data_dir() const;
   bool color_enabled() const;
+  // Colour on stderr (the "error:" and "warning:" labels): a terminal, no --no-color/NO_COLOR.
+  bool stderr_color_enabled() const;
   // A progress bar on stderr when it is a terminal and not --quiet, else a null sink.
   std::unique_ptr<ProgressSink> progress() const;
 
   // Writes rendered data to stdout.
   void print(const std::string& text) const;
+  // Prints a typed result (found by ADL: to_json(result), text_layout(result)) in the
+  // output format in force: the one way commands print data.
+  template <class Result>
+  void emit(const Result& result) const {
+    print(render(to_json(result), text_layout(result), output_format()));
+  }
   // One "mpaas: warning: ..." line on stderr unless --quiet.
   void warn(const std::string& message) const;
   // One line of narration on stderr for --verbose.

@@ -34,7 +34,7 @@ _mpaas() {
     esac
   done
   case "$prev" in
-    -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    --output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --digest) COMPREPLY=($(compgen -W "sha1 sha256" -- "$cur")); return ;;
     --type) COMPREPLY=($(compgen -W "normal global" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "mpd bsdiff" -- "$cur")); return ;;
@@ -43,31 +43,31 @@ _mpaas() {
   esac
   local commands="" flags=""
   case "$cmd_path" in
-    "mpaas") commands="new offline keys diff patch config version completion help"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas new") commands=""; flags="--set --app-id --ref --subdir --author --no-git --force --list --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas offline") commands="build sign verify inspect extract config diff apply"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas offline build") commands=""; flags="-o --output --key --digest --unsigned --id --name --version --root --main-url --vhost --type --include --exclude --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas offline sign") commands=""; flags="--key --digest --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas offline verify") commands=""; flags="--pubkey --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas offline inspect") commands=""; flags="--pubkey --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas offline extract") commands=""; flags="--max-size --max-ratio --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas offline config") commands=""; flags="-o --output --base-url --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas offline diff") commands=""; flags="-o --output --key --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas offline apply") commands=""; flags="-o --output --key --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas keys") commands="generate show"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas keys generate") commands=""; flags="-o --output --type --force --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas keys show") commands=""; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas diff") commands=""; flags="-o --output --format --codec --level --threads --memory-limit --filter --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas patch") commands=""; flags="-o --output --info --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas config") commands="get set unset list path"; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas config get") commands=""; flags="--reveal --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas config set") commands=""; flags="--project --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas config unset") commands=""; flags="--project --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas config list") commands=""; flags="--reveal --version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas config path") commands=""; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas version") commands=""; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas completion") commands=""; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas help") commands=""; flags="--version --profile --endpoint --data-dir -o --output --json -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas") commands="new offline keys diff patch config version completion help"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas new") commands=""; flags="--set --app-id --ref --subdir --author --no-git --force --list --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline") commands="build sign verify inspect extract config diff apply"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline build") commands=""; flags="-o --output --key --digest --unsigned --id --name --version --root --main-url --vhost --type --include --exclude --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline sign") commands=""; flags="--key --digest --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline verify") commands=""; flags="--pubkey --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline inspect") commands=""; flags="--pubkey --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline extract") commands=""; flags="--max-size --max-ratio --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline config") commands=""; flags="-o --output --base-url --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline diff") commands=""; flags="-o --output --key --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas offline apply") commands=""; flags="-o --output --key --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas keys") commands="generate show"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas keys generate") commands=""; flags="-o --output --type --force --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas keys show") commands=""; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas diff") commands=""; flags="-o --output --format --codec --level --threads --memory-limit --filter --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas patch") commands=""; flags="-o --output --info --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas config") commands="get set unset list path"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas config get") commands=""; flags="--reveal --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas config set") commands=""; flags="--project --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas config unset") commands=""; flags="--project --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas config list") commands=""; flags="--reveal --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas config path") commands=""; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas version") commands=""; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas completion") commands="bash zsh fish"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas help") commands=""; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
   esac
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "$flags" -- "$cur"))

@@ -23,10 +23,12 @@ step mpaas --help
 step mpaas config set endpoint https://mpaas.example.com
 step mpaas --profile staging config set endpoint https://staging.example.com
 step mpaas config list
-step env MPAAS_ENDPOINT=http://127.0.0.1:8080 "$mpaas_binary" config get endpoint -o json
+step env MPAAS_ENDPOINT=http://127.0.0.1:8080 "$mpaas_binary" config get endpoint --json
 step mpaas help exit-codes
 printf '\n$ mpaas confg list   # a typo: exit code 2 and a suggestion\n'
 mpaas confg list || echo "(exit code $?)"
+printf '\n$ mpaas --json config get no.such.key   # under --json, errors are JSON on stderr too\n'
+mpaas --json config get no.such.key || echo "(exit code $?)"
 
 # --- mpaas new (scaffold the project the next steps use) ---
 # __DEMO_NEW__
@@ -36,7 +38,7 @@ step mpaas new h5 shop --app-id com.example.shop
 step git -C shop log --stat --format='%h %an: %s'
 step cat shop/mpaas.yaml
 step mpaas new --list
-step mpaas new android shop-android --app-id com.example.shop --set min_sdk=26 --no-git -o json
+step mpaas new android shop-android --app-id com.example.shop --set min_sdk=26 --no-git --json
 printf '\n$ mpaas new h5 shop   # the folder exists and is not empty: exit code 6\n'
 mpaas new h5 shop || echo "(exit code $?)"
 printf '\n$ mpaas new ios shop-ios --app-id com.example.my_shop   # "_" breaks the bundle id rule\n'

@@ -1,6 +1,7 @@
 // `mpaas completion bash|zsh|fish`: prints a completion script generated from the live
 // command tree. completions/ in the repository holds the same output (`make docs`), and a
 // test fails when it is stale.
+#include "completion/options.hpp"
 #include "command.hpp"
 #include "completion/scripts.hpp"
 #include "mpaas/core/error.hpp"
@@ -9,12 +10,8 @@
 namespace mpaas {
 namespace {
 
-struct CompletionOptions {
-  std::string shell;
-};
-
 int run_completion(const CompletionOptions& options, Context& context) {
-  CommandInfo tree = describe_command_tree(*context.root_app);
+  CommandInfo tree = describe_command_tree(*context.root_app, context.option_metadata);
   if (options.shell != "bash" && options.shell != "zsh" && options.shell != "fish") {
     throw usage_error("unknown shell '" + options.shell + "', expected bash, zsh or fish (SHELL)");
   }
@@ -34,6 +31,7 @@ void register_completion_command(Command& root) {
   auto options = std::make_shared<CompletionOptions>();
   root.subcommand("completion", "Print a shell completion script")
       .positional("shell", options->shell, "Shell to complete for: bash, zsh or fish")
+      .choices({"bash", "zsh", "fish"})
       .examples({"source <(mpaas completion bash)", "mpaas completion zsh > \"${fpath[1]}/_mpaas\"",
                  "mpaas completion fish > ~/.config/fish/completions/mpaas.fish"})
       .run(options, run_completion);

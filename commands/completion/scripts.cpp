@@ -29,10 +29,22 @@ std::string join_flags(const CommandInfo& command, const CommandInfo& root) {
   return flags + (flags.empty() ? "" : " ") + "--help";
 }
 
+// Fixed values a positional argument takes ("mpaas completion bash|zsh|fish").
+std::vector<std::string> positional_choices(const CommandInfo& command) {
+  std::vector<std::string> words;
+  for (const auto& option : command.options) {
+    if (option.flags.empty())
+      words.insert(words.end(), option.choices.begin(), option.choices.end());
+  }
+  return words;
+}
+
 std::string join_children(const CommandInfo& command) {
   std::string names;
   for (const auto& child : command.children)
     names += (names.empty() ? "" : " ") + child.name;
+  for (const auto& word : positional_choices(command))
+    names += (names.empty() ? "" : " ") + word;
   return names;
 }
 
@@ -143,6 +155,8 @@ std::string zsh_completion_script(const CommandInfo& root) {
     for (const auto& child : command.children) {
       commands += " '" + single_quoted(child.name + ":" + child.description) + "'";
     }
+    for (const auto& word : positional_choices(command))
+      commands += " '" + single_quoted(word) + "'";
     script += "    \"" + command.path + "\") commands=(" + commands + " ); flags=(" +
               join_flags(command, root) + ") ;;\n";
   });
@@ -187,6 +201,8 @@ std::string fish_completion_script(const CommandInfo& root) {
       script += "complete -c mpaas -f " + condition + " -a " + child.name + " -d '" +
                 single_quoted(child.description) + "'\n";
     }
+    for (const auto& word : positional_choices(command))
+      script += "complete -c mpaas -f " + condition + " -a " + word + "\n";
     for (const auto& option : command.options) {
       if (option.flags.empty())
         continue;

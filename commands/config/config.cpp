@@ -1,9 +1,20 @@
 // The `mpaas config` group: help, examples and the shared edit-target rule.
 #include "config/config.hpp"
 
+#include "mpaas/core/error.hpp"
+
 namespace mpaas {
 
 namespace config_commands {
+
+OutputFormat output_format_or_text(const Context& context) {
+  try {
+    return context.output_format();
+  } catch (const Error& error) {
+    context.warn(std::string(error.what()) + "; using text");
+    return OutputFormat::text;
+  }
+}
 
 EditTarget edit_target(const Context& context, bool project) {
   if (project) {
@@ -22,7 +33,7 @@ void register_config_commands(Command& root) {
       "mpaas config get endpoint",
       "mpaas --profile staging config set endpoint https://staging.example.com",
       "mpaas config set --project offline.id 80000001",
-      "mpaas config list -o json",
+      "mpaas config list --json",
   });
   config_commands::register_get(group);
   config_commands::register_set(group);

@@ -20,4 +20,8 @@ struct EditTarget {
 };
 EditTarget edit_target(const Context& context, bool project);
 
+// The output format, or text with a warning when the configured one is broken: the config
+// commands are how a user repairs it.
+OutputFormat output_format_or_text(const Context& context);
+
 }  // namespace mpaas::config_commands

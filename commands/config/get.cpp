@@ -15,11 +15,11 @@ int run_get(const GetOptions& options, Context& context) {
   check_config_key(options.key);
   auto value = context.config.get(options.key);
   if (!value) {
-    throw not_found("no value for '" + options.key + "' (KEY)");
+    throw not_found("no value for '" + options.key + "' (KEY)", options.key);
   }
   std::string shown =
       is_secret_key(options.key) && !options.reveal ? mask_secret(value->value) : value->value;
-  if (context.output_format() == OutputFormat::json) {
+  if (output_format_or_text(context) == OutputFormat::json) {
     context.print(
         render_record(Json{{"key", options.key}, {"value", shown}, {"source", value->source}},
                       OutputFormat::json));
@@ -37,7 +37,7 @@ void register_get(Command& group) {
       .positional("key", options->key, "Dotted key, e.g. endpoint or offline.id")
       .flag("--reveal", options->reveal, "Show secret values instead of masking them")
       .examples({"mpaas config get endpoint",
-                 "MPAAS_ENDPOINT=http://x mpaas config get endpoint -o json"})
+                 "MPAAS_ENDPOINT=http://x mpaas config get endpoint --json"})
       .run(options, run_get);
 }
 

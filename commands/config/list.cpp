@@ -16,7 +16,7 @@ int run_list(const ListOptions& options, Context& context) {
     rows.push_back({{"key", entry.key}, {"value", value}, {"source", entry.value.source}});
   }
   context.print(render_table({{"key", "key"}, {"value", "value"}, {"source", "source"}}, rows,
-                             context.output_format()));
+                             output_format_or_text(context)));
   return 0;
 }
 
@@ -26,7 +26,7 @@ void register_list(Command& group) {
   auto options = std::make_shared<ListOptions>();
   group.subcommand("list", "List every setting with its value and source")
       .flag("--reveal", options->reveal, "Show secret values instead of masking them")
-      .examples({"mpaas config list", "mpaas config list -o json"})
+      .examples({"mpaas config list", "mpaas config list --json"})
       .run(options, run_list);
 }
 

@@ -12,7 +12,7 @@ int run_path(const PathOptions&, Context& context) {
               {"project_file", project ? Json(project->string()) : Json(nullptr)},
               {"data_dir", context.data_dir().string()},
               {"profile", context.config.profile()}};
-  context.print(render_record(record, context.output_format()));
+  context.print(render_record(record, output_format_or_text(context)));
   return 0;
 }
 
@@ -21,7 +21,7 @@ int run_path(const PathOptions&, Context& context) {
 void register_path(Command& group) {
   auto options = std::make_shared<PathOptions>();
   group.subcommand("path", "Show the config file, project file and data folder in use")
-      .examples({"mpaas config path", "mpaas config path -o json"})
+      .examples({"mpaas config path", "mpaas config path --json"})
       .run(options, run_path);
 }
 

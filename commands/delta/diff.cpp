@@ -80,16 +80,14 @@ std::string summary_text(const Json& record) {
   return render_record(shown, OutputFormat::text);
 }
 
-int run_diff(const DiffCommandOptions& options, Context& context) {
-  if (options.output.empty())
-    throw usage_error("an output file is required (-o, --output)");
-  delta::DiffOptions engine = engine_options(options);
+// Makes the patch: to stdout, or into a temp file renamed over the output at the end.
+delta::DiffSummary write_patch(const DiffCommandOptions& options, const delta::DiffOptions& engine,
+                               Context& context) {
   auto progress = context.progress();
-  auto started = context.clock.steady_now();
   delta::DiffSummary summary;
   if (options.output == "-") {
     summary = delta::diff_files(
-        options.old_path, options.new_path, engine,
+        context.resolve(options.old_path), context.resolve(options.new_path), engine,
         [&](const uint8_t* data, size_t size) {
           context.out.write(reinterpret_cast<const char*>(data),
                             static_cast<std::streamsize>(size));
@@ -97,11 +95,32 @@ int run_diff(const DiffCommandOptions& options, Context& context) {
         *progress);
     context.out.flush();
   } else {
-    AtomicFile patch(options.output, 0644, Durability::rename_only);
+    AtomicFile patch(context.resolve(options.output), 0644, Durability::rename_only);
     summary = delta::diff_files(
-        options.old_path, options.new_path, engine,
+        context.resolve(options.old_path), context.resolve(options.new_path), engine,
         [&](const uint8_t* data, size_t size) { patch.write(data, size); }, *progress);
     patch.commit();
+  }
+  return summary;
+}
+
+int run_diff(const DiffCommandOptions& options, Context& context) {
+  if (options.output.empty())
+    throw usage_error("an output file is required (-o, --output)");
+  delta::DiffOptions engine = engine_options(options);
+  auto started = context.clock.steady_now();
+  delta::DiffSummary summary;
+  try {
+    summary = write_patch(options, engine, context);
+  } catch (const Error& error) {
+    // A stop request (Ctrl-C, SIGTERM, SIGHUP) unwinds to here after the temp patch is
+    // gone; the message says so, and also tells an unwound stop from a forced exit.
+    if (error.kind() != ErrorKind::interrupted)
+      throw;
+    if (options.output == "-")
+      throw Error(ErrorKind::interrupted, "interrupted, no patch written (stdout)", "stdout");
+    throw Error(ErrorKind::interrupted, "interrupted, no patch written (" + options.output + ")",
+                options.output);
   }
   std::chrono::duration<double> elapsed = context.clock.steady_now() - started;
   Json record = summary_record(options, summary, elapsed.count());
@@ -130,7 +149,7 @@ void register_diff(Command& root) {
       .choice("--codec", options->codec, "Codec of mpd patches: lzma (smaller, default) or zstd",
               {"zstd", "lzma"})
       .option("--level", options->level,
-              "Compression level (zstd 1-22, lzma 1-9; default the highest)")
+              "Compression level: zstd 1-22 (default 19), lzma 1-9 (default 9)")
       .option("--threads", options->threads, "Threads for matching and coding (default: up to 4)")
       .option("--memory-limit", options->memory_limit,
               "Refuse inputs that need more memory than SIZE (e.g. 2G)")
@@ -140,8 +159,7 @@ void register_diff(Command& root) {
               {"auto", "none", "x86-64", "arm64"})
       .examples({"mpaas diff app-1.0.so app-1.1.so -o app.mpd",
                  "mpaas diff old.bin new.bin -o patch.bsdiff --format bsdiff",
-                 "mpaas --json diff old.bin new.bin -o patch.mpd --codec zstd   # JSON summary "
-                 "(-o names the patch, so use --json or MPAAS_OUTPUT=json)"})
+                 "mpaas diff old.bin new.bin -o patch.mpd --codec zstd --json   # JSON summary"})
       .run(options, run_diff);
 }
 

@@ -1,7 +1,8 @@
 // `mpaas patch OLD PATCH -o NEW` applies an mpd or BSDIFF40 patch (detected from its header),
 // writing NEW atomically only after its SHA-256 checked out; `mpaas patch --info PATCH` shows
-// the header without applying. A patch read from stdin ('-') is held in memory.
-#include <iterator>
+// the header without applying. A patch read from stdin ('-') is checked from its first bytes
+// and copied to an unnamed temp file, never held in memory.
+#include <filesystem>
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/delta/delta.hpp"
@@ -16,10 +17,9 @@ struct PatchCommandOptions {
   bool info = false;
 };
 
-// The patch bytes: a file read in place, or stdin held in memory.
+// The patch bytes: a file read in place, or stdin spooled to an unnamed temp file.
 struct PatchInput {
   std::string name;
-  std::string stdin_bytes;
   std::unique_ptr<delta::RandomInput> input;
 };
 
@@ -27,12 +27,23 @@ PatchInput open_patch(const std::string& path, Context& context) {
   PatchInput patch;
   patch.name = path == "-" ? "stdin" : path;
   if (path == "-") {
-    patch.stdin_bytes.assign(std::istreambuf_iterator<char>(context.in), {});
-    patch.input = std::make_unique<delta::MemoryInput>(patch.stdin_bytes);
+    patch.input =
+        delta::spool_patch(context.in, patch.name, std::filesystem::temp_directory_path());
   } else {
-    patch.input = std::make_unique<delta::FileInput>(path);
+    patch.input = std::make_unique<delta::FileInput>(context.resolve(path));
   }
   return patch;
+}
+
+// Called in a catch block. A stop request (Ctrl-C, SIGTERM, SIGHUP) unwinds to here after
+// the temp output is gone; the message says so, and also tells an unwound stop from the
+// watcher's forced exit.
+[[noreturn]] void rethrow_naming_output(const Error& error, const std::string& output) {
+  if (error.kind() != ErrorKind::interrupted)
+    throw;
+  if (output == "-")
+    throw Error(ErrorKind::interrupted, "interrupted, the output is incomplete (stdout)", "stdout");
+  throw Error(ErrorKind::interrupted, "interrupted, nothing written (" + output + ")", output);
 }
 
 Json header_record(const delta::PatchHeader& header, const std::string& name) {
@@ -72,11 +83,16 @@ int run_patch(const PatchCommandOptions& options, Context& context) {
     throw usage_error("expected OLD and PATCH (see --help)");
   if (options.output.empty())
     throw usage_error("an output file is required (-o, --output)");
-  PatchInput patch = open_patch(options.inputs[1], context);
   auto progress = context.progress();
   auto started = context.clock.steady_now();
-  delta::PatchHeader header = delta::apply_patch_file(options.inputs[0], *patch.input, patch.name,
-                                                      options.output, &context.out, *progress);
+  delta::PatchHeader header;
+  try {
+    PatchInput patch = open_patch(options.inputs[1], context);
+    header = delta::apply_patch_file(context.resolve(options.inputs[0]), *patch.input, patch.name,
+                                     context.resolve(options.output), &context.out, *progress);
+  } catch (const Error& error) {
+    rethrow_naming_output(error, options.output);
+  }
   if (options.output == "-") {
     context.out.flush();
     return 0;
@@ -106,11 +122,11 @@ void register_patch(Command& root) {
                   "OLD PATCH ('-' reads the patch from stdin), or PATCH with --info")
       .option("-o,--output", options->output, "The new file to write ('-' for stdout)")
       .flag("--info", options->info,
-            "Show the patch's header without applying it (-o json via --json)")
+            "Show the patch's header without applying it")
       .examples({"mpaas patch app-1.0.so app.mpd -o app-1.1.so",
                  "mpaas patch old.bin patch.bsdiff -o new.bin   # BSDIFF40 from bsdiff(1)",
                  "mpaas patch --info app.mpd",
-                 "mpaas --json patch --info app.mpd   # -o names the output, so use --json"})
+                 "mpaas patch --info app.mpd --json"})
       .run(options, run_patch);
 }
 

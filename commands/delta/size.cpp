@@ -1,5 +1,6 @@
 // Size arguments such as --memory-limit 2G.
 #include <cctype>
+#include <cstdint>
 
 #include "mpaas/core/error.hpp"
 #include "delta/delta_commands.hpp"
@@ -24,7 +25,11 @@ uint64_t parse_size(const std::string& text, const std::string& flag) {
     shift = 30;
   if (digits == 0 || digits > 12 || shift < 0)
     throw usage_error("invalid size '" + text + "', expected e.g. 512M or 2G (" + flag + ")");
-  return std::stoull(text.substr(0, digits)) << shift;
+  uint64_t number = std::stoull(text.substr(0, digits));
+  // A size that does not fit in 64 bits after the unit is refused, not wrapped.
+  if (number > (UINT64_MAX >> shift))
+    throw usage_error("size '" + text + "' is too large (" + flag + ")");
+  return number << shift;
 }
 
 }  // namespace mpaas::delta_commands

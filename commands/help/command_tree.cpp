@@ -3,28 +3,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <sstream>
 
 namespace mpaas {
 namespace {
 
-// Choices are declared in the option's type name, e.g. "{text,json}"; CLI11 writes them so.
-std::vector<std::string> choices_of(const CLI::Option* option) {
-  std::string type = option->get_type_name();
-  std::vector<std::string> choices;
-  auto open = type.find('{');
-  auto close = type.find('}');
-  if (open == std::string::npos || close == std::string::npos || close < open)
-    return choices;
-  std::stringstream list(type.substr(open + 1, close - open - 1));
-  std::string item;
-  while (std::getline(list, item, ',')) {
-    choices.push_back(item);
-  }
-  return choices;
-}
-
-OptionInfo describe_option(const CLI::Option* option) {
+OptionInfo describe_option(const CLI::Option* option, const OptionMetadata& metadata) {
+  auto recorded = metadata.find(option);
+  if (recorded != metadata.end())
+    return recorded->second;
   OptionInfo info;
   for (const auto& name : option->get_snames())
     info.flags.push_back("-" + name);
@@ -34,11 +20,11 @@ OptionInfo describe_option(const CLI::Option* option) {
     info.positional_name = option->get_name();
   info.description = option->get_description();
   info.takes_value = option->get_type_size() > 0;
-  info.choices = choices_of(option);
   return info;
 }
 
-CommandInfo describe(const CLI::App& app, const std::string& parent_path) {
+CommandInfo describe(const CLI::App& app, const std::string& parent_path,
+                     const OptionMetadata& metadata) {
   CommandInfo info;
   info.name = app.get_name();
   info.path = parent_path.empty() ? info.name : parent_path + " " + info.name;
@@ -49,12 +35,12 @@ CommandInfo describe(const CLI::App& app, const std::string& parent_path) {
       continue;
     if (option->get_group().empty())
       continue;  // hidden
-    info.options.push_back(describe_option(option));
+    info.options.push_back(describe_option(option, metadata));
   }
   for (const CLI::App* child : app.get_subcommands({})) {
     if (child->get_description().empty() || child->get_group().empty())
       continue;  // hidden
-    info.children.push_back(describe(*child, info.path));
+    info.children.push_back(describe(*child, info.path, metadata));
   }
   return info;
 }
@@ -77,8 +63,8 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-CommandInfo describe_command_tree(const CLI::App& root) {
-  return describe(root, "");
+CommandInfo describe_command_tree(const CLI::App& root, const OptionMetadata& metadata) {
+  return describe(root, "", metadata);
 }
 
 CLI::App* find_subcommand(CLI::App& parent, const std::string& name) {

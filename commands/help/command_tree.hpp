@@ -3,7 +3,11 @@
 // the commands and can never drift from what the parser accepts.
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace CLI {
@@ -12,13 +16,22 @@ class App;
 
 namespace mpaas {
 
+// What the command builder records about each option as it declares it (commands/command.cpp),
+// so help, completions and man pages read facts, not CLI11's type strings.
 struct OptionInfo {
   std::vector<std::string> flags;  // "-o", "--output"; empty for positionals
   std::string positional_name;     // set for positionals
   std::string description;
   bool takes_value = false;
+  bool required = false;
+  bool repeatable = false;
   std::vector<std::string> choices;  // fixed values, for completion
+  std::string default_value;         // shown in help and man pages; empty when none
+  std::optional<std::pair<int64_t, int64_t>> range;  // inclusive bounds of a number
 };
+
+// The builder's records, keyed by the CLI11 option they describe (held by the Context).
+using OptionMetadata = std::map<const void*, OptionInfo>;
 
 struct CommandInfo {
   std::string name;
@@ -29,8 +42,9 @@ struct CommandInfo {
   std::vector<CommandInfo> children;
 };
 
-// Walks the tree, skipping hidden commands (an empty description) and the help flags.
-CommandInfo describe_command_tree(const CLI::App& root);
+// Walks the tree, skipping hidden commands (an empty description) and the help flags. Options
+// the builder recorded are described from `metadata`; the others (CLI11's own) by name only.
+CommandInfo describe_command_tree(const CLI::App& root, const OptionMetadata& metadata);
 
 // The visible child command called `name`, or nullptr.
 CLI::App* find_subcommand(CLI::App& parent, const std::string& name);

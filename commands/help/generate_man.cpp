@@ -14,7 +14,7 @@ struct GenerateManOptions {
 
 int run_generate_man(const GenerateManOptions& options, Context& context) {
   std::filesystem::create_directories(options.folder);
-  auto pages = generate_man_pages(describe_command_tree(*context.root_app), mpaas_version());
+  auto pages = generate_man_pages(describe_command_tree(*context.root_app, context.option_metadata), mpaas_version());
   for (const auto& [name, text] : pages) {
     write_file_atomically(std::filesystem::path(options.folder) / name, text);
   }

@@ -1,5 +1,6 @@
 // `mpaas help [COMMAND...]` shows a command's help; `mpaas help exit-codes` prints the
 // exit-code table (also in `man mpaas`), as text or JSON.
+#include "help/options.hpp"
 #include "command.hpp"
 #include "mpaas/core/error.hpp"
 #include "help/command_tree.hpp"
@@ -7,17 +8,8 @@
 namespace mpaas {
 namespace {
 
-struct HelpOptions {
-  std::vector<std::string> topic;
-};
-
 int print_exit_codes(Context& context) {
-  Json rows = Json::array();
-  for (const auto& row : exit_code_table()) {
-    rows.push_back({{"code", row.code}, {"name", row.name}, {"meaning", row.meaning}});
-  }
-  context.print(render_table({{"code", "code"}, {"name", "name"}, {"meaning", "meaning"}}, rows,
-                             context.output_format()));
+  context.emit(exit_code_table());
   return 0;
 }
 
@@ -30,7 +22,7 @@ int run_help(const HelpOptions& options, Context& context) {
     CLI::App* child = find_subcommand(*command, name);
     if (child == nullptr) {
       std::vector<std::string> names{"exit-codes"};
-      for (const auto& info : describe_command_tree(*command).children)
+      for (const auto& info : describe_command_tree(*command, context.option_metadata).children)
         names.push_back(info.name);
       std::string suggestion = closest_name(name, names);
       throw usage_error("no help topic '" + name + "'" +
@@ -48,7 +40,7 @@ void register_help_command(Command& root) {
   auto options = std::make_shared<HelpOptions>();
   root.subcommand("help", "Show help for a command, or the exit codes")
       .positional("topic", options->topic, "A command path, or exit-codes", false)
-      .examples({"mpaas help config set", "mpaas help exit-codes -o json"})
+      .examples({"mpaas help config set", "mpaas help exit-codes --json"})
       .run(options, run_help);
 }
 

@@ -54,6 +54,13 @@ std::string option_items(const CommandInfo& command) {
         values += (values.empty() ? "" : ", ") + choice;
       text += "One of: " + escape(values) + ".\n";
     }
+    if (option.range)
+      text += "From " + std::to_string(option.range->first) + " to " +
+              std::to_string(option.range->second) + ".\n";
+    if (!option.default_value.empty())
+      text += "Default: " + escape(option.default_value) + ".\n";
+    if (option.required && !option.flags.empty())
+      text += "Required.\n";
   }
   return text;
 }

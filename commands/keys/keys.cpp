@@ -47,7 +47,9 @@ int run_generate(const GenerateOptions& options, Context& context) {
     }
   }
   auto key = crypto::generate_key(type);
-  write_file_atomically(folder / "private.pem", crypto::private_key_pem(key), 0600);
+  // A new private key is 0600 whatever mode an old one had; the public key keeps its mode.
+  write_file_atomically(folder / "private.pem", crypto::private_key_pem(key), 0600,
+                        ExistingMode::replace);
   write_file_atomically(folder / "public.pem", crypto::public_key_pem(key), 0644);
   auto record = public_record(key, fs::path(options.folder).lexically_normal().generic_string());
   if (context.output_format() == OutputFormat::json) {
@@ -91,7 +93,7 @@ void register_keys_commands(Command& root) {
       .subcommand("generate",
                   "Write private.pem (0600) and public.pem; print the base64 public key")
       .option("-o,--output", generate->folder,
-              "Folder for the key pair (default .); use --json for JSON")
+              "Folder for the key pair (default .)")
       .choice("--type", generate->type, "Key type; mPaaS packages need RSA",
               {"rsa2048", "rsa4096", "ec-p256", "ed25519"})
       .flag("--force", generate->force, "Replace an existing key pair")
@@ -101,7 +103,7 @@ void register_keys_commands(Command& root) {
   auto show = std::make_shared<ShowOptions>();
   group.subcommand("show", "Print a key's public half and fingerprint (never the private key)")
       .positional("key", show->key, "A private or public key PEM")
-      .examples({"mpaas keys show keys/private.pem", "mpaas keys show keys/public.pem -o json"})
+      .examples({"mpaas keys show keys/private.pem", "mpaas keys show keys/public.pem --json"})
       .run(show, run_show);
 }
 

@@ -149,18 +149,19 @@ int run_new(const NewOptions& options, Context& context) {
   if (!options.no_git)
     author = resolve_author(options.author, context.environment);
 
+  // Built in a staging folder and moved into place at the end, so that a failure or a
+  // signal (the writer checks the stop request per file) leaves the target as it was.
   ProjectWriter writer(dir, options.force);
   for (const auto& file : plan)
     writer.write(file);
   std::string commit;
-  if (!options.no_git && fs::exists(dir / ".git")) {
+  if (!options.no_git && fs::exists(fs::symlink_status(dir / ".git"))) {
     context.warn("not creating a git repository: " + (dir / ".git").string() + " exists");
   } else if (!options.no_git) {
-    writer.track_created(dir / ".git");
     std::vector<std::string> paths;
     for (const auto& file : plan)
       paths.push_back(file.path);
-    commit = commit_new_repository(dir, paths, author,
+    commit = commit_new_repository(writer.staging(), paths, author,
                                    "Initial commit from mpaas new " + options.template_name);
   }
   writer.commit();
@@ -194,14 +195,14 @@ void register_new_command(Command& root) {
       .option("--author", options->author, "Commit author 'Name <email>' (default: git config)")
       .flag("--no-git", options->no_git, "Do not create a git repository")
       .flag("--force", options->force, "Write into a folder that is not empty")
-      .flag("--list", options->list, "List the built-in templates (-o json for their variables)")
+      .flag("--list", options->list, "List the built-in templates (--json for their variables)")
       .examples({
           "mpaas new --list",
           "mpaas new h5 shop --app-id com.example.shop",
           "mpaas new android app --app-id com.example.shop --set min_sdk=26",
           "mpaas new ios app --set bundle_id=com.example.Shop --no-git",
           "mpaas new https://example.com/templates.git app --ref v1.2 --subdir h5",
-          "mpaas new ./my-template app --set greeting=hi -o json",
+          "mpaas new ./my-template app --set greeting=hi --json",
           "# Variables not given with --set are asked for on a terminal; elsewhere the default",
           "# is used, and a variable without a default fails with exit code 2 naming it.",
       })

@@ -97,8 +97,7 @@ void register_build(Command& group) {
           .positional("dir", options->folder,
                       "Project folder holding mpaas.yaml (default: the current project)", false)
           .option("-o,--output", options->output,
-                  "Output file, or folder ending in / (default: ./{id}_{version}.amr); use --json "
-                  "for a JSON summary")
+                  "Output file, or folder ending in / (default: ./{id}_{version}.amr)")
           .option(
               "--key", options->key,
               "RSA private key PEM to sign with (else MPAAS_SIGNING_KEY, else offline.sign.key)")

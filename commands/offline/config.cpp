@@ -43,7 +43,7 @@ void register_config(Command& group) {
   group.subcommand("config", "Write the preset h5_json.json that apps load at start-up")
       .positional("files", options->packages, "One or more .amr packages")
       .option("-o,--output", options->output,
-              "Output file (default h5_json.json, - for stdout); use --json for a JSON summary")
+              "Output file (default h5_json.json, - for stdout)")
       .option("--base-url", options->base_url,
               "Where the packages are served from: package_url is BASE/{id}/{version}/{file}")
       .examples({"mpaas offline config 80000001_1.0.0.1.amr",

@@ -79,7 +79,7 @@ void register_diff(Command& group) {
   group.subcommand("diff", "Make an incremental package from OLD to NEW (mpaas extension)")
       .positional("old", options->old_package, "The base package")
       .positional("new", options->new_package, "The target package")
-      .option("-o,--output", options->output, "The incremental package to write; --json for JSON")
+      .option("-o,--output", options->output, "The incremental package to write")
       .option("--key", options->key, "RSA private key PEM to sign with (else MPAAS_SIGNING_KEY)")
       .examples(
           {"mpaas offline diff 80000001_1.0.0.1.amr 80000001_1.0.0.2.amr -o inc.amr --key k.pem"})
@@ -91,7 +91,7 @@ void register_apply(Command& group) {
   group.subcommand("apply", "Rebuild NEW from OLD and an incremental package, checking every hash")
       .positional("old", options->old_package, "The base package")
       .positional("incremental", options->new_package, "The incremental package")
-      .option("-o,--output", options->output, "The package to write; --json for JSON")
+      .option("-o,--output", options->output, "The package to write")
       .option("--key", options->key, "RSA private key PEM to sign the result with")
       .examples(
           {"mpaas offline apply 80000001_1.0.0.1.amr inc.amr -o 80000001_1.0.0.2.amr --key k.pem"})

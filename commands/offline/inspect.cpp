@@ -95,7 +95,7 @@ void register_inspect(Command& group) {
       .option("--pubkey", options->pubkey,
               "Public key (PEM file or base64) to check signatures with")
       .examples({"mpaas offline inspect 80000001_1.0.0.1.amr",
-                 "mpaas offline inspect app.amr --pubkey keys/public.pem -o json"})
+                 "mpaas offline inspect app.amr --pubkey keys/public.pem --json"})
       .run(options, run_inspect);
 }
 

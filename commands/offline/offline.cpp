@@ -27,17 +27,22 @@ void bind_setting_flags(Command& command, SettingFlags& flags) {
 Project load_project(const std::string& folder, const SettingFlags& flags, Context& context) {
   Project project;
   YAML::Node section;
+  std::string source;
   if (!folder.empty()) {
     project.folder = resolve_path(context, folder);
     if (!fs::is_directory(project.folder))
       throw not_found("no such folder (" + folder + ")");
+    source = (project.folder / "mpaas.yaml").string();
     section = load_yaml_file(project.folder / "mpaas.yaml")["offline"];
   } else {
     auto file = context.config.project_file();
     project.folder = file ? file->parent_path() : context.cwd;
     section = context.config.section("offline");
+    source = context.config.section_file("offline");
   }
-  auto& settings = project.settings = offline::settings_from_yaml(section);
+  auto& settings = project.settings = offline::settings_from_yaml(section, source);
+  for (const auto& warning : settings.warnings)
+    context.warn(warning);
   // Environment (MPAAS_OFFLINE__ID) overrides the file; flags override both.
   auto from_env = [&](const std::string& key, std::string& target) {
     auto value = context.config.get("offline." + key);
@@ -167,7 +172,7 @@ void register_offline_commands(Command& root) {
   group.examples({
       "mpaas offline build -o dist/ --key keys/private.pem",
       "mpaas offline verify 80000001_1.0.0.1.amr --pubkey keys/public.pem",
-      "mpaas offline inspect 80000001_1.0.0.1.amr -o json",
+      "mpaas offline inspect 80000001_1.0.0.1.amr --json",
       "mpaas offline extract 80000001_1.0.0.1.amr out/",
       "mpaas offline diff old.amr new.amr -o inc.amr",
   });

@@ -58,7 +58,7 @@ void register_verify(Command& group) {
       .option("--pubkey", options->pubkey,
               "Public key: a PEM file, or the one-line base64 form Android apps embed")
       .examples({"mpaas offline verify 80000001_1.0.0.1.amr --pubkey keys/public.pem",
-                 "mpaas offline verify app.amr --pubkey MIIBIjANBgkqhkiG9w0BAQEFAAOC... -o json"})
+                 "mpaas offline verify app.amr --pubkey MIIBIjANBgkqhkiG9w0BAQEFAAOC... --json"})
       .run(options, run_verify);
 }
 

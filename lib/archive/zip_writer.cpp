@@ -62,6 +62,18 @@ bool looks_like_text(std::string_view content) {
   return true;
 }
 
+// The Info-ZIP "ux" extra field (0x7875): version 1, then the uid and gid in 4 bytes each.
+// Local and central headers carry the same bytes.
+void append_unix_owner(std::string& out, uint32_t uid, uint32_t gid) {
+  put16(out, 0x7875);
+  put16(out, 11);
+  out.push_back(1);
+  out.push_back(4);
+  put32(out, uid);
+  out.push_back(4);
+  put32(out, gid);
+}
+
 }  // namespace
 
 std::string deflate_raw(std::string_view input) {
@@ -132,13 +144,7 @@ std::string ZipWriter::local_header(const Central& entry) const {
   out.push_back(3);
   put32(out, static_cast<uint32_t>(m_options.mtime));
   put32(out, static_cast<uint32_t>(m_options.mtime));
-  put16(out, 0x7875);  // Unix uid/gid, 4 bytes each
-  put16(out, 11);
-  out.push_back(1);
-  out.push_back(4);
-  put32(out, m_options.uid);
-  out.push_back(4);
-  put32(out, m_options.gid);
+  append_unix_owner(out, m_options.uid, m_options.gid);
   return out;
 }
 
@@ -263,13 +269,7 @@ std::string ZipWriter::central_record(const Central& entry) const {
   put16(out, 5);
   out.push_back(3);
   put32(out, static_cast<uint32_t>(m_options.mtime));
-  put16(out, 0x7875);
-  put16(out, 11);
-  out.push_back(1);
-  out.push_back(4);
-  put32(out, m_options.uid);
-  out.push_back(4);
-  put32(out, m_options.gid);
+  append_unix_owner(out, m_options.uid, m_options.gid);
   return out;
 }
 

@@ -19,11 +19,89 @@ void flatten(const std::string& prefix, const Json& value,
              std::vector<std::pair<std::string, std::string>>& lines) {
   if (value.is_object() && !value.empty()) {
     for (const auto& [key, child] : value.items()) {
-      flatten(prefix.empty() ? key : prefix + "." + key, child, lines);
+      std::string name = escape_for_terminal(key);
+      flatten(prefix.empty() ? name : prefix + "." + name, child, lines);
     }
     return;
   }
   lines.emplace_back(prefix, text_of(value));
+}
+
+// Length of the valid UTF-8 sequence at `i` and its code point; 0 when the bytes there are
+// not valid UTF-8 (overlong, surrogate, out of range or truncated).
+size_t utf8_sequence(std::string_view text, size_t i, uint32_t& code_point) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  unsigned char lead = byte(i);
+  size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  if (length == 0 || i + length > text.size())
+    return 0;
+  code_point = length == 1 ? lead : lead & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80)
+      return 0;
+    code_point = (code_point << 6) | (byte(i + k) & 0x3F);
+  }
+  static const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (code_point < smallest[length] || code_point > 0x10FFFF ||
+      (code_point >= 0xD800 && code_point <= 0xDFFF))
+    return 0;
+  return length;
+}
+
+std::string hex_escape(unsigned value, const char* format) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof(buffer), format, value);
+  return buffer;
+}
+
+// Characters that move the cursor, repaint or reorder what a terminal shows: C0 and C1
+// controls, DEL, and the bidirectional overrides and isolates.
+bool is_terminal_control(uint32_t code_point) {
+  return code_point < 0x20 || code_point == 0x7F || (code_point >= 0x80 && code_point <= 0x9F) ||
+         (code_point >= 0x202A && code_point <= 0x202E) ||
+         (code_point >= 0x2066 && code_point <= 0x2069);
+}
+
+// Strings that are not valid UTF-8 cannot be JSON strings: each invalid byte becomes \xNN
+// and each backslash is doubled, so distinct names stay distinct (docs/json.md).
+std::string json_safe(const std::string& text) {
+  if (is_valid_utf8(text))
+    return text;
+  std::string safe;
+  uint32_t code_point = 0;
+  for (size_t i = 0; i < text.size();) {
+    size_t length = utf8_sequence(text, i, code_point);
+    if (length == 0) {
+      safe += hex_escape(static_cast<unsigned char>(text[i]), "\\x%02x");
+      ++i;
+      continue;
+    }
+    safe += text[i] == '\\' ? std::string("\\\\") : text.substr(i, length);
+    i += length;
+  }
+  return safe;
+}
+
+Json json_safe(const Json& value) {
+  if (value.is_string())
+    return json_safe(value.get<std::string>());
+  if (value.is_array()) {
+    Json copy = Json::array();
+    for (const auto& item : value)
+      copy.push_back(json_safe(item));
+    return copy;
+  }
+  if (value.is_object()) {
+    Json copy = Json::object();
+    for (const auto& [key, item] : value.items())
+      copy[json_safe(key)] = json_safe(item);
+    return copy;
+  }
+  return value;
+}
+
+std::string dump_json(const Json& value) {
+  return json_safe(value).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 std::string pad_right(const std::string& text, size_t width) {
@@ -37,14 +115,52 @@ OutputFormat parse_output_format(const std::string& name) {
     return OutputFormat::text;
   if (name == "json")
     return OutputFormat::json;
-  throw usage_error("unknown output format '" + name + "', expected text or json (--output)");
+  throw usage_error("unknown output format '" + name + "', expected text or json", "output");
+}
+
+bool is_valid_utf8(std::string_view text) {
+  uint32_t code_point = 0;
+  for (size_t i = 0; i < text.size();) {
+    size_t length = utf8_sequence(text, i, code_point);
+    if (length == 0)
+      return false;
+    i += length;
+  }
+  return true;
+}
+
+std::string escape_for_terminal(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  uint32_t code_point = 0;
+  for (size_t i = 0; i < text.size();) {
+    size_t length = utf8_sequence(text, i, code_point);
+    if (length == 0) {
+      escaped += hex_escape(static_cast<unsigned char>(text[i]), "\\x%02x");
+      ++i;
+      continue;
+    }
+    if (!is_terminal_control(code_point)) {
+      escaped.append(text.substr(i, length));
+    } else if (code_point == '\n') {
+      escaped += "\\n";
+    } else if (code_point == '\t') {
+      escaped += "\\t";
+    } else if (code_point == '\r') {
+      escaped += "\\r";
+    } else {
+      escaped += hex_escape(code_point, code_point < 0x100 ? "\\x%02x" : "\\u%04x");
+    }
+    i += length;
+  }
+  return escaped;
 }
 
 std::string text_of(const Json& value) {
   if (value.is_null())
     return "-";
   if (value.is_string())
-    return value.get<std::string>();
+    return escape_for_terminal(value.get<std::string>());
   if (value.is_array()) {
     std::string joined;
     for (const auto& item : value) {
@@ -60,7 +176,7 @@ std::string text_of(const Json& value) {
 std::string render_table(const std::vector<Column>& columns, const Json& rows,
                          OutputFormat format) {
   if (format == OutputFormat::json) {
-    return (rows.is_null() ? Json::array() : rows).dump(2) + "\n";
+    return dump_json(rows.is_null() ? Json::array() : rows);
   }
   std::vector<size_t> widths;
   for (const auto& column : columns) {
@@ -96,7 +212,7 @@ std::string render_table(const std::vector<Column>& columns, const Json& rows,
 
 std::string render_record(const Json& record, OutputFormat format) {
   if (format == OutputFormat::json) {
-    return record.dump(2) + "\n";
+    return dump_json(record);
   }
   std::vector<std::pair<std::string, std::string>> lines;
   flatten("", record, lines);
@@ -109,6 +225,21 @@ std::string render_record(const Json& record, OutputFormat format) {
     text += pad_right(key + ":", width) + " " + value + "\n";
   }
   return text;
+}
+
+std::string render(const Json& value, const TextLayout& layout, OutputFormat format) {
+  if (format == OutputFormat::json)
+    return dump_json(value);
+  switch (layout.kind) {
+    case TextLayout::Kind::table:
+      return render_table(layout.columns, layout.field.empty() ? value : value.at(layout.field),
+                          format);
+    case TextLayout::Kind::field:
+      return text_of(value.at(layout.field)) + "\n";
+    case TextLayout::Kind::record:
+      break;
+  }
+  return render_record(value, format);
 }
 
 std::string human_bytes(uint64_t bytes) {
@@ -126,6 +257,24 @@ std::string human_bytes(uint64_t bytes) {
     std::snprintf(buffer, sizeof(buffer), "%.1f %s", value, units[unit]);
   }
   return buffer;
+}
+
+Json to_json(const std::vector<ExitCodeRow>& table) {
+  Json rows = Json::array();
+  for (const auto& row : table)
+    rows.push_back({{"code", row.code}, {"name", row.name}, {"meaning", row.meaning}});
+  return rows;
+}
+
+TextLayout text_layout(const std::vector<ExitCodeRow>&) {
+  return {TextLayout::Kind::table, {{"code", "code"}, {"name", "name"}, {"meaning", "meaning"}}, ""};
+}
+
+Json error_json(const Error& error) {
+  Json body = {{"kind", kind_name(error.kind())},
+               {"message", error.what()},
+               {"subject", error.subject().empty() ? Json(nullptr) : Json(error.subject())}};
+  return Json{{"error", body}};
 }
 
 }  // namespace mpaas

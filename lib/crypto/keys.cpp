@@ -110,7 +110,7 @@ KeyType parse_key_type(const std::string& name) {
     return KeyType::ec_p256;
   if (name == "ed25519")
     return KeyType::ed25519;
-  throw usage_error("unknown key type '" + name + "' (--type)");
+  throw usage_error("unknown key type '" + name + "'", "type");
 }
 
 std::string digest_name(DigestKind digest) {
@@ -122,7 +122,7 @@ DigestKind parse_digest(const std::string& name) {
     return DigestKind::sha1;
   if (name == "sha256" || name == "SHA256")
     return DigestKind::sha256;
-  throw usage_error("unknown digest '" + name + "' (--digest)");
+  throw usage_error("unknown digest '" + name + "'", "digest");
 }
 
 Key load_private_key(const std::string& pem, const std::string& label,
@@ -144,13 +144,16 @@ Key load_private_key(const std::string& pem, const std::string& label,
 
 Key load_public_key(const std::string& text, const std::string& label) {
   EVP_PKEY* pkey = nullptr;
+  // Both reads get a callback that refuses to give a passphrase: with none, OpenSSL would
+  // prompt on /dev/tty by itself (its decoders try an encrypted private key too), even
+  // with stdin redirected, and wait for an answer.
+  PassphraseSource none;
+  PassphraseState state{&none};
   if (looks_like_pem(text)) {
     auto bio = memory_bio(text);
-    pkey = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+    pkey = PEM_read_bio_PUBKEY(bio.get(), nullptr, passphrase_callback, &state);
     if (pkey == nullptr) {
       auto private_bio = memory_bio(text);
-      PassphraseSource none;
-      PassphraseState state{&none};
       pkey = PEM_read_bio_PrivateKey(private_bio.get(), nullptr, passphrase_callback, &state);
     }
   } else if (auto der = base64_decode(text)) {
@@ -158,8 +161,12 @@ Key load_public_key(const std::string& text, const std::string& label) {
     pkey = d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der->size()));
   }
   ERR_clear_error();
+  if (pkey == nullptr && state.asked) {
+    throw invalid_input(
+        "the key is an encrypted private key; give its public key instead (" + label + ")", label);
+  }
   if (pkey == nullptr)
-    throw invalid_input("not a public key in PEM or base64 form (" + label + ")");
+    throw invalid_input("not a public key in PEM or base64 form (" + label + ")", label);
   return Key(pkey);
 }
 

@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/interrupt.hpp"
 
 namespace mpaas::delta {
 namespace {
@@ -18,18 +20,44 @@ std::string errno_message() {
   return std::strerror(errno);
 }
 
+// What a non-regular file is, for the refusal.
+std::string file_kind(mode_t mode) {
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISDIR(mode))
+    return "a folder";
+  if (S_ISCHR(mode))
+    return "a character device";
+  if (S_ISBLK(mode))
+    return "a block device";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  return "not a regular file";
+}
+
+// Opens a regular file for reading. O_NONBLOCK keeps open(2) from waiting for a writer when
+// the path is a FIFO; fstat then refuses it. Files are read at random offsets (mmap,
+// pread), which only regular files allow.
 int open_for_reading(const std::filesystem::path& path, uint64_t& size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     if (errno == ENOENT)
-      throw not_found("no such file (" + path.string() + ")");
-    throw failure("cannot open: " + errno_message() + " (" + path.string() + ")");
+      throw not_found("no such file (" + path.string() + ")", path.string());
+    throw failure("cannot open: " + errno_message() + " (" + path.string() + ")", path.string());
   }
   struct stat status {};
-  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+  if (::fstat(fd, &status) != 0) {
+    std::string reason = errno_message();
     ::close(fd);
-    throw invalid_input("not a regular file (" + path.string() + ")");
+    throw failure("cannot read: " + reason + " (" + path.string() + ")", path.string());
   }
+  if (!S_ISREG(status.st_mode)) {
+    ::close(fd);
+    throw usage_error("not a regular file: " + file_kind(status.st_mode) +
+                          " cannot be read at random offsets (" + path.string() + ")",
+                      path.string());
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   size = static_cast<uint64_t>(status.st_size);
   return fd;
 }
@@ -72,6 +100,18 @@ FileInput::FileInput(const std::filesystem::path& path) : m_name(path.string()) 
   m_fd = open_for_reading(path, m_size);
 }
 
+FileInput::FileInput(int fd, std::string name) : m_name(std::move(name)) {
+  m_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (m_fd < 0)
+    throw failure("cannot read: " + errno_message() + " (" + m_name + ")", m_name);
+  struct stat status {};
+  if (::fstat(m_fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    ::close(m_fd);
+    throw failure("cannot read a copy that is not a regular file (" + m_name + ")", m_name);
+  }
+  m_size = static_cast<uint64_t>(status.st_size);
+}
+
 FileInput::~FileInput() {
   if (m_fd >= 0)
     ::close(m_fd);
@@ -101,6 +141,16 @@ size_t RegionSource::read(uint8_t* buffer, size_t size) {
   m_input.read_at(m_position, buffer, count);
   m_position += count;
   return count;
+}
+
+Sha256Digest sha256_interruptible(const uint8_t* data, uint64_t size) {
+  constexpr uint64_t piece = uint64_t{4} << 20;
+  Sha256 hash;
+  for (uint64_t done = 0; done < size; done += piece) {
+    throw_if_stop_requested();
+    hash.update(data + done, static_cast<size_t>(std::min(piece, size - done)));
+  }
+  return hash.finish();
 }
 
 void put_u16(std::string& out, uint16_t value) {

@@ -12,11 +12,28 @@
 #include <vector>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/interrupt.hpp"
 
 namespace mpaas::delta {
 namespace {
 
 constexpr size_t chunk_size = 1 << 16;
+
+// Compressors take their input in pieces of this size with a stop-request check before
+// each: a slow codec (xz level 9 codes about 1 MiB/s of hard data) then still reacts to
+// Ctrl-C within a few tens of milliseconds.
+constexpr size_t input_piece = 1 << 16;
+
+template <class Code>
+void in_pieces(const uint8_t* data, size_t size, Code code) {
+  while (size > 0) {
+    throw_if_stop_requested();
+    size_t piece = std::min(size, input_piece);
+    code(data, piece);
+    data += piece;
+    size -= piece;
+  }
+}
 
 class StoredCompressor : public Compressor {
  public:
@@ -59,8 +76,9 @@ class ZstdCompressor : public Compressor {
   ~ZstdCompressor() override { ZSTD_freeCCtx(m_context); }
 
   void write(const uint8_t* data, size_t size) override {
-    if (size > 0)
-      compress(data, size, ZSTD_e_continue);
+    in_pieces(data, size, [&](const uint8_t* piece, size_t length) {
+      compress(piece, length, ZSTD_e_continue);
+    });
   }
   std::string finish() override {
     compress(nullptr, 0, ZSTD_e_end);
@@ -72,6 +90,7 @@ class ZstdCompressor : public Compressor {
     ZSTD_inBuffer input{data, size, 0};
     std::vector<char> buffer(ZSTD_CStreamOutSize());
     while (true) {
+      throw_if_stop_requested();
       ZSTD_outBuffer output{buffer.data(), buffer.size(), 0};
       size_t left = ZSTD_compressStream2(m_context, &output, &input, mode);
       if (ZSTD_isError(left))
@@ -107,6 +126,9 @@ class LzmaCompressor : public Compressor {
       multi.block_size = (size_hint + 1) / 2;
       multi.filters = filters;
       multi.check = LZMA_CHECK_CRC32;
+      // lzma_code returns at least this often (ms) while the block threads work, so that
+      // the loop below can see a stop request; the output does not depend on it.
+      multi.timeout = 50;
       if (lzma_stream_encoder_mt(&m_stream, &multi) != LZMA_OK)
         throw failure("cannot start the xz encoder (lzma)");
       return;
@@ -117,8 +139,8 @@ class LzmaCompressor : public Compressor {
   ~LzmaCompressor() override { lzma_end(&m_stream); }
 
   void write(const uint8_t* data, size_t size) override {
-    if (size > 0)
-      compress(data, size, LZMA_RUN);
+    in_pieces(data, size,
+              [&](const uint8_t* piece, size_t length) { compress(piece, length, LZMA_RUN); });
   }
   std::string finish() override {
     compress(nullptr, 0, LZMA_FINISH);
@@ -131,6 +153,7 @@ class LzmaCompressor : public Compressor {
     m_stream.avail_in = size;
     uint8_t buffer[chunk_size];
     while (true) {
+      throw_if_stop_requested();
       m_stream.next_out = buffer;
       m_stream.avail_out = sizeof buffer;
       lzma_ret result = lzma_code(&m_stream, action);
@@ -157,13 +180,9 @@ class Bzip2Compressor : public Compressor {
   ~Bzip2Compressor() override { BZ2_bzCompressEnd(&m_stream); }
 
   void write(const uint8_t* data, size_t size) override {
-    // bzip2 counts in unsigned int: feed large writes in pieces.
-    while (size > 0) {
-      size_t piece = std::min<size_t>(size, 1u << 30);
-      compress(data, piece, BZ_RUN);
-      data += piece;
-      size -= piece;
-    }
+    // Pieces also keep within bzip2's unsigned int counts.
+    in_pieces(data, size,
+              [&](const uint8_t* piece, size_t length) { compress(piece, length, BZ_RUN); });
   }
   std::string finish() override {
     compress(nullptr, 0, BZ_FINISH);
@@ -176,6 +195,7 @@ class Bzip2Compressor : public Compressor {
     m_stream.avail_in = static_cast<unsigned>(size);
     char buffer[chunk_size];
     while (true) {
+      throw_if_stop_requested();
       m_stream.next_out = buffer;
       m_stream.avail_out = sizeof buffer;
       int result = BZ2_bzCompress(&m_stream, action);
@@ -367,35 +387,42 @@ Codec parse_codec(const std::string& name) {
     return Codec::bzip2;
   if (name == "none")
     return Codec::none;
-  throw usage_error("unknown codec '" + name + "', expected zstd or lzma (--codec)");
+  throw usage_error("unknown codec '" + name + "', expected zstd or lzma", "codec");
 }
 
-int default_level(Codec codec) {
-  switch (codec) {
-    case Codec::zstd:
-      return 19;
-    case Codec::lzma:
-      return 9;
-    case Codec::bzip2:
-      return 9;
-    case Codec::none:
-      return 0;
+namespace {
+
+// The levels of each codec, in one table: the default is what `mpaas diff` uses when no
+// level is given (zstd's 19 rather than its 22, whose window needs far more memory for a
+// gain of a fraction of a percent on patches).
+struct CodecLevels {
+  Codec codec;
+  int default_level;
+  int max_level;
+};
+constexpr CodecLevels codec_levels[] = {
+    {Codec::zstd, 19, 22},
+    {Codec::lzma, 9, 9},
+    {Codec::bzip2, 9, 9},
+    {Codec::none, 0, 0},
+};
+
+const CodecLevels& levels_of(Codec codec) {
+  for (const auto& entry : codec_levels) {
+    if (entry.codec == codec)
+      return entry;
   }
-  return 0;
+  return codec_levels[3];
+}
+
+}  // namespace
+
+int default_level(Codec codec) {
+  return levels_of(codec).default_level;
 }
 
 int max_level(Codec codec) {
-  switch (codec) {
-    case Codec::zstd:
-      return 22;
-    case Codec::lzma:
-      return 9;
-    case Codec::bzip2:
-      return 9;
-    case Codec::none:
-      return 0;
-  }
-  return 0;
+  return levels_of(codec).max_level;
 }
 
 std::unique_ptr<Compressor> make_compressor(Codec codec, int level, int threads,

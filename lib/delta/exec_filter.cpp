@@ -1,7 +1,10 @@
 // The x86-64 and ARM64 branch-target filters (see exec_filter.hpp for the idea).
 #include "mpaas/delta/exec_filter.hpp"
 
+#include <algorithm>
+
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/interrupt.hpp"
 
 namespace mpaas::delta {
 namespace {
@@ -149,7 +152,7 @@ Filter parse_filter(const std::string& name) {
   if (name == "arm64" || name == "aarch64")
     return Filter::arm64;
   throw usage_error("unknown filter '" + name +
-                    "', expected auto, none, x86-64 or arm64 (--filter)");
+                    "', expected auto, none, x86-64 or arm64", "filter");
 }
 
 Filter detect_filter(std::string_view data) {
@@ -176,10 +179,23 @@ Filter detect_filter(std::string_view data) {
 }
 
 void filter_encode(Filter filter, uint8_t* data, uint64_t size) {
-  if (filter == Filter::x86_64)
-    code_x86(data, size, 0, true, true);
-  if (filter == Filter::arm64)
-    code_arm64(data, size, 0, true);
+  if (filter == Filter::none)
+    return;
+  // In pieces (a multiple of 4, so ARM64 words stay aligned) with a stop-request check
+  // between them; an x86 instruction cut by a piece's end is coded with the next piece.
+  constexpr uint64_t piece = uint64_t{4} << 20;
+  uint64_t done = 0;
+  while (done < size) {
+    throw_if_stop_requested();
+    uint64_t length = std::min(piece, size - done);
+    bool last = done + length == size;
+    if (filter == Filter::x86_64)
+      done += code_x86(data + done, static_cast<size_t>(length), done, true, last);
+    else {
+      size_t coded = code_arm64(data + done, static_cast<size_t>(length), done, true);
+      done = last ? size : done + coded;
+    }
+  }
 }
 
 size_t FilterDecoder::decode(uint8_t* data, size_t size, bool final) {
@@ -218,7 +234,10 @@ void FilterDecoder::finish() {
 bool branch_filter_promising(Filter filter, const uint8_t* old_data, uint64_t old_size,
                              const uint8_t* new_data, const std::vector<Instruction>& matches) {
   BranchVotes votes;
-  for (const auto& match : matches) {
+  for (size_t i = 0; i < matches.size(); ++i) {
+    const Instruction& match = matches[i];
+    if (i % 4096 == 0)
+      throw_if_stop_requested();
     if (match.old_start + match.add_length > old_size)
       continue;
     if (filter == Filter::x86_64)

@@ -3,9 +3,15 @@
 #include "mpaas/delta/matcher.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <thread>
 #include <type_traits>
+
+#include "mpaas/core/interrupt.hpp"
 
 namespace mpaas::delta {
 namespace {
@@ -43,8 +49,10 @@ class PrefixBuckets {
       ++bits;
     m_shift = 24 - bits;
     m_first.assign((size_t{1} << bits) + 1, 0);
-    for (Index suffix : suffixes) {
-      uint64_t at = static_cast<uint64_t>(suffix);
+    for (size_t i = 0; i < suffixes.size(); ++i) {
+      if (i % (uint64_t{1} << 20) == 0)
+        throw_if_stop_requested();
+      uint64_t at = static_cast<uint64_t>(suffixes[i]);
       ++m_first[key(old_data + at, old_size - at) + 1];
     }
     for (size_t k = 1; k < m_first.size(); ++k)
@@ -77,6 +85,9 @@ constexpr uint64_t reuse_length = 8;          // a match longer than this shrink
 constexpr uint64_t skip_after_misses = 2;     // and after a few useless searches in a row the
 constexpr uint64_t skip_max = 8;              // scan steps ahead, up to 8 bytes at a time.
 constexpr uint64_t consumed_step = 4u << 20;  // consumed ranges are reported in 4 MiB steps
+// A stop request is checked every this many searches or alignment checks (about a
+// millisecond of work), so that Ctrl-C takes effect at once.
+constexpr uint64_t stop_check_interval = 1024;
 
 template <class Index>
 class Scanner {
@@ -155,15 +166,23 @@ class Scanner {
     return 0;
   }
 
-  // Scans new[begin, end) into instructions.
+  // Scans new[begin, end) into instructions. A slice that starts past 0 starts with the
+  // alignment of offset 0 (old and new at the same position), as the whole scan does: its
+  // pending instruction must then begin at old[begin], not old[0], or everything up to its
+  // first emitted instruction would be sent as extra bytes.
   void scan(uint64_t begin, uint64_t end, std::vector<Instruction>& out, ProgressSink* progress) {
     uint64_t scan = begin, length = 0, position = 0;
-    uint64_t last_scan = begin, last_position = 0;
     int64_t last_offset = 0;
+    uint64_t last_scan = begin, last_position = std::min(begin, m_old_size);
     uint64_t reported = begin;
     uint64_t misses = 0, since_search = 0;
     uint64_t released = begin;  // the scan reads nothing below last_scan again
+    uint64_t until_stop_check = stop_check_interval;
     while (scan < end) {
+      if (--until_stop_check == 0) {
+        throw_if_stop_requested();
+        until_stop_check = stop_check_interval;
+      }
       uint64_t old_score = 0;
       uint64_t scored = scan += length;
       if (scan < end && since_search < resume_budget) {
@@ -183,6 +202,10 @@ class Scanner {
         } else {
           length = longest_match(scan, end, position);
           since_search = 0;
+          if (--until_stop_check == 0) {
+            throw_if_stop_requested();
+            until_stop_check = stop_check_interval;
+          }
         }
         for (; scored < scan + length; ++scored)
           if (same_at(scored, last_offset))
@@ -288,13 +311,82 @@ class Scanner {
   const uint8_t* m_new;
 };
 
+// Joins neighbours that one scan would have made as one instruction: an instruction with
+// nothing to add only carries extra bytes, and one that continues the previous add where it
+// ended (with no extra bytes between) extends it. Slices end at fixed points of the new
+// file, so a match running across a slice border arrives in two parts; joined, the patch
+// is the same for any number of threads.
+void join_continuations(std::vector<Instruction>& list) {
+  size_t kept = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Instruction current = list[i];
+    if (kept > 0) {
+      Instruction& last = list[kept - 1];
+      if (current.add_length == 0) {
+        last.copy_length += current.copy_length;
+        continue;
+      }
+      if (last.copy_length == 0 && current.old_start == last.old_start + last.add_length) {
+        last.add_length += current.add_length;
+        last.copy_length = current.copy_length;
+        continue;
+      }
+    }
+    list[kept++] = current;
+  }
+  list.resize(kept);
+}
+
+// The suffix array of the old file. libdivsufsort takes about a second per 10 MiB and cannot
+// be interrupted, so with an owner of the bytes it runs on a helper thread while this one
+// watches for a stop request: on a stop this throws at once, and the helper, detached, ends
+// the sort over the bytes `owner` keeps alive and frees its result (or dies with the
+// process, which is exiting).
+template <class Index>
+std::vector<Index> sort_suffixes(const uint8_t* old_data, uint64_t old_size,
+                                 const std::shared_ptr<const void>& owner) {
+  std::vector<Index> suffixes;
+  throw_if_stop_requested();
+  if (!owner || old_size < (uint64_t{1} << 20)) {
+    build_suffix_array(old_data, old_size, suffixes);
+    throw_if_stop_requested();
+    return suffixes;
+  }
+  struct Job {
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    std::vector<Index> suffixes;
+    std::exception_ptr error;
+    std::shared_ptr<const void> owner;
+  };
+  auto job = std::make_shared<Job>();
+  job->owner = owner;
+  std::thread([job, old_data, old_size] {
+    try {
+      build_suffix_array(old_data, old_size, job->suffixes);
+    } catch (...) {
+      job->error = std::current_exception();
+    }
+    std::lock_guard lock(job->mutex);
+    job->done = true;
+    job->finished.notify_all();
+  }).detach();
+  std::unique_lock lock(job->mutex);
+  while (!job->finished.wait_for(lock, std::chrono::milliseconds(20), [&] { return job->done; }))
+    throw_if_stop_requested();
+  if (job->error)
+    std::rethrow_exception(job->error);
+  throw_if_stop_requested();
+  return std::move(job->suffixes);
+}
+
 template <class Index>
 std::vector<Instruction> scan_all(const uint8_t* old_data, uint64_t old_size,
                                   const uint8_t* new_data, uint64_t new_size,
                                   const MatchOptions& options, ProgressSink& progress) {
   progress.start("indexing", 0);
-  std::vector<Index> suffixes;
-  build_suffix_array(old_data, old_size, suffixes);
+  std::vector<Index> suffixes = sort_suffixes<Index>(old_data, old_size, options.old_data_owner);
   progress.finish();
 
   progress.start("matching", new_size);
@@ -304,10 +396,15 @@ std::vector<Instruction> scan_all(const uint8_t* old_data, uint64_t old_size,
   uint64_t slices = std::clamp<uint64_t>(new_size / (4u << 20), 1,
                                          static_cast<uint64_t>(std::max(options.threads, 1)));
   std::vector<std::vector<Instruction>> parts(slices);
+  std::vector<std::exception_ptr> errors(slices);
   auto scan_slice = [&](uint64_t slice, ProgressSink* sink) {
-    uint64_t begin = new_size * slice / slices;
-    uint64_t end = new_size * (slice + 1) / slices;
-    scanner.scan(begin, end, parts[slice], sink);
+    try {
+      uint64_t begin = new_size * slice / slices;
+      uint64_t end = new_size * (slice + 1) / slices;
+      scanner.scan(begin, end, parts[slice], sink);
+    } catch (...) {
+      errors[slice] = std::current_exception();  // rethrown below, after every join
+    }
   };
   std::vector<std::thread> workers;
   for (uint64_t slice = 1; slice < slices; ++slice)
@@ -315,11 +412,15 @@ std::vector<Instruction> scan_all(const uint8_t* old_data, uint64_t old_size,
   scan_slice(0, slices == 1 ? &progress : nullptr);
   for (auto& worker : workers)
     worker.join();
+  for (const auto& error : errors)
+    if (error)
+      std::rethrow_exception(error);
   progress.finish();
 
   std::vector<Instruction> all = std::move(parts[0]);
   for (uint64_t slice = 1; slice < slices; ++slice)
     all.insert(all.end(), parts[slice].begin(), parts[slice].end());
+  join_continuations(all);
   return all;
 }
 

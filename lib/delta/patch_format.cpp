@@ -12,14 +12,14 @@ namespace {
   throw invalid_input("patch is corrupted: " + what + " (" + name + ")");
 }
 
-PatchHeader parse_mpd(const RandomInput& patch, const std::string& name) {
+// The header's own fields, checked without looking at the rest of the patch.
+PatchHeader parse_mpd_fields(const RandomInput& patch, const std::string& name) {
   if (patch.size() < mpd_v1_header_size)
     throw invalid_input("patch is truncated (" + name + ")");
   uint8_t bytes[mpd_header_size] = {};
   patch.read_at(0, bytes, mpd_v1_header_size);
   PatchHeader header;
   header.format = PatchFormat::mpd;
-  header.patch_size = patch.size();
   header.version = get_u16(bytes + 8);
   if (header.version != 1 && header.version != 2)
     throw invalid_input("unsupported patch version " + std::to_string(header.version) +
@@ -51,15 +51,9 @@ PatchHeader parse_mpd(const RandomInput& patch, const std::string& name) {
   header.extra_size = get_u64(bytes + 112);
   header.diff_runs = (flags & mpd_flag_diff_runs) != 0;
   header.diff_runs_size = header.version == 2 ? get_u64(bytes + 120) : 0;
-  uint64_t body = patch.size() - header_size;
   constexpr uint64_t limit = uint64_t{1} << 62;
   if (header.control_size > limit || header.diff_size > limit || header.extra_size > limit)
     corrupt("stream size out of range", name);
-  uint64_t streams = header.control_size + header.diff_size + header.extra_size;
-  if (streams > body)
-    throw invalid_input("patch is truncated (" + name + ")");
-  if (streams < body)
-    corrupt("trailing bytes after the streams", name);
   if (header.diff_runs ? header.diff_runs_size > header.diff_size : header.diff_runs_size != 0)
     corrupt("run stream size out of range", name);
   if (header.old_size > (uint64_t{1} << 62) || header.new_size > (uint64_t{1} << 62))
@@ -67,6 +61,17 @@ PatchHeader parse_mpd(const RandomInput& patch, const std::string& name) {
   header.control_offset = header_size;
   header.diff_offset = header.control_offset + header.control_size;
   header.extra_offset = header.diff_offset + header.diff_size;
+  // What the header declares; parse_mpd checks it against the real size.
+  header.patch_size = header.extra_offset + header.extra_size;
+  return header;
+}
+
+PatchHeader parse_mpd(const RandomInput& patch, const std::string& name) {
+  PatchHeader header = parse_mpd_fields(patch, name);
+  if (header.patch_size > patch.size())
+    throw invalid_input("patch is truncated (" + name + ")");
+  if (header.patch_size < patch.size())
+    corrupt("trailing bytes after the streams", name);
   return header;
 }
 
@@ -109,19 +114,42 @@ PatchFormat parse_format(const std::string& name) {
     return PatchFormat::mpd;
   if (name == "bsdiff" || name == "bsdiff40")
     return PatchFormat::bsdiff;
-  throw usage_error("unknown patch format '" + name + "', expected mpd or bsdiff (--format)");
+  throw usage_error("unknown patch format '" + name + "', expected mpd or bsdiff", "format");
+}
+
+PatchFormat format_of_magic(const uint8_t* magic, const std::string& name) {
+  if (std::memcmp(magic, mpd_magic, 8) == 0)
+    return PatchFormat::mpd;
+  if (std::memcmp(magic, bsdiff_magic, 8) == 0)
+    return PatchFormat::bsdiff;
+  throw invalid_input("not a patch: unknown magic, expected mpd or BSDIFF40 (" + name + ")", name);
 }
 
 PatchHeader parse_header(const RandomInput& patch, const std::string& name) {
   if (patch.size() < 8)
     throw invalid_input("patch is truncated (" + name + ")");
-  char magic[8];
+  uint8_t magic[8];
   patch.read_at(0, magic, sizeof magic);
-  if (std::memcmp(magic, mpd_magic, 8) == 0)
+  if (format_of_magic(magic, name) == PatchFormat::mpd)
     return parse_mpd(patch, name);
-  if (std::memcmp(magic, bsdiff_magic, 8) == 0)
-    return parse_bsdiff(patch, name);
-  throw invalid_input("not a patch: unknown magic, expected mpd or BSDIFF40 (" + name + ")");
+  return parse_bsdiff(patch, name);
+}
+
+uint64_t declared_patch_size(const RandomInput& header, const std::string& name) {
+  if (header.size() < 8)
+    throw invalid_input("patch is truncated (" + name + ")");
+  uint8_t magic[8];
+  header.read_at(0, magic, sizeof magic);
+  if (format_of_magic(magic, name) == PatchFormat::mpd)
+    return parse_mpd_fields(header, name).patch_size;
+  if (header.size() < bsdiff_header_size)
+    throw invalid_input("patch is truncated (" + name + ")");
+  uint8_t bytes[bsdiff_header_size];
+  header.read_at(0, bytes, sizeof bytes);
+  for (size_t at = 8; at < bsdiff_header_size; at += 8)
+    if (get_bsdiff_int(bytes + at, name) < 0)
+      corrupt("negative length in header", name);
+  return UINT64_MAX;
 }
 
 std::string encode_mpd_header(const PatchHeader& header) {

@@ -5,11 +5,14 @@
 // neither read outside the old file nor make this allocate more than its fixed buffers.
 #include <algorithm>
 #include <cstring>
+#include <istream>
 #include <ostream>
 #include <vector>
 
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/interrupt.hpp"
+#include "mpaas/core/unique_fd.hpp"
 #include "mpaas/delta/delta.hpp"
 
 namespace mpaas::delta {
@@ -165,7 +168,7 @@ void check_old_file(const PatchHeader& header, const uint8_t* old_data, uint64_t
                     const std::string& name) {
   if (header.format != PatchFormat::mpd)
     return;
-  Sha256Digest actual = sha256_of({reinterpret_cast<const char*>(old_data), old_size});
+  Sha256Digest actual = sha256_interruptible(old_data, old_size);
   if (actual != header.old_sha256 || old_size != header.old_size)
     throw verification_failed("the old file does not match the patch: it has sha256 " +
                               to_hex(actual) + ", the patch was made for sha256 " +
@@ -194,7 +197,14 @@ class Applier {
     m_progress.start("patching", m_header.new_size);
     uint64_t written = 0;
     int64_t old_position = 0;
+    uint64_t until_stop_check = 0;
     while (written < m_header.new_size) {
+      // add() and copy() check a stop request in every piece they write; instructions
+      // that write nothing are checked here.
+      if (until_stop_check-- == 0) {
+        throw_if_stop_requested();
+        until_stop_check = 4096;
+      }
       Step step = m_control.next();
       uint64_t left = m_header.new_size - written;
       if (step.add_length > left || step.copy_length > left - step.add_length)
@@ -230,6 +240,7 @@ class Applier {
         static_cast<uint64_t>(old_position) + length > m_old_size)
       m_control.corrupt("instruction reads past the end of the old file");
     for (uint64_t done = 0; done < length;) {
+      throw_if_stop_requested();
       size_t piece = static_cast<size_t>(std::min<uint64_t>(buffer_size, length - done));
       read_exactly(*m_diff, m_buffer.data(), piece, m_name);
       // The part of [base, base + piece) inside the old file, found once per piece.
@@ -246,6 +257,7 @@ class Applier {
 
   void copy(uint64_t length) {
     for (uint64_t done = 0; done < length;) {
+      throw_if_stop_requested();
       size_t piece = static_cast<size_t>(std::min<uint64_t>(buffer_size, length - done));
       read_exactly(*m_extra, m_buffer.data(), piece, m_name);
       m_out.write(m_buffer.data(), piece);
@@ -306,6 +318,64 @@ PatchHeader apply_checked(uint8_t* old_data, uint64_t old_size, const RandomInpu
   return header;
 }
 
+namespace {
+
+// Reads up to `size` more bytes of `in` onto `out`; false when the stream ended first.
+bool read_more(std::istream& in, std::string& out, size_t size) {
+  size_t had = out.size();
+  out.resize(had + size);
+  in.read(out.data() + had, static_cast<std::streamsize>(size));
+  out.resize(had + static_cast<size_t>(in.gcount()));
+  return out.size() == had + size;
+}
+
+// The header at the start of a patch stream, read no further than the header itself.
+std::string read_header(std::istream& in, const std::string& name) {
+  std::string header;
+  if (!read_more(in, header, 8))
+    throw invalid_input("patch is truncated (" + name + ")", name);
+  auto* magic = reinterpret_cast<const uint8_t*>(header.data());
+  size_t size = bsdiff_header_size;
+  if (format_of_magic(magic, name) == PatchFormat::mpd) {
+    // The version (offset 8) says whether the header has 120 or 128 bytes.
+    if (!read_more(in, header, 2))
+      throw invalid_input("patch is truncated (" + name + ")", name);
+    size = get_u16(reinterpret_cast<const uint8_t*>(header.data()) + 8) == 1 ? mpd_v1_header_size
+                                                                             : mpd_header_size;
+  }
+  if (!read_more(in, header, size - header.size()))
+    throw invalid_input("patch is truncated (" + name + ")", name);
+  return header;
+}
+
+}  // namespace
+
+std::unique_ptr<RandomInput> spool_patch(std::istream& in, const std::string& name,
+                                         const std::filesystem::path& temp_folder) {
+  std::string header = read_header(in, name);
+  uint64_t declared = declared_patch_size(MemoryInput(header), name);
+  // The streams need random access: they go to an unnamed file (nothing to clean up, even
+  // on a forced exit), never into memory. Reading stops one byte past the declared size,
+  // which is enough to refuse trailing data.
+  UniqueFd spool = open_anonymous_file(temp_folder);
+  write_all(spool.get(), header.data(), header.size(), "copy of the patch from " + name);
+  uint64_t stored = header.size();
+  std::vector<char> buffer(1 << 20);
+  while (stored <= declared) {
+    throw_if_stop_requested();
+    uint64_t wanted = std::min<uint64_t>(buffer.size(), declared - stored + 1);
+    in.read(buffer.data(), static_cast<std::streamsize>(wanted));
+    size_t got = static_cast<size_t>(in.gcount());
+    if (got == 0)
+      break;
+    write_all(spool.get(), buffer.data(), got, "copy of the patch from " + name);
+    stored += got;
+  }
+  if (in.bad())
+    throw failure("cannot read the patch (" + name + ")", name);
+  return std::make_unique<FileInput>(spool.get(), name);
+}
+
 std::string apply_patch(std::string_view old_data, std::string_view patch,
                         const ApplyLimits& limits) {
   std::string old_copy(old_data), result;
@@ -353,6 +423,7 @@ PatchHeader apply_patch_file(const std::filesystem::path& old_path, const Random
       },
       {}, progress, false);
   flush();
+  throw_if_stop_requested();  // the last point where a stop leaves no output
   output.commit();
   return header;
 }

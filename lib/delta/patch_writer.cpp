@@ -8,6 +8,7 @@
 #include <future>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/interrupt.hpp"
 #include "mpaas/core/unique_fd.hpp"
 #include "mpaas/delta/delta.hpp"
 #include "mpaas/delta/matcher.hpp"
@@ -40,6 +41,7 @@ void write_diff_bytes(Sink& out, const uint8_t* old_data, const uint8_t* new_dat
                       const Instruction& instruction) {
   uint8_t buffer[1 << 16];
   for (uint64_t done = 0; done < instruction.add_length;) {
+    throw_if_stop_requested();
     size_t piece =
         static_cast<size_t>(std::min<uint64_t>(sizeof buffer, instruction.add_length - done));
     const uint8_t* from_old = old_data + instruction.old_start + done;
@@ -128,12 +130,27 @@ bool use_diff_runs(const DiffOptions& options, uint64_t diff_total) {
   return diff_total > direct_diff_limit;
 }
 
+// Feeds the extra bytes of every instruction to `out`, in pieces of at most 1 MiB.
+void write_extra_bytes(Compressor& out, const uint8_t* new_data,
+                       const std::vector<Instruction>& list) {
+  constexpr uint64_t piece = uint64_t{1} << 20;
+  for (const auto& instruction : list) {
+    const uint8_t* extra = new_data + instruction.new_start + instruction.add_length;
+    for (uint64_t done = 0; done < instruction.copy_length; done += piece) {
+      throw_if_stop_requested();
+      out.write(extra + done, static_cast<size_t>(std::min(piece, instruction.copy_length - done)));
+    }
+  }
+}
+
 Streams encode_streams(const uint8_t* old_data, const uint8_t* new_data,
                        const std::vector<Instruction>& list, const DiffOptions& options,
                        int level) {
   Codec codec = options.format == PatchFormat::bsdiff ? Codec::bzip2 : options.codec;
   std::string control;
   for (size_t i = 0; i < list.size(); ++i) {
+    if (i % 65536 == 0)
+      throw_if_stop_requested();
     if (options.format == PatchFormat::bsdiff) {
       put_bsdiff_int(control, static_cast<int64_t>(list[i].add_length));
       put_bsdiff_int(control, static_cast<int64_t>(list[i].copy_length));
@@ -172,9 +189,7 @@ Streams encode_streams(const uint8_t* old_data, const uint8_t* new_data,
   }
   tasks.push_back([&] {
     auto extra = make_compressor(codec, level, 1, extra_total);
-    for (const auto& instruction : list)
-      extra->write(new_data + instruction.new_start + instruction.add_length,
-                   instruction.copy_length);
+    write_extra_bytes(*extra, new_data, list);
     streams.extra = extra->finish();
   });
   run_tasks(tasks, options.threads);
@@ -188,14 +203,14 @@ Streams encode_streams(const uint8_t* old_data, const uint8_t* new_data,
 void check_options(const DiffOptions& options, int level) {
   if (options.format == PatchFormat::mpd && options.codec != Codec::zstd &&
       options.codec != Codec::lzma)
-    throw usage_error("mpd patches use zstd or lzma (--codec)");
+    throw usage_error("mpd patches use zstd or lzma", "codec");
   Codec codec = options.format == PatchFormat::bsdiff ? Codec::bzip2 : options.codec;
   if (level < 1 || level > max_level(codec))
     throw usage_error("level " + std::to_string(level) + " is out of range 1-" +
-                      std::to_string(max_level(codec)) + " for " + codec_name(codec) +
-                      " (--level)");
+                      std::to_string(max_level(codec)) + " for " + codec_name(codec),
+                      "level");
   if (options.threads < 1 || options.threads > 256)
-    throw usage_error("threads must be between 1 and 256 (--threads)");
+    throw usage_error("threads must be between 1 and 256", "threads");
 }
 
 }  // namespace
@@ -207,15 +222,16 @@ uint64_t diff_memory_estimate(uint64_t old_size, uint64_t new_size) {
 
 DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_data,
                             uint64_t new_size, const DiffOptions& options, const ByteSink& out,
-                            ProgressSink& progress, const NewFileMemory& new_memory) {
+                            ProgressSink& progress, const NewFileMemory& new_memory,
+                            std::shared_ptr<const void> old_owner) {
   Codec codec = options.format == PatchFormat::bsdiff ? Codec::bzip2 : options.codec;
   int level = options.level < 0 ? default_level(codec) : options.level;
   check_options(options, level);
   uint64_t needed = diff_memory_estimate(old_size, new_size);
   if (options.memory_limit > 0 && needed > options.memory_limit)
     throw failure("diffing these files needs about " + std::to_string(needed >> 20) +
-                  " MiB, above the limit of " + std::to_string(options.memory_limit >> 20) +
-                  " MiB (--memory-limit)");
+                  " MiB, above the limit of " + std::to_string(options.memory_limit >> 20) + " MiB",
+                  "memory limit");
 
   DiffSummary summary;
   summary.format = options.format;
@@ -224,8 +240,8 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
   summary.old_size = old_size;
   summary.new_size = new_size;
   std::string_view new_view(reinterpret_cast<const char*>(new_data), new_size);
-  summary.old_sha256 = sha256_of({reinterpret_cast<const char*>(old_data), old_size});
-  summary.new_sha256 = sha256_of(new_view);
+  summary.old_sha256 = sha256_interruptible(old_data, old_size);
+  summary.new_sha256 = sha256_interruptible(new_data, new_size);
   Filter detected = Filter::none;
   if (options.format == PatchFormat::mpd)
     detected = options.filter ? *options.filter : detect_filter(new_view);
@@ -236,6 +252,7 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
 
   MatchOptions match_options;
   match_options.threads = options.threads;
+  match_options.old_data_owner = std::move(old_owner);
   uint64_t instructions = 0;
   bool filter_promising = true;
   // Filters rewrite the buffers in place, so the unfiltered attempt must come first.
@@ -303,6 +320,9 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
   } else {
     header = encode_bsdiff_header(streams.control.size(), streams.diff.size(), new_size);
   }
+  // The last point where a stop request leaves no output at all: the caller commits (or has
+  // streamed) whatever `out` receives.
+  throw_if_stop_requested();
   for (const std::string* part : {&header, &streams.control, &streams.diff, &streams.extra})
     out(reinterpret_cast<const uint8_t*>(part->data()), part->size());
   summary.control_size = streams.control.size();
@@ -317,21 +337,24 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
 
 std::string make_patch(std::string_view old_data, std::string_view new_data,
                        const DiffOptions& options) {
-  std::string old_copy(old_data), new_copy(new_data), patch;
+  // Shared, so that a suffix sort left running by a stop request keeps its bytes.
+  auto old_copy = std::make_shared<std::string>(old_data);
+  std::string new_copy(new_data), patch;
   NullProgress progress;
   make_patch_into(
-      reinterpret_cast<uint8_t*>(old_copy.data()), old_copy.size(),
+      reinterpret_cast<uint8_t*>(old_copy->data()), old_copy->size(),
       reinterpret_cast<uint8_t*>(new_copy.data()), new_copy.size(), options,
       [&](const uint8_t* data, size_t size) {
         patch.append(reinterpret_cast<const char*>(data), size);
       },
-      progress);
+      progress, {}, old_copy);
   return patch;
 }
 
 DiffSummary diff_files(const std::filesystem::path& old_path, const std::filesystem::path& new_path,
                        const DiffOptions& options, const ByteSink& out, ProgressSink& progress) {
-  MappedFile old_file(old_path, true);
+  // Shared, so that a suffix sort left running by a stop request keeps its mapping.
+  auto old_file = std::make_shared<MappedFile>(old_path, true);
   MappedFile new_file(new_path, true);
   std::unique_ptr<MappedFile> spilled;
   NewFileMemory memory;
@@ -339,7 +362,8 @@ DiffSummary diff_files(const std::filesystem::path& old_path, const std::filesys
   memory.spill = [&](const uint8_t* filtered, uint64_t size) {
     UniqueFd copy = open_anonymous_file(std::filesystem::temp_directory_path());
     for (uint64_t done = 0; done < size;) {
-      size_t piece = static_cast<size_t>(std::min<uint64_t>(size - done, 16u << 20));
+      throw_if_stop_requested();
+      size_t piece = static_cast<size_t>(std::min<uint64_t>(size - done, 4u << 20));
       write_all(copy.get(), filtered + done, piece, "filtered copy of " + new_path.string());
       done += piece;
     }
@@ -349,8 +373,8 @@ DiffSummary diff_files(const std::filesystem::path& old_path, const std::filesys
     return static_cast<const uint8_t*>(spilled->data());
   };
   memory.release_spilled = [&](uint64_t begin, uint64_t end) { spilled->release(begin, end); };
-  return make_patch_into(old_file.data(), old_file.size(), new_file.data(), new_file.size(),
-                         options, out, progress, memory);
+  return make_patch_into(old_file->data(), old_file->size(), new_file.data(), new_file.size(),
+                         options, out, progress, memory, old_file);
 }
 
 }  // namespace mpaas::delta

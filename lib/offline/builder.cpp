@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "mpaas/archive/tar_writer.hpp"
 #include "mpaas/archive/zip_writer.hpp"
@@ -207,8 +206,11 @@ std::map<std::string, std::string> signatures_of(const std::string& tar_entry,
 }  // namespace
 
 int64_t epoch_from(const std::string& value) {
-  static const std::regex number(R"(\d{1,12})");
-  return std::regex_match(value, number) ? std::stoll(value) : default_epoch;
+  // 1 to 12 ASCII digits, checked by hand: no std::regex on an environment value.
+  bool number =
+      !value.empty() && value.size() <= 12 &&
+      std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return number ? std::stoll(value) : default_epoch;
 }
 
 bool names_explicitly(const Settings& settings, const std::string& path,
@@ -295,8 +297,19 @@ std::string global_path_problem(const std::string& path) {
   if (!is_host_name(parts[0]))
     return "does not start with a host name (labels of up to 63 letters, digits or hyphens, "
            "253 characters in all)";
-  static const std::regex app_and_workspace("[A-Za-z0-9]+_[A-Za-z0-9-]+");
-  if (!std::regex_match(parts[1], app_and_workspace))
+  // appId_workspaceId: ASCII letters and digits, '_', then letters, digits and '-' (checked
+  // by hand: std::regex recursed once per character of a long folder name).
+  auto ascii_alnum = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  };
+  const std::string& folder = parts[1];
+  size_t underscore = folder.find('_');
+  bool app_and_workspace = underscore != std::string::npos && underscore > 0 &&
+                           underscore + 1 < folder.size() &&
+                           std::all_of(folder.begin(), folder.begin() + underscore, ascii_alnum) &&
+                           std::all_of(folder.begin() + underscore + 1, folder.end(),
+                                       [&](char c) { return ascii_alnum(c) || c == '-'; });
+  if (!app_and_workspace)
     return "has no appId_workspaceId folder after the host name";
   for (const auto& part : parts)
     if (part.empty() || !is_url_safe(part))
@@ -372,7 +385,7 @@ PackResult build_package(const Settings& settings, const fs::path& project_dir,
 PackResult sign_package(const fs::path& package, const PackOptions& options,
                         ProgressSink& progress) {
   if (!options.key)
-    throw usage_error("signing needs a key (--key)");
+    throw usage_error("signing needs a key", "key");
   // One pass through the reader, which refuses what is not a well-formed package; the
   // tar's bytes are re-signed and deflated on their way through.
   TarStream tar(folder_of(package), options);

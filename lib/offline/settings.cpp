@@ -1,110 +1,256 @@
 // offline: settings, their mPaaS rules and the globs (see settings.hpp).
 #include "mpaas/offline/settings.hpp"
 
-#include <regex>
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string_view>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/glob.hpp"
 
 namespace mpaas::offline {
 namespace {
 
-std::string scalar(const YAML::Node& node, const std::string& key, const std::string& fallback) {
-  if (!node || node.IsNull())
-    return fallback;
-  if (!node.IsScalar())
-    throw invalid_input("expected a value (offline." + key + ")");
-  return node.as<std::string>();
-}
+// Reads the typed settings of one `offline:` section. Every key is known or reported: a
+// value of the wrong shape is an error naming its key (and file); an unknown key is a
+// warning, so that a mpaas.yaml shared with a newer mpaas (which may know more keys) still
+// builds with this one, while a typo (`signing:` for `sign:`) is pointed out.
+class SettingsReader {
+ public:
+  SettingsReader(const std::string& source, std::vector<std::string>& warnings)
+      : m_source(source), m_warnings(warnings) {}
 
-std::vector<std::string> string_list(const YAML::Node& node, const std::string& key,
-                                     const std::vector<std::string>& fallback) {
-  if (!node || node.IsNull())
-    return fallback;
-  if (node.IsScalar())
-    return {node.as<std::string>()};
-  if (!node.IsSequence())
-    throw invalid_input("expected a list of globs (offline." + key + ")");
-  std::vector<std::string> values;
-  for (const auto& item : node) {
-    if (!item.IsScalar())
-      throw invalid_input("expected a list of globs (offline." + key + ")");
-    values.push_back(item.as<std::string>());
+  std::string scalar(const YAML::Node& node, const std::string& key,
+                     const std::string& fallback) const {
+    if (!node.IsDefined() || node.IsNull())
+      return fallback;
+    if (!node.IsScalar())
+      throw wrong(key, "a single value, not a list or mapping");
+    return node.Scalar();
   }
-  return values;
-}
 
-VersionRange version_range(const YAML::Node& node, const std::string& key) {
-  if (!node || node.IsNull())
-    return {};
-  if (!node.IsMap())
-    throw invalid_input("expected {min, max} (offline.client_version." + key + ")");
-  return {scalar(node["min"], "client_version." + key + ".min", ""),
-          scalar(node["max"], "client_version." + key + ".max", "")};
-}
-
-bool match_from(const std::string& pattern, size_t p, const std::string& path, size_t s) {
-  while (p < pattern.size()) {
-    if (pattern.compare(p, 2, "**") == 0) {
-      size_t next = p + 2;
-      bool slash = next < pattern.size() && pattern[next] == '/';
-      if (slash)
-        ++next;
-      // '**/' may match nothing, or any run of whole segments.
-      for (size_t i = s; i <= path.size(); ++i) {
-        bool at_segment = i == s || path[i - 1] == '/';
-        if ((slash ? at_segment : true) && match_from(pattern, next, path, i))
-          return true;
-      }
-      return false;
+  std::vector<std::string> string_list(const YAML::Node& node, const std::string& key,
+                                       const std::vector<std::string>& fallback) const {
+    if (!node.IsDefined() || node.IsNull())
+      return fallback;
+    if (node.IsScalar())
+      return {node.Scalar()};
+    if (!node.IsSequence())
+      throw wrong(key, "a list of globs");
+    std::vector<std::string> values;
+    for (const auto& item : node) {
+      if (!item.IsScalar())
+        throw wrong(key, "a list of globs");
+      values.push_back(item.Scalar());
     }
-    if (s >= path.size())
-      return false;
-    char c = pattern[p];
-    if (c == '*') {
-      for (size_t i = s; i <= path.size(); ++i) {
-        if (match_from(pattern, p + 1, path, i))
-          return true;
-        if (i < path.size() && path[i] == '/')
-          return false;
-      }
-      return false;
-    }
-    if (c == '?' ? path[s] == '/' : c != path[s])
-      return false;
-    ++p;
-    ++s;
+    return values;
   }
-  return s == path.size();
+
+  // The children of a mapping by name, after checking that every key is a known one.
+  std::map<std::string, YAML::Node> mapping(const YAML::Node& node, const std::string& key,
+                                            const std::vector<std::string>& known,
+                                            const std::string& expected) {
+    std::map<std::string, YAML::Node> children;
+    if (!node.IsDefined() || node.IsNull())
+      return children;
+    if (!node.IsMap())
+      throw wrong(key, expected);
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar())
+        throw wrong(key, "plain names as keys");
+      const std::string& name = it->first.Scalar();
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        warn_unknown(key.empty() ? "" : key + ".", name, known);
+        continue;
+      }
+      children.emplace(name, it->second);
+    }
+    return children;
+  }
+
+  Error wrong(const std::string& key, const std::string& expected) const {
+    return invalid_input("expected " + expected + " (" + where(key) + ")", field(key));
+  }
+
+ private:
+  static std::string field(const std::string& key) {
+    return key.empty() ? "offline" : "offline." + key;
+  }
+  std::string where(const std::string& key) const {
+    return field(key) + (m_source.empty() ? "" : " in " + m_source);
+  }
+
+  void warn_unknown(const std::string& parent, const std::string& name,
+                    const std::vector<std::string>& known) {
+    std::string shown = name.size() > 64 ? name.substr(0, 64) + "..." : name;
+    std::string warning = "unknown setting " + field(parent + shown) + " is ignored";
+    if (auto suggestion = closest(name, known))
+      warning += " (did you mean " + field(parent + *suggestion) + "?)";
+    m_warnings.push_back(warning + (m_source.empty() ? "" : " (" + m_source + ")"));
+  }
+
+  // The known name closest to `name` within two edits, else one it starts with
+  // ("signing" -> "sign"). Names are short: the quadratic distance is on at most 32
+  // characters.
+  static std::optional<std::string> closest(const std::string& name,
+                                            const std::vector<std::string>& known) {
+    if (name.size() > 32)
+      return std::nullopt;
+    std::optional<std::string> best;
+    size_t best_distance = 3;
+    for (const auto& candidate : known) {
+      size_t distance = edit_distance(name, candidate);
+      if (distance < best_distance) {
+        best = candidate;
+        best_distance = distance;
+      }
+    }
+    for (const auto& candidate : known) {
+      if (!best && candidate.size() >= 3 && name.rfind(candidate, 0) == 0)
+        best = candidate;
+    }
+    return best;
+  }
+  static size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+      row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        size_t above = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = above;
+      }
+    }
+    return row[b.size()];
+  }
+
+  const std::string& m_source;
+  std::vector<std::string>& m_warnings;
+};
+
+const std::vector<std::string> section_keys = {"id",       "name",           "version", "root",
+                                               "main_url", "vhost",          "type",    "include",
+                                               "exclude",  "client_version", "sign"};
+
+YAML::Node child(const std::map<std::string, YAML::Node>& children, const std::string& name) {
+  auto found = children.find(name);
+  return found == children.end() ? YAML::Node(YAML::NodeType::Undefined) : found->second;
+}
+
+VersionRange version_range(SettingsReader& reader, const YAML::Node& node, const std::string& key) {
+  auto bounds = reader.mapping(node, key, {"min", "max"}, "a mapping such as {min: 1.0.0}");
+  return {reader.scalar(child(bounds, "min"), key + ".min", ""),
+          reader.scalar(child(bounds, "max"), key + ".max", "")};
+}
+
+// `sign:` empty means unsigned; otherwise it must name the key: a plain path there
+// (`sign: keys/private.pem`) would otherwise be skipped and build an unsigned package.
+std::string sign_key(SettingsReader& reader, const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull())
+    return "";
+  auto sign = reader.mapping(node, "sign", {"key"}, "a mapping such as {key: keys/private.pem}");
+  std::string key = reader.scalar(child(sign, "key"), "sign.key", "");
+  if (key.empty())
+    throw reader.wrong("sign.key", "the path of the signing key");
+  return key;
 }
 
 }  // namespace
 
-Settings settings_from_yaml(const YAML::Node& section) {
+Settings settings_from_yaml(const YAML::Node& section, const std::string& source) {
   Settings settings;
-  if (!section || section.IsNull())
-    return settings;
-  if (!section.IsMap())
-    throw invalid_input("expected a mapping (offline)");
-  settings.id = scalar(section["id"], "id", "");
-  settings.name = scalar(section["name"], "name", "");
-  settings.version = scalar(section["version"], "version", "");
-  settings.root = scalar(section["root"], "root", settings.root);
-  settings.main_url = scalar(section["main_url"], "main_url", settings.main_url);
-  settings.vhost = scalar(section["vhost"], "vhost", "");
-  settings.type = scalar(section["type"], "type", settings.type);
-  settings.include = string_list(section["include"], "include", settings.include);
-  settings.exclude = string_list(section["exclude"], "exclude", {});
-  if (auto client = section["client_version"]; client && !client.IsNull()) {
-    if (!client.IsMap())
-      throw invalid_input("expected a mapping (offline.client_version)");
-    settings.android = version_range(client["android"], "android");
-    settings.ios = version_range(client["ios"], "ios");
-  }
-  if (auto sign = section["sign"]; sign && sign.IsMap()) {
-    settings.sign_key = scalar(sign["key"], "sign.key", "");
-  }
+  SettingsReader reader(source, settings.warnings);
+  auto values = reader.mapping(section, "", section_keys, "a mapping of settings");
+  settings.id = reader.scalar(child(values, "id"), "id", "");
+  settings.name = reader.scalar(child(values, "name"), "name", "");
+  settings.version = reader.scalar(child(values, "version"), "version", "");
+  settings.root = reader.scalar(child(values, "root"), "root", settings.root);
+  settings.main_url = reader.scalar(child(values, "main_url"), "main_url", settings.main_url);
+  settings.vhost = reader.scalar(child(values, "vhost"), "vhost", "");
+  settings.type = reader.scalar(child(values, "type"), "type", settings.type);
+  settings.include = reader.string_list(child(values, "include"), "include", settings.include);
+  settings.exclude = reader.string_list(child(values, "exclude"), "exclude", {});
+  auto client = reader.mapping(child(values, "client_version"), "client_version",
+                               {"android", "ios"}, "a mapping such as {android: {min: 1.0.0}}");
+  settings.android = version_range(reader, child(client, "android"), "client_version.android");
+  settings.ios = version_range(reader, child(client, "ios"), "client_version.ios");
+  settings.sign_key = sign_key(reader, child(values, "sign"));
   return settings;
 }
+
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), is_digit);
+}
+
+// A semver number: 0, or digits without a leading zero.
+bool is_semver_number(std::string_view text) {
+  return all_digits(text) && (text.size() == 1 || text[0] != '0');
+}
+
+// Pre-release and build metadata: one or more of [0-9A-Za-z.-].
+bool is_semver_label(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-';
+  });
+}
+
+// Splits `text` at every '.'; at most `limit` + 1 parts are kept, enough to tell "too many".
+std::vector<std::string_view> split_dots(std::string_view text, size_t limit) {
+  std::vector<std::string_view> parts;
+  while (parts.size() <= limit) {
+    size_t dot = text.find('.');
+    parts.push_back(text.substr(0, dot));
+    if (dot == std::string_view::npos)
+      break;
+    text.remove_prefix(dot + 1);
+  }
+  return parts;
+}
+
+// 1.0.0.1: four runs of digits.
+bool is_four_part_version(std::string_view version) {
+  auto parts = split_dots(version, 4);
+  return parts.size() == 4 && std::all_of(parts.begin(), parts.end(), all_digits);
+}
+
+// 1.2.3, 1.2.3-beta.1, 1.2.3+build.5, 1.2.3-rc.1+build (semver 2.0.0's grammar, with its
+// labels' characters but not its rules on them).
+bool is_semver(std::string_view version) {
+  size_t label = version.find_first_of("-+");
+  auto numbers = split_dots(version.substr(0, label), 3);
+  if (numbers.size() != 3 || !std::all_of(numbers.begin(), numbers.end(), is_semver_number))
+    return false;
+  if (label == std::string_view::npos)
+    return true;
+  std::string_view rest = version.substr(label);
+  if (rest[0] == '-') {
+    size_t plus = rest.find('+');
+    if (!is_semver_label(rest.substr(1, plus == std::string_view::npos ? plus : plus - 1)))
+      return false;
+    if (plus == std::string_view::npos)
+      return true;
+    rest = rest.substr(plus);
+  }
+  return is_semver_label(rest.substr(1));
+}
+
+// The start of a value too long to quote whole in a one-line message.
+std::string shown(const std::string& value) {
+  constexpr size_t limit = 40;
+  return value.size() <= limit ? value : value.substr(0, limit) + "...";
+}
+
+}  // namespace
 
 bool is_reserved_id(const std::string& id) {
   for (const char* reserved : {"20000196", "66666692", "68687029", "68687209"}) {
@@ -114,25 +260,31 @@ bool is_reserved_id(const std::string& id) {
   return id.rfind("666666", 0) == 0 || id.rfind("20000", 0) == 0;
 }
 
+// Hand-written rather than std::regex, whose recursion per character overflowed the stack on
+// a long version; the length limit keeps the messages that quote it to one short line.
 bool is_valid_version(const std::string& version) {
-  static const std::regex four_part(R"(\d+\.\d+\.\d+\.\d+)");
-  static const std::regex semver(
-      R"((0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?)");
-  return std::regex_match(version, four_part) || std::regex_match(version, semver);
+  return version.size() <= max_version_length &&
+         (is_four_part_version(version) || is_semver(version));
 }
 
 void validate_settings(const Settings& settings) {
-  static const std::regex eight_digits(R"(\d{8})");
   if (settings.id.empty())
     throw invalid_input("the package id is not set (offline.id)");
-  if (!std::regex_match(settings.id, eight_digits)) {
-    throw invalid_input("the package id must be 8 digits, not '" + settings.id + "' (offline.id)");
+  if (settings.id.size() != 8 || !all_digits(settings.id)) {
+    throw invalid_input(
+        "the package id must be 8 digits, not '" + shown(settings.id) + "' (offline.id)",
+        "offline.id");
   }
   if (is_reserved_id(settings.id)) {
     throw invalid_input("the package id " + settings.id + " is reserved by mPaaS (offline.id)");
   }
   if (settings.name.empty())
     throw invalid_input("the package name is not set (offline.name)");
+  if (settings.version.size() > max_version_length) {
+    throw invalid_input("the version is longer than " + std::to_string(max_version_length) +
+                            " characters (offline.version)",
+                        "offline.version");
+  }
   if (!is_valid_version(settings.version)) {
     throw invalid_input("the version must be four-part (1.0.0.1) or semver, not '" +
                         settings.version + "' (offline.version)");
@@ -150,8 +302,7 @@ void validate_settings(const Settings& settings) {
 }
 
 bool glob_match(const std::string& pattern, const std::string& path) {
-  std::string clean = pattern.rfind("./", 0) == 0 ? pattern.substr(2) : pattern;
-  return match_from(clean, 0, path, 0);
+  return mpaas::glob_match(pattern, path);
 }
 
 bool is_selected(const Settings& settings, const std::string& path) {

@@ -4,10 +4,13 @@
 
 #include <git2.h>
 #include <stdlib.h>
+#include <algorithm>
 #include <memory>
-#include <regex>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/interrupt.hpp"
+#include "mpaas/core/temp_folder.hpp"
+#include "mpaas/scaffold/limits.hpp"
 
 namespace mpaas::scaffold {
 namespace fs = std::filesystem;
@@ -51,20 +54,11 @@ std::string config_string(git_config* config, const char* key) {
   return value;
 }
 
-// Removes the clone folder whatever happens.
-struct TempFolder {
-  fs::path path;
-  TempFolder() {
-    std::string pattern = (fs::temp_directory_path() / "mpaas-template-XXXXXX").string();
-    if (!mkdtemp(pattern.data()))
-      throw failure("cannot create a temporary folder (" + pattern + ")");
-    path = pattern;
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
+// libgit2 calls this while fetching: a non-zero return cancels the transfer, so Ctrl-C stops
+// a slow clone at once instead of waiting for the watcher.
+int cancel_on_stop_request(const git_indexer_progress*, void*) {
+  return stop_requested() ? -1 : 0;
+}
 
 int credentials_from_agent(git_credential** out, const char*, const char* username_from_url,
                            unsigned int allowed, void* payload) {
@@ -85,7 +79,7 @@ Object resolve_ref(git_repository* repository, const std::string& ref) {
         return Object(commit);
     }
   }
-  throw not_found("no branch, tag or commit '" + ref + "' in the template repository (--ref)");
+  throw not_found("no branch, tag or commit '" + ref + "' in the template repository", "ref");
 }
 
 void check_subdir(const std::string& subdir) {
@@ -94,17 +88,45 @@ void check_subdir(const std::string& subdir) {
   for (const auto& part : path)
     escapes = escapes || part == "..";
   if (escapes)
-    throw usage_error("the subfolder must stay inside the repository (--subdir)");
+    throw usage_error("the subfolder must stay inside the repository", "subdir");
 }
 
 }  // namespace
 
+// "Name <email>", read in one pass rather than with std::regex, which recursed once per
+// character and overflowed the stack on a long --author. The name is what precedes the
+// first '<', trimmed; the email holds no '<', '>' or space and has a character on each side
+// of an '@'; only blanks may follow the '>'. Control characters (a newline would forge
+// lines of the commit header) are refused anywhere.
 Author parse_author(const std::string& text) {
-  std::smatch match;
-  static const std::regex pattern(R"(^\s*([^<>]+?)\s*<([^<>\s]+@[^<>\s]+)>\s*$)");
-  if (!std::regex_match(text, match, pattern))
-    throw usage_error("expected 'Name <email>', got '" + text + "' (--author)");
-  return {match[1].str(), match[2].str()};
+  if (text.size() > max_author_length)
+    throw usage_error(
+        "the author is longer than " + std::to_string(max_author_length) + " characters", "author");
+  auto refuse = [&text]() {
+    return usage_error("expected 'Name <email>', got '" + text + "'", "author");
+  };
+  auto space = [](char c) { return c == ' ' || c == '\t'; };
+  auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (std::any_of(text.begin(), text.end(), [&](char c) { return control(c) && c != '\t'; }))
+    throw refuse();
+  size_t open = text.find('<');
+  size_t close = text.find('>');
+  if (open == std::string::npos || close == std::string::npos || close < open)
+    throw refuse();
+  size_t name_start = 0;
+  size_t name_end = open;
+  while (name_start < name_end && space(text[name_start]))
+    ++name_start;
+  while (name_end > name_start && space(text[name_end - 1]))
+    --name_end;
+  std::string name = text.substr(name_start, name_end - name_start);
+  std::string email = text.substr(open + 1, close - open - 1);
+  bool email_ok = email.find_first_of("<> \t") == std::string::npos &&
+                  email.find('@', 1) != std::string::npos && email.find('@', 1) + 1 < email.size();
+  bool only_blanks_after = std::all_of(text.begin() + close + 1, text.end(), space);
+  if (name.empty() || !email_ok || !only_blanks_after)
+    throw refuse();
+  return {name, email};
 }
 
 Author resolve_author(const std::string& given,
@@ -164,8 +186,8 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
                           const std::string& subdir) {
   ensure_libgit2();
   check_subdir(subdir);
-  TempFolder clone;
-  fs::path checkout = clone.path / "repo";
+  TempFolder clone("mpaas-template-");
+  fs::path checkout = clone / "repo";
   git_repository* raw_repository = nullptr;
   check(git_repository_init(&raw_repository, checkout.c_str(), 0), "cannot create a clone");
   Repository repository(raw_repository);
@@ -182,6 +204,7 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
   int agent_attempts = 0;
   options.callbacks.credentials = credentials_from_agent;
   options.callbacks.payload = &agent_attempts;
+  options.callbacks.transfer_progress = cancel_on_stop_request;
   char heads[] = "+refs/heads/*:refs/remotes/origin/*";
   char tags[] = "+refs/tags/*:refs/tags/*";
   char* specs[] = {heads, tags};
@@ -201,6 +224,7 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
   }
   if (fetched == 0)
     fetched = git_remote_fetch(raw_remote, &refspecs, &options, nullptr);
+  throw_if_stop_requested();
   if (fetched < 0) {
     std::string message = last_git_error();
     if (fetched == GIT_ENOTFOUND || message.find("not found") != std::string::npos ||
@@ -220,7 +244,7 @@ TemplateTree git_template(const std::string& url, const std::string& ref,
 
   fs::path root = subdir.empty() ? checkout : checkout / subdir;
   if (!fs::is_directory(root))
-    throw not_found("no folder '" + subdir + "' in the template repository (--subdir)");
+    throw not_found("no folder '" + subdir + "' in the template repository", "subdir");
   std::string source = url + (ref.empty() ? "" : "@" + ref) + (subdir.empty() ? "" : "/" + subdir);
   return folder_template(root, source);
 }

@@ -2,10 +2,14 @@
 #include "mpaas/scaffold/manifest.hpp"
 
 #include <yaml-cpp/yaml.h>
-#include <regex>
+#include <algorithm>
 #include <set>
 
+#include "mpaas/core/config.hpp"
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/glob.hpp"
+#include "mpaas/scaffold/limits.hpp"
+#include "mpaas/scaffold/pattern.hpp"
 #include "mpaas/scaffold/rules.hpp"
 
 namespace mpaas::scaffold {
@@ -30,13 +34,24 @@ VariableType type_of(const std::string& name, const std::string& where) {
   throw invalid_input("unknown type '" + name + "' (expected string, bool or choice) in " + where);
 }
 
+// [A-Za-z_][A-Za-z0-9_]*, checked by hand (no std::regex on template input).
+bool is_variable_name(const std::string& name) {
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  if (name.empty() || !letter(name[0]))
+    return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
+}
+
 VariableSpec parse_variable(const std::string& name, const YAML::Node& node,
                             const std::string& source) {
   std::string where = "variables." + name + " of " + source;
   VariableSpec spec;
   spec.name = name;
-  if (!std::regex_match(name, std::regex("[A-Za-z_][A-Za-z0-9_]*")))
-    throw invalid_input("variable names hold letters, digits and '_' (" + where + ")");
+  if (name.size() > max_variable_name_length || !is_variable_name(name))
+    throw invalid_input("variable names hold up to " + std::to_string(max_variable_name_length) +
+                            " letters, digits and '_' (" + where + ")",
+                        source);
   if (node.IsNull())
     return spec;
   if (!node.IsMap())
@@ -53,11 +68,7 @@ VariableSpec parse_variable(const std::string& name, const YAML::Node& node,
     spec.choices = node["choices"].as<std::vector<std::string>>();
   if (node["validate"]) {
     spec.validate = node["validate"].as<std::string>();
-    try {
-      std::regex check(spec.validate);
-    } catch (const std::regex_error&) {
-      throw invalid_input("invalid regex '" + spec.validate + "' (" + where + ".validate)");
-    }
+    check_validate_pattern(spec.validate, where + ".validate");
   }
   if (node["rule"]) {
     spec.rule = node["rule"].as<std::string>();
@@ -72,52 +83,20 @@ VariableSpec parse_variable(const std::string& name, const YAML::Node& node,
   return spec;
 }
 
-bool matches_from(const std::string& pattern, size_t p, const std::string& path, size_t s) {
-  while (p < pattern.size()) {
-    if (pattern.compare(p, 2, "**") == 0) {
-      size_t rest = p + 2;
-      if (rest < pattern.size() && pattern[rest] == '/')
-        ++rest;
-      for (size_t i = s; i <= path.size(); ++i) {
-        if ((i == s || path[i - 1] == '/' || rest == pattern.size()) &&
-            matches_from(pattern, rest, path, i))
-          return true;
-      }
-      return false;
-    }
-    if (pattern[p] == '*') {
-      for (size_t i = s; i <= path.size(); ++i) {
-        if (matches_from(pattern, p + 1, path, i))
-          return true;
-        if (i < path.size() && path[i] == '/')
-          break;
-      }
-      return false;
-    }
-    if (s >= path.size())
-      return false;
-    if (pattern[p] == '?' ? path[s] == '/' : pattern[p] != path[s])
-      return false;
-    ++p;
-    ++s;
-  }
-  return s == path.size();
-}
-
 }  // namespace
 
 bool glob_matches(const std::string& pattern, const std::string& path) {
-  return matches_from(pattern, 0, path, 0);
+  return mpaas::glob_match(pattern, path);
+}
+
+// The hardened reader of every YAML mpaas loads (size, nesting depth, alias expansion and
+// alias cycles are refused before the tree is built; lib/core/config.cpp).
+YAML::Node load_manifest_yaml(const std::string& text, const std::string& source) {
+  return parse_yaml(text, source);
 }
 
 Manifest parse_manifest(const std::string& text, const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& error) {
-    throw invalid_input("invalid YAML at line " + std::to_string(error.mark.line + 1) +
-                        ", column " + std::to_string(error.mark.column + 1) + " (" + source + ")");
-  }
+  YAML::Node root = load_manifest_yaml(text, source);
   Manifest manifest;
   if (root.IsNull())
     return manifest;

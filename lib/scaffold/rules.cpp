@@ -130,9 +130,12 @@ void check_rule(const std::string& rule_name, const std::string& value, const st
     if (rule_name != rule.name)
       continue;
     std::string problem = rule.check(value);
+    // Values over 255 characters are refused by every rule; quote only their start.
+    std::string shown = value.size() > 64 ? value.substr(0, 64) + "..." : value;
     if (!problem.empty())
-      throw usage_error("'" + value + "' is not a valid " + rule.title + ": " + problem + " (" +
-                        field + ")");
+      throw usage_error(
+          "'" + shown + "' is not a valid " + rule.title + ": " + problem + " (" + field + ")",
+          field);
     return;
   }
   throw failure("unknown rule '" + rule_name + "' (" + field + ")");

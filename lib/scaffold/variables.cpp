@@ -2,9 +2,10 @@
 #include "mpaas/scaffold/variables.hpp"
 
 #include <algorithm>
-#include <regex>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/scaffold/limits.hpp"
+#include "mpaas/scaffold/pattern.hpp"
 #include "mpaas/scaffold/rules.hpp"
 
 namespace mpaas::scaffold {
@@ -19,9 +20,15 @@ std::string join(const std::vector<std::string>& items) {
   return joined;
 }
 
-// Normalises and checks `raw` for `spec`; throws usage_error naming `field`.
+// Normalises and checks `raw` for `spec`; throws usage_error naming `field`. The length is
+// checked first, so no later message quotes an overlong value and the validate pattern only
+// ever sees a bounded one.
 std::string checked_value(const VariableSpec& spec, const std::string& raw,
                           const std::string& field) {
+  if (raw.size() > max_value_length)
+    throw usage_error("the value of " + spec.name + " is longer than " +
+                          std::to_string(max_value_length) + " characters (" + field + ")",
+                      field);
   std::string value = raw;
   if (spec.type == VariableType::boolean) {
     static const std::vector<std::string> yes = {"true", "yes", "y", "1", "on"};
@@ -37,7 +44,7 @@ std::string checked_value(const VariableSpec& spec, const std::string& raw,
   if (spec.type == VariableType::choice &&
       std::find(spec.choices.begin(), spec.choices.end(), value) == spec.choices.end())
     throw usage_error("'" + value + "' is not one of " + join(spec.choices) + " (" + field + ")");
-  if (!spec.validate.empty() && !std::regex_match(value, std::regex(spec.validate)))
+  if (!spec.validate.empty() && !matches_validate_pattern(spec.validate, value))
     throw usage_error("'" + value + "' does not match " + spec.validate + " (" + field + ")");
   if (!spec.rule.empty())
     check_rule(spec.rule, value, field);
@@ -104,7 +111,17 @@ const std::vector<std::string>& builtin_variable_names() {
 std::pair<std::string, std::string> parse_assignment(const std::string& text) {
   auto equals = text.find('=');
   if (equals == std::string::npos || equals == 0)
-    throw usage_error("expected key=value, got '" + text + "' (--set)");
+    throw usage_error("expected key=value, got '" + text.substr(0, 100) +
+                          (text.size() > 100 ? "...' (--set)" : "' (--set)"),
+                      "--set");
+  if (equals > max_variable_name_length)
+    throw usage_error("a variable name is at most " + std::to_string(max_variable_name_length) +
+                          " characters (--set)",
+                      "--set");
+  if (text.size() - equals - 1 > max_value_length)
+    throw usage_error("the value of " + text.substr(0, equals) + " is longer than " +
+                          std::to_string(max_value_length) + " characters (--set)",
+                      "--set " + text.substr(0, equals));
   return {text.substr(0, equals), text.substr(equals + 1)};
 }
 
@@ -121,6 +138,11 @@ Values resolve_variables(const Manifest& manifest, const VariableRequest& reques
     std::string suggestion =
         spec.default_value ? render_text(*spec.default_value, values, "default of " + spec.name)
                            : "";
+    // A default is the template's text: too long a one is the template's fault (exit 3).
+    if (suggestion.size() > max_value_length)
+      throw invalid_input("the default of " + spec.name + " renders longer than " +
+                              std::to_string(max_value_length) + " characters (template.yaml)",
+                          "variables." + spec.name);
     if (auto set = request.sets.find(spec.name); set != request.sets.end()) {
       value.text = checked_value(spec, set->second, "--set " + spec.name);
     } else if (request.prompt) {

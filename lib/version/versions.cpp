@@ -38,4 +38,16 @@ Json linked_library_versions() {
   return versions;
 }
 
+VersionReport version_report() {
+  return {mpaas_version(), mpaas_commit(), linked_library_versions()};
+}
+
+Json to_json(const VersionReport& report) {
+  return {{"version", report.version}, {"commit", report.commit}, {"libraries", report.libraries}};
+}
+
+TextLayout text_layout(const VersionReport&) {
+  return {};
+}
+
 }  // namespace mpaas

@@ -30,7 +30,8 @@ TEST_CASE("the bash completion script completes commands and flags", "[cli][docs
   };
   CHECK(complete("mpaas con") == "config\n");
   CHECK(complete("mpaas config s") == "set\n");
-  CHECK(complete("mpaas -o j") == "json\n");
+  CHECK(complete("mpaas --output j") == "json\n");
+  CHECK(complete("mpaas completion ''") == "bash zsh fish\n");
   CHECK_THAT(complete("mpaas config list --rev"), Catch::Contains("--reveal"));
 }
 

@@ -52,3 +52,34 @@ TEST_CASE("keys show prints the public half and fingerprint, never the private k
   auto bad = run_mpaas({"keys", "show", (home / "k/nothing.pem").string()}, home.path());
   CHECK(bad.exit_code == 5);
 }
+
+TEST_CASE("an encrypted private key never makes OpenSSL prompt", "[cli][keys]") {
+  TempDir home;
+  auto encrypted = home / "encrypted.pem";
+  REQUIRE(
+      run_program("openssl", {"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                              "-aes-256-cbc", "-pass", "pass:secret", "-out", encrypted.string()})
+          .exit_code == 0);
+  REQUIRE_THAT(read_text(encrypted), Catch::Contains("ENCRYPTED"));
+  // Without a controlling terminal OpenSSL's own prompt falls back to stdin: feed it the
+  // passphrase, as a user would have typed it. mpaas must not ask, read or accept it.
+  mpaas::test::RunOptions options;
+  options.stdin_data = "secret\n";
+  options.env["HOME"] = home.path().string();
+  options.env["XDG_CONFIG_HOME"] = (home / ".config").string();
+  auto shown = run_program(
+      "setsid", {"-w", mpaas::test::mpaas_binary(), "keys", "show", encrypted.string()}, options);
+  CHECK(shown.exit_code == 3);
+  CHECK(shown.out.empty());
+  CHECK(shown.err ==
+        "mpaas: error: the key is an encrypted private key; give its public key "
+        "instead (" +
+            encrypted.string() + ")\n");
+  auto verify = run_program("setsid",
+                            {"-w", mpaas::test::mpaas_binary(), "offline", "verify",
+                             (home / "none.amr").string(), "--pubkey", encrypted.string()},
+                            options);
+  CHECK(verify.exit_code == 3);
+  CHECK_THAT(verify.err, Catch::Contains("encrypted private key"));
+  CHECK(verify.err.find("pass phrase") == std::string::npos);
+}

@@ -3,8 +3,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "app.hpp"
-#include "temp_dir.hpp"
+#include "in_process.hpp"
 
 using mpaas::test::read_text;
 using mpaas::test::TempDir;
@@ -12,17 +11,11 @@ using mpaas::test::write_text;
 
 namespace {
 
-struct InProcess {
-  std::ostringstream out, err;
-  std::istringstream in;
-  mpaas::FakeClock clock;
-  mpaas::Context context{out, err, in, clock};
-
-  InProcess(const TempDir& temp, const std::string& input, bool terminal) : in(input) {
-    context.terminal.stdin_is_tty = terminal;
+// The shared harness, with the project folder `temp` as working folder.
+struct InProcess : mpaas::test::InProcess {
+  InProcess(const TempDir& temp, const std::string& input, bool terminal)
+      : mpaas::test::InProcess(input, terminal) {
     context.cwd = temp.path();
-    context.environment = {{"HOME", (temp / "home").string()},
-                           {"XDG_CONFIG_HOME", (temp / "home/.config").string()}};
   }
 };
 

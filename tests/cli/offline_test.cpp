@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "process.hpp"
+#include "fixtures.hpp"
 #include "temp_dir.hpp"
 
 using mpaas::test::read_text;
@@ -51,9 +52,6 @@ RunOptions in_dir(const fs::path& folder) {
   return options;
 }
 
-fs::path fixture() {
-  return mpaas::test::source_dir() / ".." / "shared" / "fixtures" / "mpaas-demo";
-}
 
 void flip_byte(const fs::path& file, size_t offset) {
   std::fstream stream(file, std::ios::in | std::ios::out | std::ios::binary);
@@ -164,10 +162,11 @@ TEST_CASE("a package whose tar or manifest changed by one byte fails verify with
 
 TEST_CASE("the real mPaaS demo package verifies, inspects and extracts",
           "[cli][offline][fixture]") {
+  MPAAS_FIXTURE_OR_SKIP(fixture_dir, "mpaas-demo");
   TempDir home;
-  auto amr = (fixture() / "70000000_1.0.0.6.amr").string();
+  auto amr = (fixture_dir / "70000000_1.0.0.6.amr").string();
   auto verify = run_mpaas(
-      {"offline", "verify", amr, "--pubkey", (fixture() / "mpaas-demo-public.pem").string()},
+      {"offline", "verify", amr, "--pubkey", (fixture_dir / "mpaas-demo-public.pem").string()},
       home.path());
   CHECK(verify.exit_code == 0);
   auto inspect = run_mpaas({"offline", "inspect", amr, "-o", "json"}, home.path());

@@ -1,5 +1,6 @@
 // The output model renders the same data as aligned text or as JSON.
 #include <catch2/catch.hpp>
+#include <algorithm>
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/output.hpp"
@@ -46,4 +47,53 @@ TEST_CASE("human_bytes picks binary units", "[core][output]") {
   CHECK(human_bytes(830) == "830 B");
   CHECK(human_bytes(1536) == "1.5 KiB");
   CHECK(human_bytes(5ull * 1024 * 1024 * 1024) == "5.0 GiB");
+}
+
+TEST_CASE("text output escapes what could repaint the terminal or forge a row",
+          "[core][output][security]") {
+  CHECK(escape_for_terminal("plain text, ünïcode") == "plain text, ünïcode");
+  CHECK(escape_for_terminal("a\nb\tc\r") == "a\\nb\\tc\\r");
+  CHECK(escape_for_terminal("\x1b[2K\x1b[1Avalid") == "\\x1b[2K\\x1b[1Avalid");
+  CHECK(escape_for_terminal("del\x7f") == "del\\x7f");
+  CHECK(escape_for_terminal("c1\xc2\x9b") == "c1\\x9b");                // CSI as a C1 control
+  CHECK(escape_for_terminal("bidi\xe2\x80\xae") == "bidi\\u202e");       // right-to-left override
+  CHECK(escape_for_terminal("bad\xff\xfe") == "bad\\xff\\xfe");          // not UTF-8
+  CHECK(escape_for_terminal("overlong\xc0\xaf") == "overlong\\xc0\\xaf");  // overlong '/'
+
+  Json rows = Json::array({{{"name", "evil\nNAME  forged"}, {"url", "\x1b]0;title\x07"}}});
+  std::string table = render_table({{"name", "name"}, {"url", "url"}}, rows, OutputFormat::text);
+  CHECK(std::count(table.begin(), table.end(), '\n') == 2);  // header and one row
+  CHECK(table.find('\x1b') == std::string::npos);
+  std::string record = render_record({{"launch\x1b", "x\ny"}}, OutputFormat::text);
+  CHECK(record == "launch\\x1b: x\\ny\n");
+}
+
+TEST_CASE("JSON stays exact, and non-UTF-8 strings are represented losslessly",
+          "[core][output][security]") {
+  Json record = {{"name", "a\nb\x1b"}};
+  CHECK(Json::parse(render_record(record, OutputFormat::json)) == record);
+  Json names = Json::array({std::string("caf\xe9"), "caf\\xe9", std::string("x\\\xff")});
+  Json parsed = Json::parse(render_table({}, names, OutputFormat::json));
+  CHECK(parsed[0] == "caf\\xe9");
+  CHECK(parsed[1] == "caf\\xe9");  // valid UTF-8 is never changed...
+  CHECK(parsed[2] == "x\\\\\\xff");  // ...and an invalid string doubles its backslashes
+  CHECK(is_valid_utf8("ünïcode"));
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));  // a surrogate
+}
+
+TEST_CASE("typed results render their text from their one JSON form", "[core][output]") {
+  Json value = {{"key", "endpoint"}, {"value", "http://x"}, {"rows", {{{"a", 1}}}}};
+  CHECK(render(value, {TextLayout::Kind::field, {}, "value"}, OutputFormat::text) == "http://x\n");
+  CHECK(render(value, {TextLayout::Kind::table, {{"a", "a"}}, "rows"}, OutputFormat::text) ==
+        "A\n1\n");
+  CHECK(Json::parse(render(value, {}, OutputFormat::json)) == value);
+}
+
+TEST_CASE("errors have one JSON form with kind, message and subject", "[core][output][errors]") {
+  Json json = error_json(invalid_input("bad version (offline.version)", "offline.version"));
+  CHECK(json == Json{{"error",
+                      {{"kind", "invalid-input"},
+                       {"message", "bad version (offline.version)"},
+                       {"subject", "offline.version"}}}});
+  CHECK(error_json(failure("x"))["error"]["subject"].is_null());
 }

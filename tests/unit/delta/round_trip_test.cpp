@@ -3,9 +3,11 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "mpaas/core/error.hpp"
 #include "mpaas/delta/delta.hpp"
 
 using namespace mpaas::delta;
+using mpaas::Error;
 
 namespace {
 
@@ -118,13 +120,24 @@ TEST_CASE("delta slices matching across threads without changing the result", "[
   CHECK(apply_patch(base, make_patch(base, edited, options)) == edited);
 }
 
+// lib names the domain field at fault in the error's subject, never a command-line flag.
+std::string subject_of_refusal(const DiffOptions& options) {
+  try {
+    make_patch("a", "b", options);
+  } catch (const Error& error) {
+    CHECK(std::string(error.what()).find("--") == std::string::npos);
+    return error.subject();
+  }
+  return "(accepted)";
+}
+
 TEST_CASE("delta refuses bad options", "[delta]") {
   DiffOptions options;
   options.level = 42;
-  CHECK_THROWS_WITH(make_patch("a", "b", options), Catch::Contains("(--level)"));
+  CHECK(subject_of_refusal(options) == "level");
   options.level = -1;
   options.memory_limit = 1024;
-  CHECK_THROWS_WITH(make_patch("a", "b", options), Catch::Contains("(--memory-limit)"));
+  CHECK(subject_of_refusal(options) == "memory limit");
 }
 
 TEST_CASE("run-coded diff streams are marked in the header and stay small", "[delta]") {

@@ -13,6 +13,7 @@
 #include "mpaas/offline/extract.hpp"
 #include "mpaas/offline/reader.hpp"
 #include "process.hpp"
+#include "fixtures.hpp"
 #include "temp_dir.hpp"
 
 using namespace mpaas;
@@ -59,9 +60,6 @@ std::string file_bytes(const fs::path& path) {
   return read_file(path);
 }
 
-fs::path fixture() {
-  return mpaas::test::source_dir() / ".." / "shared" / "fixtures" / "mpaas-demo";
-}
 
 }  // namespace
 
@@ -121,10 +119,11 @@ TEST_CASE("a built package reads back with mPaaS entry order and verifies", "[of
 }
 
 TEST_CASE("the real mPaaS demo package verifies with its public key", "[offline][fixture]") {
-  auto package = read_package(fixture() / "70000000_1.0.0.6.amr");
+  MPAAS_FIXTURE_OR_SKIP(fixture_dir, "mpaas-demo");
+  auto package = read_package(fixture_dir / "70000000_1.0.0.6.amr");
   CHECK(package.manifest.uid == "70000000");
   CHECK(package.files.size() == 8);
-  auto key = crypto::load_public_key(read_file(fixture() / "mpaas-demo-public.pem"), "fixture");
+  auto key = crypto::load_public_key(read_file(fixture_dir / "mpaas-demo-public.pem"), "fixture");
   auto checks = check_signatures(package, key);
   REQUIRE(checks.size() == 2);
   for (const auto& check : checks)

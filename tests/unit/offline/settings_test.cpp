@@ -82,3 +82,65 @@ TEST_CASE("globs match segments, and ** spans folders", "[offline]") {
   CHECK(is_selected(settings, "index.html"));
   CHECK_FALSE(is_selected(settings, "notes/x.md"));
 }
+
+namespace {
+std::string invalid_settings(const std::string& yaml, const std::string& source = "") {
+  try {
+    settings_from_yaml(YAML::Load(yaml), source);
+  } catch (const mpaas::Error& error) {
+    CHECK(error.kind() == mpaas::ErrorKind::invalid_input);
+    return error.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("a signing key given as a plain value is an error, not an unsigned build", "[offline]") {
+  CHECK(invalid_settings("sign: keys/private.pem", "/p/mpaas.yaml") ==
+        "expected a mapping such as {key: keys/private.pem} (offline.sign in /p/mpaas.yaml)");
+  CHECK(invalid_settings("sign: {}") == "expected the path of the signing key (offline.sign.key)");
+  CHECK(invalid_settings("sign: {key: [a]}") ==
+        "expected a single value, not a list or mapping (offline.sign.key)");
+  CHECK(settings_from_yaml(YAML::Load("sign:")).sign_key.empty());  // empty: unsigned
+}
+
+TEST_CASE("wrongly typed settings name their key", "[offline]") {
+  CHECK(invalid_settings("id: [80000001]") ==
+        "expected a single value, not a list or mapping (offline.id)");
+  CHECK(invalid_settings("version: {a: 1}", "m.yaml") ==
+        "expected a single value, not a list or mapping (offline.version in m.yaml)");
+  CHECK(invalid_settings("client_version: 1.0") ==
+        "expected a mapping such as {android: {min: 1.0.0}} (offline.client_version)");
+  CHECK(invalid_settings("client_version: {ios: 1.0}") ==
+        "expected a mapping such as {min: 1.0.0} (offline.client_version.ios)");
+  CHECK(invalid_settings("exclude: [[a]]") == "expected a list of globs (offline.exclude)");
+  CHECK(invalid_settings("? [a]\n: b\n") == "expected plain names as keys (offline)");
+  try {
+    settings_from_yaml(YAML::Load("[a, b]"));
+    FAIL("expected invalid_input");
+  } catch (const mpaas::Error& error) {
+    CHECK(std::string(error.what()) == "expected a mapping of settings (offline)");
+    CHECK(error.subject() == "offline");
+  }
+}
+
+TEST_CASE("unknown settings are warnings naming the key, with a suggestion", "[offline]") {
+  auto settings = settings_from_yaml(YAML::Load(R"(
+id: "80000001"
+signing: {key: keys/private.pem}
+client_version: {android: {min: 1.0.0, mx: 2.0.0}, harmony: {min: 1}}
+future_option: true
+)"),
+                                     "/p/mpaas.yaml");
+  CHECK(settings.id == "80000001");
+  CHECK(settings.sign_key.empty());
+  REQUIRE(settings.warnings.size() == 4);
+  CHECK(settings.warnings[0] ==
+        "unknown setting offline.signing is ignored (did you mean offline.sign?) (/p/mpaas.yaml)");
+  CHECK(settings.warnings[1] == "unknown setting offline.future_option is ignored (/p/mpaas.yaml)");
+  CHECK(settings.warnings[2] ==
+        "unknown setting offline.client_version.harmony is ignored (/p/mpaas.yaml)");
+  CHECK(settings.warnings[3] ==
+        "unknown setting offline.client_version.android.mx is ignored (did you mean "
+        "offline.client_version.android.max?) (/p/mpaas.yaml)");
+}

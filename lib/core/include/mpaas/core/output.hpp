@@ -5,9 +5,13 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mpaas {
+
+class Error;
+struct ExitCodeRow;
 
 using Json = nlohmann::ordered_json;
 
@@ -25,12 +29,43 @@ struct Column {
 // spaces. JSON: the rows as an array, every field kept (not only the columns).
 std::string render_table(const std::vector<Column>& columns, const Json& rows, OutputFormat format);
 
+// How a typed result reads as text. Its JSON form is always its to_json(); the text is
+// rendered from that same JSON, so the two can never tell different stories.
+struct TextLayout {
+  enum class Kind {
+    record,  // "key: value" lines (nested objects flattened to dotted keys)
+    table,   // aligned columns; the rows are the JSON array, or the array at `field`
+    field,   // only the value of `field`, bare (e.g. `config get` prints the value)
+  };
+  Kind kind = Kind::record;
+  std::vector<Column> columns;
+  std::string field;
+};
+
+// Renders a result's JSON as text by its layout, or as JSON.
+std::string render(const Json& value, const TextLayout& layout, OutputFormat format);
+
 // One record. Text: "key: value" lines with the keys aligned; nested objects are
 // flattened to dotted keys. JSON: the object, pretty-printed.
 std::string render_record(const Json& record, OutputFormat format);
 
+// Text output is escaped for the terminal: control characters (C0, C1, DEL, bidi overrides)
+// and bytes that are not UTF-8 are shown as \n, \t, \xNN or \uNNNN, so a package field can
+// neither repaint the screen nor forge a table row. JSON output stays exact; strings that
+// are not valid UTF-8 get \xNN for each invalid byte (and doubled backslashes).
+std::string escape_for_terminal(std::string_view text);
+bool is_valid_utf8(std::string_view text);
+
 // A JSON value as a text cell: strings bare, null as "-", arrays joined with ", ".
 std::string text_of(const Json& value);
+
+// The JSON form of an error, shared by the CLI (stderr under --json) and the HTTP API:
+// {"error": {"kind": "invalid-input", "message": "...", "subject": "mpaas.yaml"}}.
+Json error_json(const Error& error);
+
+// The exit-code table as a typed result (`mpaas help exit-codes`, docs/json.md).
+Json to_json(const std::vector<ExitCodeRow>& table);
+TextLayout text_layout(const std::vector<ExitCodeRow>& table);
 
 // Human units: "1.5 MiB", "830 B".
 std::string human_bytes(uint64_t bytes);

@@ -12,9 +12,13 @@
 #include <string>
 #include <string_view>
 
+#include "mpaas/core/sha256.hpp"
+
 namespace mpaas::delta {
 
-// A whole file mapped into memory (empty files map to an empty view).
+// A whole file mapped into memory (empty files map to an empty view). Only regular files
+// are accepted: a FIFO, device, socket or folder is refused (usage error naming the path)
+// without blocking, since opening a FIFO for reading would wait for a writer.
 class MappedFile {
  public:
   // `writable` maps privately copy-on-write so that the caller may rewrite the bytes
@@ -56,9 +60,13 @@ class MemoryInput : public RandomInput {
   std::string_view m_data;
 };
 
+// A patch file read in place through pread (regular files only, as MappedFile).
 class FileInput : public RandomInput {
  public:
   explicit FileInput(const std::filesystem::path& path);
+  // Takes a duplicate of `fd` (an open regular file, such as a spooled copy); `name` names
+  // it in errors.
+  FileInput(int fd, std::string name);
   ~FileInput();
   FileInput(const FileInput&) = delete;
   FileInput& operator=(const FileInput&) = delete;
@@ -93,6 +101,10 @@ class RegionSource : public ByteSource {
 
 // Where produced bytes go (a file being written, a string, stdout).
 using ByteSink = std::function<void(const uint8_t* data, size_t size)>;
+
+// SHA-256 of `size` bytes in memory, in pieces with a stop-request check between them, so
+// that hashing a large mapped file does not delay Ctrl-C.
+Sha256Digest sha256_interruptible(const uint8_t* data, uint64_t size);
 
 // Little-endian fixed-width integers.
 void put_u16(std::string& out, uint16_t value);

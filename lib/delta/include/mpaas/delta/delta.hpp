@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,9 +69,12 @@ struct NewFileMemory {
   std::function<void(uint64_t begin, uint64_t end)> release_spilled;
 };
 
+// `old_owner`, when given, keeps old_data alive: a stop request during the suffix sort
+// then returns at once (see MatchOptions::old_data_owner).
 DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_data,
                             uint64_t new_size, const DiffOptions& options, const ByteSink& out,
-                            ProgressSink& progress, const NewFileMemory& new_memory = {});
+                            ProgressSink& progress, const NewFileMemory& new_memory = {},
+                            std::shared_ptr<const void> old_owner = {});
 
 // In-memory convenience for other modules (offline packages, tests).
 std::string make_patch(std::string_view old_data, std::string_view new_data,
@@ -93,6 +98,13 @@ PatchHeader apply_patch_into(uint8_t* old_data, uint64_t old_size, const RandomI
 // In-memory convenience: the new file's bytes.
 std::string apply_patch(std::string_view old_data, std::string_view patch,
                         const ApplyLimits& limits = {});
+
+// A patch arriving on a stream (stdin), made readable at random offsets. Its header is read
+// and checked first, so that anything else is refused after a few bytes ("not a patch",
+// exit 3); the rest is copied to an unnamed file in `temp_folder` (bounded memory, nothing
+// left behind) up to the size the header declares. `name` names the stream in errors.
+std::unique_ptr<RandomInput> spool_patch(std::istream& in, const std::string& name,
+                                         const std::filesystem::path& temp_folder);
 
 // Applies a patch file to an old file, writing `new_path` atomically ("-": stdout).
 PatchHeader apply_patch_file(const std::filesystem::path& old_path, const RandomInput& patch,

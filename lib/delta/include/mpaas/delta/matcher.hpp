@@ -3,11 +3,15 @@
 // longest match in the old file unless the current alignment is nearly as good, then extends
 // each match with approximate runs both ways (bsdiff's scheme) so that small edits inside
 // moved code become mostly-zero differences. The new file can be scanned in several slices
-// at once (--threads). It produces instructions only; the formats encode them.
+// at once (--threads); each slice starts with the alignment a single scan starts with, and
+// instructions cut at slice borders are joined, so the thread count changes the time, not
+// the patch. It produces instructions only; the formats encode them. Every loop checks for
+// a stop request (mpaas/core/interrupt.hpp) every millisecond or so of work.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "mpaas/core/progress.hpp"
@@ -28,6 +32,10 @@ struct MatchOptions {
   // Called (from any scanning thread) with ranges of the new file the scan will not read
   // again, so that a caller holding it in a file mapping can give the memory back.
   std::function<void(uint64_t begin, uint64_t end)> consumed;
+  // Keeps the old file's bytes alive. The suffix sort is one library call that cannot
+  // check for a stop request; with an owner, a stop returns at once and the sort finishes
+  // on a detached thread over the bytes this keeps. Without one, a stop waits for the sort.
+  std::shared_ptr<const void> old_data_owner;
 };
 
 // Covers new[0, new_size) with instructions in order (none when new_size is 0).

@@ -52,6 +52,16 @@ struct PatchHeader {
 // Reads and validates the header; `name` is used in error messages (exit 3).
 PatchHeader parse_header(const RandomInput& patch, const std::string& name);
 
+// The format named by a patch's first 8 bytes; throws invalid_input ("not a patch") for any
+// other bytes.
+PatchFormat format_of_magic(const uint8_t* magic, const std::string& name);
+
+// The whole patch's size as its header declares it, after checking the header's fields:
+// `header` holds the header only (mpd_header_size bytes, mpd_v1_header_size for version 1,
+// bsdiff_header_size for BSDIFF40). UINT64_MAX for BSDIFF40, whose extra stream runs to the
+// end of the file. Lets a reader of a stream refuse a bad header before reading on.
+uint64_t declared_patch_size(const RandomInput& header, const std::string& name);
+
 std::string encode_mpd_header(const PatchHeader& header);
 std::string encode_bsdiff_header(uint64_t control_size, uint64_t diff_size, uint64_t new_size);
 

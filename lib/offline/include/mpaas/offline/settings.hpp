@@ -29,19 +29,28 @@ struct Settings {
   VersionRange android;
   VersionRange ios;
   std::string sign_key;  // path of a PEM private key, relative to the project folder
+  // Unknown keys met while reading, one line each, for the command to show as warnings.
+  std::vector<std::string> warnings;
 };
 
 // Reads the `offline:` section; an undefined node gives the defaults. Throws invalid_input
-// naming the key (offline.include) when a value has the wrong shape.
-Settings settings_from_yaml(const YAML::Node& section);
+// naming the key (offline.include, and `source`, the file, when given) when a value has the
+// wrong shape: a list or mapping where one value is expected, a value where a mapping is
+// (`sign: keys/private.pem` instead of `sign: {key: keys/private.pem}`), or a `sign:`
+// mapping without its key. Unknown keys (`signing:`) are not errors but warnings, so that a
+// file written for a newer mpaas still works here.
+Settings settings_from_yaml(const YAML::Node& section, const std::string& source = "");
 // Throws invalid_input naming the field when a value breaks an mPaaS rule.
 void validate_settings(const Settings& settings);
 // mPaaS reserves these ids and prefixes for its SDK.
 bool is_reserved_id(const std::string& id);
+// Four-part (1.0.0.1) or semver, at most max_version_length characters.
+inline constexpr size_t max_version_length = 128;
 bool is_valid_version(const std::string& version);
 
 // Glob match on '/'-separated relative paths: '*' and '?' stay inside one segment, '**'
-// spans any number of segments (zero included, so "**/*.md" matches "a.md").
+// spans any number of segments (zero included, so "**/*.md" matches "a.md"); the shared
+// linear matcher of mpaas/core/glob.hpp, which documents the details.
 bool glob_match(const std::string& pattern, const std::string& path);
 bool is_selected(const Settings& settings, const std::string& path);
 

@@ -4,6 +4,8 @@
 // change what it generates.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +22,7 @@ struct VariableSpec {
   VariableType type = VariableType::string;
   std::optional<std::string> default_value;  // a Mustache template over earlier variables
   std::vector<std::string> choices;          // for choice
-  std::string validate;                      // a regex the whole value must match
+  std::string validate;                      // an RE2 pattern the whole value must match
   std::string rule;                          // a named rule of rules.hpp
 };
 
@@ -40,8 +42,12 @@ struct Manifest {
 // Parses template.yaml text; throws invalid_input naming `source` on a malformed file.
 Manifest parse_manifest(const std::string& text, const std::string& source);
 
+// The one place template YAML is turned into nodes (built-in, folder and git templates
+// alike): core's hardened parse_yaml, as for mpaas.yaml; throws invalid_input naming `source`.
+YAML::Node load_manifest_yaml(const std::string& text, const std::string& source);
+
 // True when `path` (with '/' separators) matches the glob: '*' and '?' within one path
-// segment, '**' across any number of segments.
+// segment, '**' across any number of segments (mpaas/core/glob.hpp, shared with offline).
 bool glob_matches(const std::string& pattern, const std::string& path);
 
 }  // namespace mpaas::scaffold

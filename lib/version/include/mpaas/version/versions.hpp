@@ -10,4 +10,14 @@ std::string mpaas_commit();   // short git commit the binary was built from
 // {"libgit2": "1.5.1", "libcurl": ..., "libarchive", "openssl", "yaml-cpp", "sqlite", "zstd", ...}
 Json linked_library_versions();
 
+// What `mpaas version` reports (docs/json.md: version).
+struct VersionReport {
+  std::string version;
+  std::string commit;
+  Json libraries;  // library name -> version string
+};
+VersionReport version_report();
+Json to_json(const VersionReport& report);
+TextLayout text_layout(const VersionReport& report);
+
 }  // namespace mpaas
