@@ -18,21 +18,6 @@ struct BuildOptions {
   SettingFlags settings;
 };
 
-// The file the signing key comes from, in find_signing_key's order (--key, then
-// MPAAS_SIGNING_KEY, which is text and no file, then offline.sign.key): the build leaves it
-// out of the package even when it lies under the source folder.
-std::optional<fs::path> signing_key_file(const BuildOptions& options, const Project& project,
-                                         const Context& context) {
-  if (!options.key.empty())
-    return resolve_path(context, options.key);
-  auto env = context.environment.find("MPAAS_SIGNING_KEY");
-  if ((env != context.environment.end() && !env->second.empty()) ||
-      project.settings.sign_key.empty())
-    return std::nullopt;
-  fs::path configured(project.settings.sign_key);
-  return configured.is_absolute() ? configured : project.folder / configured;
-}
-
 fs::path output_path(const BuildOptions& options, const offline::Settings& settings,
                      const Context& context) {
   std::string name = settings.id + "_" + settings.version + ".amr";
@@ -53,9 +38,11 @@ int run_build(const BuildOptions& options, Context& context) {
   auto pack = pack_options(context);
   pack.digest = crypto::parse_digest(options.digest);
   if (!options.unsigned_package) {
-    pack.key = find_signing_key(options.key, project.settings.sign_key, project.folder, context);
-    if (pack.key)
-      pack.key_file = signing_key_file(options, project, context);
+    auto chosen = signing_key(options.key, project.settings.sign_key, project.folder, context);
+    pack.key = chosen.key;
+    // The key's file never goes into the package, even when it lies under the source folder.
+    if (chosen.key)
+      pack.key_file = chosen.choice.file;
   }
   auto output = output_path(options, project.settings, context);
   auto progress = context.progress();

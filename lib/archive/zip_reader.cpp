@@ -282,11 +282,21 @@ uint64_t check_local_header(const ByteSource& source, ZipEntry& entry, const std
   Zip64Values zip64(zip64_extra(variable.slice(name_length, extra_length), label), label);
   uint64_t size = zip64.resolve(size32, local_zip64);
   uint64_t compressed = zip64.resolve(compressed32, local_zip64);
-  bool deferred = (flags & descriptor_flag) && crc == 0 && compressed == 0 && size == 0;
-  if (!deferred &&
-      (crc != entry.crc32 || compressed != entry.compressed_size || size != entry.size)) {
+  // With a data descriptor, a value the writer did not know yet is zero here (Info-ZIP
+  // writing to a pipe knows a file's size but not its CRC or compressed size); the
+  // descriptor, checked against the directory, then carries it.
+  bool deferred = (flags & descriptor_flag) != 0;
+  auto agrees = [deferred](uint64_t local, uint64_t central) {
+    return local == central || (deferred && local == 0);
+  };
+  if (!agrees(crc, entry.crc32) || !agrees(compressed, entry.compressed_size) ||
+      !agrees(size, entry.size)) {
     refuse("the local header and the central directory disagree (" + entry.name + ")", label);
   }
+  // A stored entry's end is found only from its size: a streaming reader that has to search
+  // for the descriptor instead could stop at a fake one inside the data.
+  if (deferred && method == 0 && compressed == 0)
+    refuse("a stored entry whose size only a data descriptor gives (" + entry.name + ")", label);
   entry.data_offset =
       add(entry.header_offset, local_header_size + name_length + extra_length, label);
   return add(entry.data_offset, entry.compressed_size, label);
@@ -403,24 +413,28 @@ std::string errno_text() {
 }  // namespace
 
 FileSource::FileSource(const std::filesystem::path& path) : m_name(path.string()) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
+  // Opened first and judged by fstat, so the file judged is the file read. O_NONBLOCK keeps
+  // open(2) from waiting for a writer when the path is a FIFO (refused below).
+  m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (m_fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR)
       throw not_found("no such file (" + m_name + ")", m_name);
     throw failure("cannot open: " + errno_text() + " (" + m_name + ")", m_name);
   }
-  if (S_ISDIR(info.st_mode))
-    throw usage_error("a folder, not a file (" + m_name + ")", m_name);
-  if (!S_ISREG(info.st_mode))
-    throw usage_error("not a regular file (" + m_name + ")", m_name);
-  m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (m_fd < 0)
-    throw failure("cannot open: " + errno_text() + " (" + m_name + ")", m_name);
-  // The size of what was opened, not of what the path names now.
-  if (::fstat(m_fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+  struct stat info {};
+  if (::fstat(m_fd, &info) != 0) {
+    std::string reason = errno_text();
     ::close(m_fd);
-    throw failure("cannot open: " + errno_text() + " (" + m_name + ")", m_name);
+    throw failure("cannot open: " + reason + " (" + m_name + ")", m_name);
   }
+  if (!S_ISREG(info.st_mode)) {
+    ::close(m_fd);
+    if (S_ISDIR(info.st_mode))
+      throw usage_error("a folder, not a file (" + m_name + ")", m_name);
+    throw usage_error("not a regular file (" + m_name + ")", m_name);
+  }
+  ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) & ~O_NONBLOCK);
+  // The size of what was opened, not of what the path names now.
   m_size = static_cast<uint64_t>(info.st_size);
 }
 

@@ -13,6 +13,7 @@
 #include "mpaas/core/interrupt.hpp"
 #include "mpaas/core/unique_fd.hpp"
 #include "mpaas/offline/reader.hpp"
+#include "mpaas/offline/signing_key.hpp"
 #include "mpaas/offline/verdict.hpp"
 
 namespace mpaas::offline {
@@ -338,6 +339,8 @@ void check_package_rules(const Settings& settings, const std::vector<SourceFile>
 PackResult write_package(const Manifest& manifest, const std::vector<SourceFile>& files,
                          const fs::path& output, const PackOptions& options, ProgressSink& progress,
                          const std::string& hpmfile_content) {
+  if (options.key)
+    require_rsa_signing_key(*options.key, "signing key");
   uint64_t total = 0;
   for (const auto& file : files)
     total += file.size;
@@ -386,6 +389,7 @@ PackResult sign_package(const fs::path& package, const PackOptions& options,
                         ProgressSink& progress) {
   if (!options.key)
     throw usage_error("signing needs a key", "key");
+  require_rsa_signing_key(*options.key, "signing key");
   // One pass through the reader, which refuses what is not a well-formed package; the
   // tar's bytes are re-signed and deflated on their way through.
   TarStream tar(folder_of(package), options);
