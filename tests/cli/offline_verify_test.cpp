@@ -272,6 +272,19 @@ TEST_CASE("unreadable packages, folders and missing key files get their exit cod
   CHECK(key_folder.exit_code == 2);
   CHECK(key_folder.err == "mpaas: error: a folder, not a key file (keys)\n");
 
+  // Signing keys: a missing file names it and the flag; a key that is not RSA is refused.
+  auto missing_signing_key =
+      run_mpaas({"offline", "sign", package, "--key", "nope.pem"}, home.path(), app);
+  CHECK(missing_signing_key.exit_code == 5);
+  CHECK(missing_signing_key.err == "mpaas: error: no such key file (nope.pem) (--key)\n");
+  REQUIRE(run_mpaas({"keys", "generate", "-o", "ec", "--type", "ec-p256"}, home.path(), app)
+              .exit_code == 0);
+  auto ec_key =
+      run_mpaas({"offline", "sign", package, "--key", "ec/private.pem"}, home.path(), app);
+  CHECK(ec_key.exit_code == 3);
+  CHECK(ec_key.err ==
+        "mpaas: error: mPaaS packages are signed with RSA, not EC-P256 (ec/private.pem)\n");
+
   // Unreadable: mode 000, and as root the capability to ignore modes dropped.
   fs::permissions(package, fs::perms::none);
   std::vector<std::string> arguments{"offline", "verify", package, "--pubkey",
