@@ -86,7 +86,7 @@ complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l force -d 'Write into a fol
 complete -c mpaas -n '__mpaas_path_is "mpaas new"' -l list -d 'List the built-in templates (--json for their variables)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a build -d 'Build a reproducible {id}_{version}.amr from the project'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a sign -d 'Sign or re-sign a package in place (atomically)'
-complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a verify -d 'Verify every entry'\''s signature (exit 4 naming the one that fails)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a verify -d 'Verify every entry'\''s signature and that the entries belong together (exit 4 naming what fails)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a inspect -d 'Show a package'\''s manifest, settings, entries, files and signature state'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a extract -d 'Extract a package'\''s web files safely into a folder'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas offline"' -a config -d 'Write the preset h5_json.json that apps load at start-up'

@@ -38,11 +38,21 @@ int run_build(const BuildOptions& options, Context& context) {
   auto pack = pack_options(context);
   pack.digest = crypto::parse_digest(options.digest);
   if (!options.unsigned_package) {
-    pack.key = find_signing_key(options.key, project.settings.sign_key, project.folder, context);
+    auto chosen = signing_key(options.key, project.settings.sign_key, project.folder, context);
+    pack.key = chosen.key;
+    // The key's file never goes into the package, even when it lies under the source folder.
+    if (chosen.key)
+      pack.key_file = chosen.choice.file;
   }
   auto output = output_path(options, project.settings, context);
   auto progress = context.progress();
   auto result = offline::build_package(project.settings, project.folder, output, pack, *progress);
+  Json left_out = Json::array();
+  for (const auto& item : result.left_out) {
+    left_out.push_back(Json{{"path", item.path}, {"reason", item.reason}});
+    context.warn("left out " + item.path + " (" + item.reason +
+                 "); name it in offline.include or --include to pack it");
+  }
   Json summary{{"package", output.string()},
                {"id", project.settings.id},
                {"version", project.settings.version},
@@ -51,7 +61,8 @@ int run_build(const BuildOptions& options, Context& context) {
                {"tar_size", result.tar_size},
                {"signed", result.is_signed},
                {"signature", result.is_signed ? crypto::digest_name(pack.digest) + "withRSA" : ""},
-               {"sha256", to_hex(sha256_of_file(output))}};
+               {"sha256", to_hex(sha256_of_file(output))},
+               {"left_out", left_out}};
   if (context.output_format() == OutputFormat::json) {
     context.print(render_record(summary, OutputFormat::json));
   } else {

@@ -1,8 +1,11 @@
 // `mpaas offline inspect FILE`: the manifest, hpmfile settings, envelope entries and tar
 // files with sizes and SHA-256, and the signature state (checked when --pubkey is given).
+// The state is "valid" only for what `offline verify` accepts (lib/offline/verdict.hpp):
+// pieces that do not belong together are listed as mismatches and make it "invalid".
 #include "mpaas/core/error.hpp"
-#include "offline/offline.hpp"
 #include "mpaas/offline/reader.hpp"
+#include "mpaas/offline/verdict.hpp"
+#include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {
 namespace {
@@ -18,25 +21,25 @@ std::string signature_state(const offline::Package& package, const std::optional
     return "unsigned";
   if (!key)
     return "signed (not checked: no --pubkey)";
-  bool all_valid = true;
-  for (const auto& check : offline::check_signatures(package, *key)) {
+  auto verdict = offline::judge_package(package, *key);
+  for (const auto& check : verdict.signatures) {
     checks.push_back(
         Json{{"entry", check.entry}, {"state", check.state}, {"digest", check.digest}});
-    all_valid = all_valid && check.state == "valid";
   }
-  return all_valid ? "valid" : "invalid";
+  return verdict.verified() ? "valid" : "invalid";
 }
 
 int run_inspect(const InspectOptions& options, Context& context) {
   auto path = resolve_path(context, options.package);
-  if (!std::filesystem::is_regular_file(path))
-    throw not_found("no such file (" + options.package + ")");
   std::optional<crypto::Key> key;
   if (!options.pubkey.empty())
     key = load_public_key_argument(options.pubkey, context);
   auto package = offline::read_package(path);
   Json checks = Json::array();
   std::string state = signature_state(package, key, checks);
+  Json mismatches = Json::array();
+  for (const auto& mismatch : offline::find_mismatches(package))
+    mismatches.push_back(mismatch.message);
   Json entries = Json::array();
   for (const auto& entry : package.entries) {
     entries.push_back(Json{{"name", entry.name}, {"size", entry.size}, {"sha256", entry.sha256}});
@@ -55,6 +58,7 @@ int run_inspect(const InspectOptions& options, Context& context) {
                                      {"hpmfile", package.hpmfile},
                                      {"signature", state},
                                      {"signatures", checks},
+                                     {"mismatches", mismatches},
                                      {"entries", entries},
                                      {"files", files}},
                                 OutputFormat::json));
@@ -64,6 +68,8 @@ int run_inspect(const InspectOptions& options, Context& context) {
                {"size", human_bytes(package.package_size)},
                {"manifest", manifest},
                {"signature", state}};
+  if (!mismatches.empty())
+    summary["mismatches"] = mismatches;
   if (package.hpmfile.is_object()) {
     summary["main_url"] = package.hpmfile.value("launchParams", Json::object()).value("url", "");
     summary["vhost"] = package.hpmfile.value("host", Json::object()).value("online", "");

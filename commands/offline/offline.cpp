@@ -107,34 +107,30 @@ crypto::PassphraseSource passphrase_source(Context& context) {
   };
 }
 
+offline::SigningKey signing_key(const std::string& flag, const std::string& configured,
+                                const fs::path& project_folder, Context& context) {
+  offline::SigningKeySources sources;
+  if (!flag.empty()) {
+    sources.given_file = resolve_path(context, flag);
+    sources.given_name = flag;
+  }
+  auto env = context.environment.find("MPAAS_SIGNING_KEY");
+  if (env != context.environment.end())
+    sources.environment_text = env->second;
+  sources.configured = configured;
+  sources.project_folder = project_folder;
+  auto result = offline::load_signing_key(sources, passphrase_source(context));
+  if (result.choice.origin == offline::SigningKeyOrigin::configured_missing) {
+    context.warn("signing key " + result.choice.label +
+                 " does not exist; building unsigned (create it with `mpaas keys generate -o " +
+                 fs::path(configured).parent_path().string() + "`)");
+  }
+  return result;
+}
+
 std::optional<crypto::Key> find_signing_key(const std::string& flag, const std::string& configured,
                                             const fs::path& project_folder, Context& context) {
-  std::optional<crypto::Key> key;
-  auto env = context.environment.find("MPAAS_SIGNING_KEY");
-  if (!flag.empty()) {
-    key = crypto::load_private_key(read_file(resolve_path(context, flag)), flag,
-                                   passphrase_source(context));
-  } else if (env != context.environment.end() && !env->second.empty()) {
-    key = crypto::load_private_key(env->second, "MPAAS_SIGNING_KEY", passphrase_source(context));
-  } else if (!configured.empty()) {
-    fs::path path =
-        fs::path(configured).is_absolute() ? fs::path(configured) : project_folder / configured;
-    std::error_code error;
-    if (!fs::exists(path, error)) {
-      // A fresh `mpaas new h5` project names keys/private.pem before any key exists: it
-      // builds unsigned (as mPaaS debug packages are) and says how to sign. An explicit
-      // --key or MPAAS_SIGNING_KEY that cannot be read is still an error.
-      context.warn("signing key " + path.string() +
-                   " does not exist; building unsigned (create it with `mpaas keys generate -o " +
-                   fs::path(configured).parent_path().string() + "`)");
-      return std::nullopt;
-    }
-    key = crypto::load_private_key(read_file(path), "offline.sign.key", passphrase_source(context));
-  }
-  if (key && !key->is_rsa()) {
-    throw invalid_input("mPaaS packages are signed with RSA, not " + key->type_name() + " (--key)");
-  }
-  return key;
+  return signing_key(flag, configured, project_folder, context).key;
 }
 
 crypto::Key load_public_key_argument(const std::string& argument, const Context& context) {
@@ -142,10 +138,16 @@ crypto::Key load_public_key_argument(const std::string& argument, const Context&
   std::error_code error;
   if (fs::is_regular_file(path, error))
     return crypto::load_public_key(read_file(path), argument);
-  if (argument.find('/') == std::string::npos || argument.size() > 100) {
+  if (fs::is_directory(path, error))
+    throw usage_error("a folder, not a key file (" + argument + ")", argument);
+  // Key text is PEM, or one line of base64 (no '.', '-' or '_'; an RSA key is hundreds of
+  // characters): anything else is a file name, and a missing file is "not found".
+  bool base64_only =
+      argument.find_first_not_of(
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == std::string::npos;
+  if (argument.starts_with("-----BEGIN") || (base64_only && argument.size() >= 56))
     return crypto::load_public_key(argument, "--pubkey");
-  }
-  throw not_found("no such key file (" + argument + ")");
+  throw not_found("no such key file (" + argument + ")", argument);
 }
 
 offline::PackOptions pack_options(Context& context) {

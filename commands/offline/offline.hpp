@@ -12,6 +12,7 @@
 #include "mpaas/crypto/keys.hpp"
 #include "mpaas/offline/builder.hpp"
 #include "mpaas/offline/settings.hpp"
+#include "mpaas/offline/signing_key.hpp"
 
 namespace mpaas::offline_commands {
 
@@ -32,8 +33,11 @@ Project load_project(const std::string& folder, const SettingFlags& flags, Conte
 
 std::filesystem::path resolve_path(const Context& context, const std::string& path);
 // The signing key named by `flag`, else MPAAS_SIGNING_KEY (PEM text), else `configured`
-// (a path relative to `project_folder`); nullopt when none is given. RSA is required
-// because mPaaS clients verify RSA signatures.
+// (a path relative to `project_folder`), in offline::load_signing_key's precedence, RSA
+// only; warns when the configured key does not exist yet (the package is then unsigned).
+offline::SigningKey signing_key(const std::string& flag, const std::string& configured,
+                                const std::filesystem::path& project_folder, Context& context);
+// signing_key's key alone; nullopt when none is given.
 std::optional<crypto::Key> find_signing_key(const std::string& flag, const std::string& configured,
                                             const std::filesystem::path& project_folder,
                                             Context& context);

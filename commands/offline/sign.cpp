@@ -12,9 +12,9 @@ struct SignOptions {
 };
 
 int run_sign(const SignOptions& options, Context& context) {
+  // The package is opened by the reader, whose errors name it: missing (5), a folder (2),
+  // unreadable (1), not a package (3).
   auto path = resolve_path(context, options.package);
-  if (!std::filesystem::is_regular_file(path))
-    throw not_found("no such file (" + options.package + ")");
   auto pack = pack_options(context);
   pack.digest = crypto::parse_digest(options.digest);
   pack.key = find_signing_key(options.key, "", context.cwd, context);

@@ -1,8 +1,10 @@
-// `mpaas offline verify FILE --pubkey KEY`: checks every entry's signature in CERT.json.
-// Exit 0 when all verify, 4 naming the first entry that does not.
+// `mpaas offline verify FILE --pubkey KEY`: checks every entry's signature in CERT.json and
+// that the signed pieces belong together (lib/offline/verdict.hpp says what "verified"
+// means). Exit 0 when the package is verified, 4 naming the first reason it is not.
 #include "mpaas/core/error.hpp"
-#include "offline/offline.hpp"
 #include "mpaas/offline/reader.hpp"
+#include "mpaas/offline/verdict.hpp"
+#include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {
 namespace {
@@ -18,9 +20,10 @@ offline::Package read_for_verify(const std::filesystem::path& path) {
     options.list_files = false;
     return offline::read_package(path, options);
   } catch (const Error& error) {
-    // A damaged envelope (bad CRC, broken deflate or tar) cannot verify.
+    // A package the reader refuses (not a zip, disagreeing zip headers, a damaged entry,
+    // entries out of order) cannot verify. Files that cannot be opened keep their kind.
     if (error.kind() == ErrorKind::invalid_input)
-      throw verification_failed(error.what());
+      throw verification_failed(error.what(), error.subject());
     throw;
   }
 }
@@ -29,24 +32,17 @@ int run_verify(const VerifyOptions& options, Context& context) {
   if (options.pubkey.empty())
     throw usage_error("verify needs a public key (--pubkey)");
   auto key = load_public_key_argument(options.pubkey, context);
-  auto path = resolve_path(context, options.package);
-  if (!std::filesystem::is_regular_file(path))
-    throw not_found("no such file (" + options.package + ")");
-  auto package = read_for_verify(path);
+  auto package = read_for_verify(resolve_path(context, options.package));
   if (!package.signatures)
-    throw verification_failed("the package is not signed (CERT.json)");
-  auto checks = offline::check_signatures(package, key);
+    throw verification_failed("the package is not signed (CERT.json)", "CERT.json");
+  auto verdict = offline::judge_package(package, key);
   Json rows = Json::array();
-  for (const auto& check : checks) {
+  for (const auto& check : verdict.signatures) {
     rows.push_back(Json{{"entry", check.entry}, {"state", check.state}, {"digest", check.digest}});
   }
   context.print(render_table({{"entry", "entry"}, {"state", "state"}, {"digest", "digest"}}, rows,
                              context.output_format()));
-  for (const auto& check : checks) {
-    if (check.state != "valid") {
-      throw verification_failed("signature " + check.state + " (" + check.entry + ")");
-    }
-  }
+  offline::require_verified(verdict);
   return 0;
 }
 
@@ -54,7 +50,10 @@ int run_verify(const VerifyOptions& options, Context& context) {
 
 void register_verify(Command& group) {
   auto options = std::make_shared<VerifyOptions>();
-  group.subcommand("verify", "Verify every entry's signature (exit 4 naming the one that fails)")
+  group
+      .subcommand("verify",
+                  "Verify every entry's signature and that the entries belong together (exit 4 "
+                  "naming what fails)")
       .positional("file", options->package, "The .amr package")
       .option("--pubkey", options->pubkey,
               "Public key: a PEM file, or the one-line base64 form Android apps embed")

@@ -4,6 +4,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cerrno>
+#include <exception>
+
 #include "mpaas/core/error.hpp"
 
 namespace mpaas::archive {
@@ -11,37 +14,39 @@ namespace {
 
 constexpr size_t pull_buffer_size = 1 << 16;
 
-struct NestedSource {
-  Reader* outer;
-  char* buffer;
-  Reader::Tap tap;
-};
-
-la_ssize_t pull_from_outer(struct archive*, void* user, const void** buffer) {
-  auto* source = static_cast<NestedSource*>(user);
-  *buffer = source->buffer;
-  try {
-    size_t got = source->outer->read(source->buffer, pull_buffer_size);
-    if (source->tap)
-      source->tap(source->buffer, got);
-    return static_cast<la_ssize_t>(got);
-  } catch (const Error&) {
-    return -1;
-  }
-}
-
-int close_nested(struct archive*, void* user) {
-  delete static_cast<NestedSource*>(user);
-  return ARCHIVE_OK;
+int close_source(struct archive*, void*) {
+  return ARCHIVE_OK;  // the Reader owns its source
 }
 
 [[noreturn]] void throw_archive_error(struct archive* archive, const std::string& label) {
   const char* message = archive_error_string(archive);
-  throw invalid_input(std::string("malformed archive: ") + (message ? message : "unreadable") +
-                      " (" + label + ")");
+  throw invalid_input(
+      std::string("malformed archive: ") + (message ? message : "unreadable") + " (" + label + ")",
+      label);
 }
 
 }  // namespace
+
+struct Reader::PullSource {
+  explicit PullSource(Pull source) : pull(std::move(source)) {}
+  Pull pull;
+  std::unique_ptr<char[]> buffer{new char[pull_buffer_size]};
+  std::exception_ptr error;  // what the pull threw, rethrown once libarchive gives up
+
+  static la_ssize_t callback(struct archive* archive, void* user, const void** data) {
+    auto* source = static_cast<PullSource*>(user);
+    *data = source->buffer.get();
+    try {
+      return static_cast<la_ssize_t>(source->pull(source->buffer.get(), pull_buffer_size));
+    } catch (const Error& error) {
+      source->error = std::current_exception();
+      archive_set_error(archive, EIO, "%s", error.what());
+      return -1;
+    }
+  }
+};
+
+Reader::Reader(void* archive, std::string label) : m_archive(archive), m_label(std::move(label)) {}
 
 std::unique_ptr<Reader> Reader::open_file(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(path))
@@ -58,16 +63,39 @@ std::unique_ptr<Reader> Reader::open_file(const std::filesystem::path& path) {
 }
 
 std::unique_ptr<Reader> Reader::open_nested(Reader& source, const std::string& label, Tap tap) {
+  return open_tar_stream(
+      [&source, tap = std::move(tap)](char* buffer, size_t size) {
+        size_t got = source.read(buffer, size);
+        if (tap)
+          tap(buffer, got);
+        return got;
+      },
+      label);
+}
+
+std::unique_ptr<Reader> Reader::open_tar_stream(Pull pull, const std::string& label) {
   struct archive* archive = archive_read_new();
   archive_read_support_format_tar(archive);
   archive_read_support_format_gnutar(archive);
   std::unique_ptr<Reader> reader(new Reader(archive, label));
-  reader->m_pull_buffer.reset(new char[pull_buffer_size]);
-  auto* user = new NestedSource{&source, reader->m_pull_buffer.get(), std::move(tap)};
-  if (archive_read_open(archive, user, nullptr, pull_from_outer, close_nested) != ARCHIVE_OK) {
+  reader->m_source.reset(new PullSource{std::move(pull)});
+  if (archive_read_open(archive, reader->m_source.get(), nullptr, PullSource::callback,
+                        close_source) != ARCHIVE_OK) {
+    reader->rethrow_source_error();
     throw_archive_error(archive, label);
   }
   return reader;
+}
+
+void Reader::rethrow_source_error() {
+  // A refusal from the source (a zip structure check, an interrupt) is the real cause of
+  // libarchive's failure: report it rather than libarchive's read error.
+  if (m_source && m_source->error)
+    std::rethrow_exception(m_source->error);
+}
+
+uint64_t Reader::consumed() const {
+  return static_cast<uint64_t>(archive_filter_bytes(static_cast<struct archive*>(m_archive), 0));
 }
 
 Reader::~Reader() {
@@ -80,8 +108,10 @@ bool Reader::next(EntryInfo& info) {
   int status = archive_read_next_header(archive, &entry);
   if (status == ARCHIVE_EOF)
     return false;
-  if (status < ARCHIVE_WARN)
+  if (status < ARCHIVE_WARN) {
+    rethrow_source_error();
     throw_archive_error(archive, m_label);
+  }
   const char* path = archive_entry_pathname(entry);
   info.path = path ? path : "";
   info.size_known = archive_entry_size_is_set(entry) != 0;
@@ -115,8 +145,10 @@ bool Reader::next(EntryInfo& info) {
 size_t Reader::read(void* buffer, size_t size) {
   auto* archive = static_cast<struct archive*>(m_archive);
   la_ssize_t got = archive_read_data(archive, buffer, size);
-  if (got < 0)
+  if (got < 0) {
+    rethrow_source_error();
     throw_archive_error(archive, m_label);
+  }
   return static_cast<size_t>(got);
 }
 

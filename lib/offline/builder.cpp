@@ -6,12 +6,15 @@
 
 #include <algorithm>
 
-#include "mpaas/archive/reader.hpp"
 #include "mpaas/archive/tar_writer.hpp"
 #include "mpaas/archive/zip_writer.hpp"
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/interrupt.hpp"
 #include "mpaas/core/unique_fd.hpp"
+#include "mpaas/offline/reader.hpp"
+#include "mpaas/offline/signing_key.hpp"
+#include "mpaas/offline/verdict.hpp"
 
 namespace mpaas::offline {
 namespace fs = std::filesystem;
@@ -77,6 +80,63 @@ std::vector<std::string> split_path(const std::string& path) {
     parts.push_back(path.substr(start, slash - start));
   parts.push_back(path.substr(start));
   return parts;
+}
+
+// Version control folders (and the .git file of a worktree or submodule).
+bool is_vcs_name(const std::string& name) {
+  return name == ".git" || name == ".svn" || name == ".hg" || name == ".bzr";
+}
+
+bool is_literal_segment(const std::string& segment) {
+  return segment.find_first_of("*?[") == std::string::npos;
+}
+
+// True when some include glob has `segment` as a literal segment (".git/**").
+bool names_anywhere(const Settings& settings, const std::string& segment) {
+  for (const auto& pattern : settings.include)
+    for (const auto& part : split_path(pattern))
+      if (part == segment && is_literal_segment(part))
+        return true;
+  return false;
+}
+
+// Names private keys go by: OpenSSH's defaults, and key stores (PKCS#12, Java, PuTTY).
+bool has_key_file_name(const std::string& name) {
+  static const char* const names[] = {"id_rsa",     "id_dsa",      "id_ecdsa",
+                                      "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"};
+  static const char* const extensions[] = {".p12", ".pfx", ".jks", ".keystore", ".ppk"};
+  for (const char* known : names)
+    if (name == known)
+      return true;
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* extension : extensions)
+    if (lower.ends_with(extension))
+      return true;
+  return false;
+}
+
+// A PEM block whose label says PRIVATE KEY ("-----BEGIN RSA PRIVATE KEY-----", "ENCRYPTED
+// PRIVATE KEY", "OPENSSH PRIVATE KEY", ...) in the first 64 KiB: key files are small, and
+// their header may follow a few lines of attributes (openssl pkcs12 output).
+bool has_private_key_block(const fs::path& file) {
+  constexpr size_t sniff_size = size_t{64} << 10;
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0)
+    return false;  // unreadable files fail later, when they are packed, with their name
+  std::string head(sniff_size, '\0');
+  ssize_t got = ::pread(fd.get(), head.data(), head.size(), 0);
+  head.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  const std::string begin = "-----BEGIN ";
+  for (size_t at = head.find(begin); at != std::string::npos; at = head.find(begin, at + 1)) {
+    size_t label_end = head.find("-----", at + begin.size());
+    if (label_end == std::string::npos || label_end - at > 80)
+      continue;
+    if (head.substr(at, label_end - at).find("PRIVATE KEY") != std::string::npos)
+      return true;
+  }
+  return false;
 }
 
 // The tar entry on its way: its bytes are signed and deflated as they are produced, the
@@ -154,15 +214,52 @@ int64_t epoch_from(const std::string& value) {
   return number ? std::stoll(value) : default_epoch;
 }
 
-std::vector<SourceFile> collect_files(const Settings& settings, const fs::path& root) {
+bool names_explicitly(const Settings& settings, const std::string& path,
+                      const std::string& segment) {
+  for (const auto& pattern : settings.include) {
+    if (!glob_match(pattern, path))
+      continue;
+    for (const auto& part : split_path(pattern))
+      if (part == segment && is_literal_segment(part))
+        return true;
+  }
+  return false;
+}
+
+std::string secret_file_reason(const fs::path& file, const std::string& relative,
+                               const std::optional<fs::path>& key_file) {
+  std::error_code error;
+  if (key_file && fs::equivalent(file, *key_file, error))
+    return "the signing key";
+  if (has_key_file_name(split_path(relative).back()) || has_private_key_block(file))
+    return "a private key";
+  return "";
+}
+
+std::vector<SourceFile> collect_files(const Settings& settings, const fs::path& root,
+                                      const std::optional<fs::path>& key_file,
+                                      std::vector<LeftOut>* left_out) {
   if (!fs::is_directory(root))
     throw not_found("no such folder (" + root.string() + ")");
   auto real_root = fs::canonical(root);
   std::vector<SourceFile> files;
+  std::vector<LeftOut> kept_out;
   for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
        ++it) {
+    throw_if_stop_requested();
     std::string relative = it->path().lexically_relative(root).generic_string();
+    std::string name = it->path().filename().string();
     auto status = it->symlink_status();
+    if (is_vcs_name(name) && !names_anywhere(settings, name)) {
+      // Not descended into: a repository's objects can be large, and none of it ships.
+      bool folder = fs::is_directory(status);
+      if (folder)
+        it.disable_recursion_pending();
+      if (is_selected(settings, relative) || is_selected(settings, relative + "/HEAD"))
+        kept_out.push_back({relative + (folder ? "/" : ""), "version control data"});
+      continue;
+    }
+    fs::path source = it->path();
     if (fs::is_symlink(status)) {
       std::error_code error;
       auto target = fs::canonical(it->path(), error);
@@ -170,19 +267,27 @@ std::vector<SourceFile> collect_files(const Settings& settings, const fs::path& 
       if (error || inside.empty() || inside.rfind("..", 0) == 0) {
         throw invalid_input("symbolic link points outside the source folder (" + relative + ")");
       }
-      if (!fs::is_regular_file(target) || !is_selected(settings, relative))
+      if (!fs::is_regular_file(target))
         continue;
-      files.push_back({relative, target, fs::file_size(target)});
+      source = target;
+    } else if (!fs::is_regular_file(status) || relative == hpmfile_name) {
       continue;
     }
-    if (!fs::is_regular_file(status) || relative == hpmfile_name)
-      continue;
     if (!is_selected(settings, relative))
       continue;
-    files.push_back({relative, it->path(), fs::file_size(it->path())});
+    std::string secret = secret_file_reason(source, relative, key_file);
+    if (!secret.empty() && !names_explicitly(settings, relative, name)) {
+      kept_out.push_back({relative, secret});
+      continue;
+    }
+    files.push_back({relative, source, fs::file_size(source)});
   }
   std::sort(files.begin(), files.end(),
             [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  std::sort(kept_out.begin(), kept_out.end(),
+            [](const LeftOut& a, const LeftOut& b) { return a.path < b.path; });
+  if (left_out)
+    *left_out = std::move(kept_out);
   return files;
 }
 
@@ -234,6 +339,8 @@ void check_package_rules(const Settings& settings, const std::vector<SourceFile>
 PackResult write_package(const Manifest& manifest, const std::vector<SourceFile>& files,
                          const fs::path& output, const PackOptions& options, ProgressSink& progress,
                          const std::string& hpmfile_content) {
+  if (options.key)
+    require_rsa_signing_key(*options.key, "signing key");
   uint64_t total = 0;
   for (const auto& file : files)
     total += file.size;
@@ -269,49 +376,48 @@ PackResult build_package(const Settings& settings, const fs::path& project_dir,
                          const fs::path& output, const PackOptions& options,
                          ProgressSink& progress) {
   validate_settings(settings);
-  auto files = collect_files(settings, project_dir / settings.root);
+  std::vector<LeftOut> left_out;
+  auto files = collect_files(settings, project_dir / settings.root, options.key_file, &left_out);
   check_package_rules(settings, files);
   Manifest manifest{settings.id, settings.name, settings.version, ""};
-  return write_package(manifest, files, output, options, progress, hpmfile_text(settings));
+  auto result = write_package(manifest, files, output, options, progress, hpmfile_text(settings));
+  result.left_out = std::move(left_out);
+  return result;
 }
 
 PackResult sign_package(const fs::path& package, const PackOptions& options,
                         ProgressSink& progress) {
   if (!options.key)
     throw usage_error("signing needs a key", "key");
-  auto reader = archive::Reader::open_file(package);
+  require_rsa_signing_key(*options.key, "signing key");
+  // One pass through the reader, which refuses what is not a well-formed package; the
+  // tar's bytes are re-signed and deflated on their way through.
   TarStream tar(folder_of(package), options);
-  std::string manifest_text;
-  std::string tar_entry;
-  archive::EntryInfo entry;
-  while (reader->next(entry)) {
-    if (entry.path == manifest_name) {
-      reader->read_all([&](const char* data, size_t size) {
-        if (manifest_text.size() + size > max_small_member) {
-          throw invalid_input("the manifest is too large (Manifest.xml)");
-        }
-        manifest_text.append(data, size);
-      });
-    } else if (entry.path.size() > 4 && entry.path.ends_with(".tar") && tar_entry.empty()) {
-      tar_entry = entry.path;
-      progress.start("signing", entry.size_known ? entry.size : 0);
-      reader->read_all([&](const char* data, size_t size) {
-        tar.write(data, size);
-        progress.advance(size);
-      });
-      progress.finish();
-    }
-  }
-  if (manifest_text.empty() || tar_entry.empty()) {
-    throw invalid_input("not an mPaaS package: no Manifest.xml or tar (" + package.string() + ")");
-  }
-  auto manifest = parse_manifest(manifest_text);
-  if (tar_entry != tar_name(manifest.uid)) {
-    throw invalid_input("the tar is not named after the manifest uid (" + tar_entry + ")");
+  bool started = false;
+  ReadOptions read;
+  read.list_files = false;
+  read.on_entry_bytes = [&](const archive::ZipEntry& entry, const char* data, size_t size) {
+    if (entry.name == manifest_name || entry.name == cert_name)
+      return;
+    if (!started)
+      progress.start("signing", entry.size);
+    started = true;
+    tar.write(data, size);
+    progress.advance(size);
+  };
+  Package read_back = read_package(package, read);
+  progress.finish();
+  // Signing vouches for the pieces together: refuse to sign ones that do not belong
+  // together (a verifier would refuse them anyway).
+  auto mismatches = find_mismatches(read_back);
+  if (!mismatches.empty()) {
+    throw invalid_input("cannot sign: " + mismatches.front().message, mismatches.front().subject);
   }
   std::string tar_signature = tar.finish();
-  auto signatures = signatures_of(tar_entry, tar_signature, manifest_text, options);
-  return write_envelope(manifest_text, tar, tar_entry, signatures, package, options);
+  auto signatures =
+      signatures_of(read_back.tar_entry, tar_signature, read_back.manifest_text, options);
+  return write_envelope(read_back.manifest_text, tar, read_back.tar_entry, signatures, package,
+                        options);
 }
 
 }  // namespace mpaas::offline

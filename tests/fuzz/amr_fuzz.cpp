@@ -1,7 +1,7 @@
 // libFuzzer target for the .amr reader: any bytes as a package must either read or throw
-// mpaas::Error, never crash, hang or allocate without bound. The reader takes a path, so
-// the input goes through a temp file (memfd would skip the disk, but libarchive's seekable
-// ZIP reader wants a real file name).
+// mpaas::Error, never crash, hang or allocate without bound. The input goes through a temp
+// file, as the commands' packages do (archive::FileSource); amr_layout_fuzz reads from
+// memory and drives the zip and tar layers on their own as well.
 #include <unistd.h>
 
 #include <cstdint>

@@ -1,8 +1,9 @@
 // Reading tar and zip archives through libarchive, one entry at a time, data streamed in
 // chunks: nothing holds a whole entry in memory. A reader can read a tar that is itself an
-// entry of a zip (the .amr layout) by pulling its bytes from the outer reader. Malformed
-// archives throw invalid_input naming the archive. Path safety is not judged here (see
-// safe_path.hpp).
+// entry of a zip (the .amr layout) by pulling its bytes from the outer reader, or from any
+// stream (a ZipEntryStream of zip_reader.hpp, whose structure checks packages need).
+// Malformed archives throw invalid_input naming the archive. Path safety is not judged
+// here (see safe_path.hpp).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,9 @@ class Reader {
   using Tap = std::function<void(const char*, size_t)>;
   static std::unique_ptr<Reader> open_nested(Reader& source, const std::string& label,
                                              Tap tap = {});
+  // A tar whose bytes come from `pull` (fills up to `size` bytes, returns 0 at the end).
+  using Pull = std::function<size_t(char*, size_t)>;
+  static std::unique_ptr<Reader> open_tar_stream(Pull pull, const std::string& label);
   ~Reader();
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
@@ -44,12 +48,17 @@ class Reader {
   // Calls `sink` with each chunk of the current entry's data.
   void read_all(const std::function<void(const char*, size_t)>& sink);
   const std::string& label() const { return m_label; }
+  // Bytes of the archive consumed so far. After next() returned false on a tar, this is
+  // where its end-of-archive marker ends: anything after it is not part of any member.
+  uint64_t consumed() const;
 
  private:
-  Reader(void* archive, std::string label) : m_archive(archive), m_label(std::move(label)) {}
+  struct PullSource;  // a stream reader's source, owned here (libarchive only borrows it)
+  Reader(void* archive, std::string label);
+  void rethrow_source_error();
   void* m_archive;
   std::string m_label;
-  std::unique_ptr<char[]> m_pull_buffer;  // open_nested's staging buffer
+  std::unique_ptr<PullSource> m_source;
 };
 
 }  // namespace mpaas::archive

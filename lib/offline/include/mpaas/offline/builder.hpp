@@ -31,9 +31,17 @@ struct SourceFile {
 
 struct PackOptions {
   std::optional<crypto::Key> key;  // unsigned (no CERT.json) when empty
+  // The file the signing key was read from, if any: never packed unless named explicitly.
+  std::optional<std::filesystem::path> key_file;
   crypto::DigestKind digest = crypto::DigestKind::sha1;
   int64_t mtime = default_epoch;
   unsigned threads = 2;
+};
+
+// A file or folder the settings select that a build leaves out because it looks secret.
+struct LeftOut {
+  std::string path;    // relative to the source folder; folders end with '/'
+  std::string reason;  // "the signing key", "a private key", "a version control folder"
 };
 
 struct PackResult {
@@ -42,11 +50,29 @@ struct PackResult {
   uint64_t tar_size = 0;
   size_t files = 0;
   bool is_signed = false;
+  std::vector<LeftOut> left_out;  // what collect_files kept out, for the caller to warn about
 };
 
 // The files under `root` that the settings select, sorted by path (byte order). Refuses
 // symlinks that resolve outside `root` and skips the user's own hpmfile.json.
-std::vector<SourceFile> collect_files(const Settings& settings, const std::filesystem::path& root);
+//
+// Secrets never ship by accident: the signing key in use (`key_file`), files that look
+// like private keys (a PEM "PRIVATE KEY" block in their first 64 KiB, SSH key names such
+// as id_rsa, key stores such as .p12/.jks) and version control folders (.git, .svn, .hg,
+// .bzr) are left out and listed in `left_out`, unless an include glob names them
+// explicitly: the file's own name, or the folder's name, as a literal segment of an
+// include glob that selects it ("keys/private.pem", "**/id_rsa", ".git/**"), not a
+// wildcard ("**").
+std::vector<SourceFile> collect_files(const Settings& settings, const std::filesystem::path& root,
+                                      const std::optional<std::filesystem::path>& key_file = {},
+                                      std::vector<LeftOut>* left_out = nullptr);
+// Why `file` (at `relative` under the source folder) looks like a secret, or "" when it
+// does not (see collect_files).
+std::string secret_file_reason(const std::filesystem::path& file, const std::string& relative,
+                               const std::optional<std::filesystem::path>& key_file);
+// True when an include glob that selects `path` has `segment` as a literal segment.
+bool names_explicitly(const Settings& settings, const std::string& path,
+                      const std::string& segment);
 // Throws invalid_input when the main URL is not among `files`, or a global package breaks
 // the mPaaS path rule (see global_path_problem).
 void check_package_rules(const Settings& settings, const std::vector<SourceFile>& files);
