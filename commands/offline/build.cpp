@@ -1,22 +1,15 @@
 // `mpaas offline build [DIR]`: builds {id}_{version}.amr from the project's offline:
 // settings and flags, signed when a key is given. Reproducible and streaming; the work is
 // in lib/offline/builder.
+#include "offline/options.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/sha256.hpp"
+#include "mpaas/offline/package_reports.hpp"
 #include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {
 namespace {
 namespace fs = std::filesystem;
-
-struct BuildOptions {
-  std::string folder;
-  std::string output;
-  std::string key;
-  std::string digest = "sha1";
-  bool unsigned_package = false;
-  SettingFlags settings;
-};
 
 fs::path output_path(const BuildOptions& options, const offline::Settings& settings,
                      const Context& context) {
@@ -47,31 +40,13 @@ int run_build(const BuildOptions& options, Context& context) {
   auto output = output_path(options, project.settings, context);
   auto progress = context.progress();
   auto result = offline::build_package(project.settings, project.folder, output, pack, *progress);
-  Json left_out = Json::array();
   for (const auto& item : result.left_out) {
-    left_out.push_back(Json{{"path", item.path}, {"reason", item.reason}});
     context.warn("left out " + item.path + " (" + item.reason +
                  "); name it in offline.include or --include to pack it");
   }
-  Json summary{{"package", output.string()},
-               {"id", project.settings.id},
-               {"version", project.settings.version},
-               {"files", result.files},
-               {"size", result.size},
-               {"tar_size", result.tar_size},
-               {"signed", result.is_signed},
-               {"signature", result.is_signed ? crypto::digest_name(pack.digest) + "withRSA" : ""},
-               {"sha256", to_hex(sha256_of_file(output))},
-               {"left_out", left_out}};
-  if (context.output_format() == OutputFormat::json) {
-    context.print(render_record(summary, OutputFormat::json));
-  } else {
-    context.print("built " + output.filename().string() + " (" + std::to_string(result.files) +
-                  " files, " + human_bytes(result.size) + ", " +
-                  (result.is_signed ? "signed " + summary["signature"].get<std::string>()
-                                    : std::string("unsigned")) +
-                  ")\n");
-  }
+  std::string signature = result.is_signed ? crypto::digest_name(pack.digest) + "withRSA" : "";
+  context.emit(offline::BuildReport{output, project.settings.id, project.settings.version, result,
+                                    signature, to_hex(sha256_of_file(output))});
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // `mpaas offline config FILE...`: the preset h5_json.json that apps load at start-up, one
 // data[] entry per package, merged into one file. Building the JSON is in lib/offline.
+#include "offline/options.hpp"
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/offline/h5_config.hpp"
@@ -8,13 +9,6 @@
 
 namespace mpaas::offline_commands {
 namespace {
-
-struct ConfigOptions {
-  std::vector<std::string> packages;
-  std::string output = "h5_json.json";
-  std::string base_url;
-  bool force = false;
-};
 
 int run_config(const ConfigOptions& options, Context& context) {
   std::vector<std::filesystem::path> paths;

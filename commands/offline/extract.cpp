@@ -3,26 +3,19 @@
 // hold, devices, zip bombs) are refused with exit 3 before anything is written; the files
 // are written into a staging folder and moved into place, so a failure or a signal leaves
 // DIR as it was (lib/offline/extract.hpp).
+#include "offline/options.hpp"
 #include "mpaas/offline/extract.hpp"
 #include "mpaas/offline/reports.hpp"
 
 #include "mpaas/core/error.hpp"
-#include "offline/offline.hpp"
+#include "offline/incremental_common.hpp"
 
 namespace mpaas::offline_commands {
 namespace {
 
-struct ExtractOptions {
-  std::string package;
-  std::string folder;
-  uint64_t max_size_mib = 4096;
-  uint64_t max_ratio = 200;
-};
-
 int run_extract(const ExtractOptions& options, Context& context) {
+  require_file(context, options.package);
   auto path = resolve_path(context, options.package);
-  if (!std::filesystem::is_regular_file(path))
-    throw not_found("no such file (" + options.package + ")");
   archive::ExtractionLimits limits;
   limits.max_total_bytes = options.max_size_mib << 20;
   limits.max_ratio = options.max_ratio;

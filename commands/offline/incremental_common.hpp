@@ -16,9 +16,17 @@ inline offline::PackOptions signing_options(const std::string& key_flag, Context
   return pack;
 }
 
+// A package argument must be a regular file: missing is not found (exit 5), a folder or
+// a FIFO is a usage error (exit 2), as the package readers say for verify and inspect.
 inline void require_file(const Context& context, const std::string& path) {
-  if (!std::filesystem::is_regular_file(resolve_path(context, path)))
+  std::error_code error;
+  auto status = std::filesystem::status(resolve_path(context, path), error);
+  if (!std::filesystem::exists(status))
     throw not_found("no such file (" + path + ")", path);
+  if (std::filesystem::is_directory(status))
+    throw usage_error("a folder, not a file (" + path + ")", path);
+  if (!std::filesystem::is_regular_file(status))
+    throw usage_error("not a regular file (" + path + ")", path);
 }
 
 }  // namespace mpaas::offline_commands

@@ -2,7 +2,9 @@
 // files with sizes and SHA-256, and the signature state (checked when --pubkey is given).
 // The state is "valid" only for what `offline verify` accepts (lib/offline/verdict.hpp):
 // pieces that do not belong together are listed as mismatches and make it "invalid".
+#include "offline/options.hpp"
 #include "mpaas/core/error.hpp"
+#include "mpaas/offline/package_reports.hpp"
 #include "mpaas/offline/reader.hpp"
 #include "mpaas/offline/verdict.hpp"
 #include "offline/offline.hpp"
@@ -10,77 +12,13 @@
 namespace mpaas::offline_commands {
 namespace {
 
-struct InspectOptions {
-  std::string package;
-  std::string pubkey;
-};
-
-std::string signature_state(const offline::Package& package, const std::optional<crypto::Key>& key,
-                            Json& checks) {
-  if (!package.signatures)
-    return "unsigned";
-  if (!key)
-    return "signed (not checked: no --pubkey)";
-  auto verdict = offline::judge_package(package, *key);
-  for (const auto& check : verdict.signatures) {
-    checks.push_back(
-        Json{{"entry", check.entry}, {"state", check.state}, {"digest", check.digest}});
-  }
-  return verdict.verified() ? "valid" : "invalid";
-}
-
 int run_inspect(const InspectOptions& options, Context& context) {
   auto path = resolve_path(context, options.package);
   std::optional<crypto::Key> key;
   if (!options.pubkey.empty())
     key = load_public_key_argument(options.pubkey, context);
   auto package = offline::read_package(path);
-  Json checks = Json::array();
-  std::string state = signature_state(package, key, checks);
-  Json mismatches = Json::array();
-  for (const auto& mismatch : offline::find_mismatches(package))
-    mismatches.push_back(mismatch.message);
-  Json entries = Json::array();
-  for (const auto& entry : package.entries) {
-    entries.push_back(Json{{"name", entry.name}, {"size", entry.size}, {"sha256", entry.sha256}});
-  }
-  Json files = Json::array();
-  for (const auto& file : package.files) {
-    files.push_back(Json{{"path", file.path}, {"size", file.size}, {"sha256", file.sha256}});
-  }
-  Json manifest{{"uid", package.manifest.uid},
-                {"name", package.manifest.name},
-                {"version", package.manifest.version}};
-  if (context.output_format() == OutputFormat::json) {
-    context.print(render_record(Json{{"package", path.string()},
-                                     {"size", package.package_size},
-                                     {"manifest", manifest},
-                                     {"hpmfile", package.hpmfile},
-                                     {"signature", state},
-                                     {"signatures", checks},
-                                     {"mismatches", mismatches},
-                                     {"entries", entries},
-                                     {"files", files}},
-                                OutputFormat::json));
-    return 0;
-  }
-  Json summary{{"package", path.filename().string()},
-               {"size", human_bytes(package.package_size)},
-               {"manifest", manifest},
-               {"signature", state}};
-  if (!mismatches.empty())
-    summary["mismatches"] = mismatches;
-  if (package.hpmfile.is_object()) {
-    summary["main_url"] = package.hpmfile.value("launchParams", Json::object()).value("url", "");
-    summary["vhost"] = package.hpmfile.value("host", Json::object()).value("online", "");
-  }
-  std::string text = render_record(summary, OutputFormat::text) + "\n";
-  text += render_table({{"name", "entry"}, {"size", "size"}, {"sha256", "sha256"}}, entries,
-                       OutputFormat::text) +
-          "\n";
-  text += render_table({{"path", "file"}, {"size", "size"}, {"sha256", "sha256"}}, files,
-                       OutputFormat::text);
-  context.print(text);
+  context.emit(offline::inspect_package(path, package, key));
   return 0;
 }
 

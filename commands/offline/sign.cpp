@@ -1,15 +1,11 @@
 // `mpaas offline sign FILE --key KEY.pem`: (re)signs a package in place, atomically.
+#include "offline/options.hpp"
 #include "mpaas/core/error.hpp"
+#include "mpaas/offline/package_reports.hpp"
 #include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {
 namespace {
-
-struct SignOptions {
-  std::string package;
-  std::string key;
-  std::string digest = "sha1";
-};
 
 int run_sign(const SignOptions& options, Context& context) {
   // The package is opened by the reader, whose errors name it: missing (5), a folder (2),
@@ -23,13 +19,7 @@ int run_sign(const SignOptions& options, Context& context) {
   auto progress = context.progress();
   auto result = offline::sign_package(path, pack, *progress);
   std::string signature = crypto::digest_name(pack.digest) + "withRSA";
-  if (context.output_format() == OutputFormat::json) {
-    context.print(render_record(
-        Json{{"package", path.string()}, {"signature", signature}, {"size", result.size}},
-        OutputFormat::json));
-  } else {
-    context.print("signed " + path.filename().string() + " (" + signature + ")\n");
-  }
+  context.emit(offline::SignReport{path, signature, result.size});
   return 0;
 }
 

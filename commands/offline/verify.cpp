@@ -1,18 +1,15 @@
 // `mpaas offline verify FILE --pubkey KEY`: checks every entry's signature in CERT.json and
 // that the signed pieces belong together (lib/offline/verdict.hpp says what "verified"
 // means). Exit 0 when the package is verified, 4 naming the first reason it is not.
+#include "offline/options.hpp"
 #include "mpaas/core/error.hpp"
+#include "mpaas/offline/package_reports.hpp"
 #include "mpaas/offline/reader.hpp"
 #include "mpaas/offline/verdict.hpp"
 #include "offline/offline.hpp"
 
 namespace mpaas::offline_commands {
 namespace {
-
-struct VerifyOptions {
-  std::string package;
-  std::string pubkey;
-};
 
 offline::Package read_for_verify(const std::filesystem::path& path) {
   try {
@@ -36,12 +33,7 @@ int run_verify(const VerifyOptions& options, Context& context) {
   if (!package.signatures)
     throw verification_failed("the package is not signed (CERT.json)", "CERT.json");
   auto verdict = offline::judge_package(package, key);
-  Json rows = Json::array();
-  for (const auto& check : verdict.signatures) {
-    rows.push_back(Json{{"entry", check.entry}, {"state", check.state}, {"digest", check.digest}});
-  }
-  context.print(render_table({{"entry", "entry"}, {"state", "state"}, {"digest", "digest"}}, rows,
-                             context.output_format()));
+  context.emit(offline::VerifyReport{verdict});
   offline::require_verified(verdict);
   return 0;
 }

@@ -238,6 +238,12 @@ std::string text_of(const Json& value, Unit unit) {
       if (value.is_string())
         return escape_for_terminal(value.get<std::string>().substr(0, 12));
       break;
+    case Unit::file_name:
+      if (value.is_string()) {
+        std::string path = value.get<std::string>();
+        return escape_for_terminal(path.substr(path.find_last_of('/') + 1));
+      }
+      break;
     case Unit::count:
       if (value.is_array())
         return std::to_string(value.size());
@@ -281,18 +287,17 @@ std::vector<std::pair<std::string, std::string>> chosen_fields(const Json& recor
   std::vector<std::pair<std::string, std::string>> lines;
   for (const auto& column : columns) {
     const Json* field = find_field(record, column.key);
-    if (field)
+    // An empty list says nothing in text; JSON keeps it.
+    if (field && !(field->is_array() && field->empty()))
       lines.emplace_back(column.header, text_of(*field, column.unit));
   }
   return lines;
 }
 
 Unit unit_named(const std::string& name) {
-  static const std::pair<const char*, Unit> units[] = {{"bytes", Unit::bytes},
-                                                       {"percent", Unit::percent},
-                                                       {"seconds", Unit::seconds},
-                                                       {"short_hash", Unit::short_hash},
-                                                       {"count", Unit::count}};
+  static const std::pair<const char*, Unit> units[] = {
+      {"file_name", Unit::file_name}, {"bytes", Unit::bytes},           {"percent", Unit::percent},
+      {"seconds", Unit::seconds},     {"short_hash", Unit::short_hash}, {"count", Unit::count}};
   for (const auto& [spelling, unit] : units) {
     if (name == spelling)
       return unit;
@@ -363,9 +368,15 @@ std::string render(const Json& value, const TextLayout& layout, OutputFormat for
       break;
   }
   std::string lead = layout.lead.empty() ? "" : multiline_text(value.value(layout.lead, ""));
-  if (layout.columns.empty())
-    return lead + render_record(value, format);
-  return lead + aligned_lines(chosen_fields(value, layout.columns));
+  std::string text =
+      lead + (layout.columns.empty() ? render_record(value, format)
+                                     : aligned_lines(chosen_fields(value, layout.columns)));
+  for (const auto& section : layout.sections) {
+    const Json* rows = find_field(value, section.field);
+    if (rows && rows->is_array() && !rows->empty())
+      text += "\n" + render_table(section.columns, *rows, format);
+  }
+  return text;
 }
 
 std::string human_bytes(uint64_t bytes) {

@@ -264,6 +264,19 @@ TEST_CASE("unreadable packages, folders and missing key files get their exit cod
           "mpaas: error: a folder, not a file (" + (home / "app/folder.amr").string() + ")\n");
   }
 
+  // The commands that read two packages or extract one say the same (before: "no such
+  // file", exit 5, for a folder that exists).
+  for (const auto& arguments : std::vector<std::vector<std::string>>{
+           {"offline", "extract", "folder.amr", "out"},
+           {"offline", "diff", "folder.amr", package, "-o", "inc.amr"},
+           {"offline", "apply", package, "folder.amr", "-o", "new.amr"}}) {
+    INFO(arguments[1]);
+    auto result = run_mpaas(arguments, home.path(), app);
+    CHECK(result.exit_code == 2);
+    CHECK(result.err == "mpaas: error: a folder, not a file (folder.amr)\n");
+    CHECK_FALSE(fs::exists(home / "app/out"));
+  }
+
   auto missing_key =
       run_mpaas({"offline", "verify", package, "--pubkey", "missing.pem"}, home.path(), app);
   CHECK(missing_key.exit_code == 5);

@@ -173,3 +173,43 @@ TEST_CASE("new --list is a table in text and an array with variables in JSON", "
   REQUIRE_FALSE(rows.empty());
   CHECK(rows[0].contains("variables"));
 }
+
+#include "offline/options.hpp"
+
+TEST_CASE("argv table: offline", "[cli][argv]") {
+  using namespace offline_commands;
+  auto build = parsed<BuildOptions>({"offline", "build", "app", "-o", "out/", "--key", "k.pem",
+                                     "--digest", "sha256", "--id", "80000001", "--version",
+                                     "1.0.0.2", "--include", "www/**", "--include", "x"});
+  CHECK(build.folder == "app");
+  CHECK(build.output == "out/");
+  CHECK(build.key == "k.pem");
+  CHECK(build.digest == "sha256");
+  CHECK(build.settings.id == "80000001");
+  CHECK(build.settings.version == "1.0.0.2");
+  CHECK(build.settings.include == std::vector<std::string>{"www/**", "x"});
+  CHECK(parsed<BuildOptions>({"offline", "build", "--unsigned"}).unsigned_package);
+  auto verify = parsed<VerifyOptions>({"offline", "verify", "p.amr", "--pubkey", "k.pem"});
+  CHECK(verify.package == "p.amr");
+  CHECK(verify.pubkey == "k.pem");
+  CHECK(parsed<InspectOptions>({"offline", "inspect", "p.amr"}).pubkey.empty());
+  auto extract = parsed<ExtractOptions>({"offline", "extract", "p.amr", "out", "--max-size", "8",
+                                         "--max-ratio", "10"});
+  CHECK(extract.folder == "out");
+  CHECK(extract.max_size_mib == 8);
+  CHECK(extract.max_ratio == 10);
+  auto diff = parsed<DiffOptions>({"offline", "diff", "a.amr", "b.amr", "-o", "inc.amr"});
+  CHECK(diff.old_package == "a.amr");
+  CHECK(diff.new_package == "b.amr");
+  CHECK(diff.output == "inc.amr");
+  auto apply = parsed<ApplyOptions>({"offline", "apply", "a.amr", "inc.amr", "-o", "b.amr"});
+  CHECK(apply.incremental_package == "inc.amr");
+  auto config = parsed<ConfigOptions>({"offline", "config", "a.amr", "b.amr", "--base-url", "u"});
+  CHECK(config.packages == std::vector<std::string>{"a.amr", "b.amr"});
+  CHECK(config.output == "h5_json.json");
+  CHECK(config.base_url == "u");
+  auto sign = parsed<SignOptions>({"offline", "sign", "p.amr", "--key", "k.pem"});
+  CHECK(sign.digest == "sha1");
+  CHECK(refused({"offline", "build", "--digest", "md5"}) == 2);
+  CHECK(refused({"offline", "verify"}) == 2);
+}

@@ -28,6 +28,7 @@ enum class Unit {
   seconds,     // 1.5 -> "1.50 s"
   short_hash,  // the first 12 characters (a commit, a digest)
   count,       // an array by its length: ["a", "b"] -> "2"
+  file_name,   // a path by its last name: "/tmp/x/app.amr" -> "app.amr"
 };
 
 struct Column {
@@ -59,6 +60,12 @@ struct TextLayout {
   std::string field;
   // Record: a multi-line string field printed bare before the "key: value" lines (a PEM).
   std::string lead;
+  // Record: tables printed after the lines, each after a blank line (skipped when empty).
+  struct Section {
+    std::string field;  // an array of rows
+    std::vector<Column> columns;
+  };
+  std::vector<Section> sections;
 
   // The layouts by name; `{}` is a record of every field.
   static TextLayout record(std::vector<Column> columns, std::string lead = "") {

@@ -10,7 +10,7 @@
 // disagree in any way (zip_reader.hpp); entries other than Manifest.xml, an optional
 // CERT.json and one {name}.tar, in that order; a manifest without <uid> or <version>
 // outside comments (format.hpp); a tar with anything but zero padding after its end
-// marker, or more than max_tar_padding bytes of it. docs/security-verify.md says why.
+// marker, or more than max_tar_padding bytes of it. docs/security.md says why.
 #pragma once
 
 #include <cstdint>
