@@ -202,6 +202,9 @@ std::string render_table(const std::vector<Column>& columns, const Json& rows,
       bool last = i + 1 == line.size();
       text += last ? line[i] : pad_right(line[i], widths[i]) + "  ";
     }
+    // An empty last cell leaves no padding behind.
+    while (!text.empty() && text.back() == ' ')
+      text.pop_back();
     return text + "\n";
   };
   std::vector<std::string> headers;
