@@ -88,7 +88,12 @@ class Context {
   // output format in force: the one way commands print data.
   template <class Result>
   void emit(const Result& result) const {
-    print(render(to_json(result), text_layout(result), output_format()));
+    print(rendered(result));
+  }
+  // The same text, for a command that shows it elsewhere (stderr, when stdout carries data).
+  template <class Result>
+  std::string rendered(const Result& result) const {
+    return render(to_json(result), text_layout(result), output_format());
   }
   // One "mpaas: warning: ..." line on stderr unless --quiet.
   void warn(const std::string& message) const;

@@ -24,4 +24,10 @@ EditTarget edit_target(const Context& context, bool project);
 // commands are how a user repairs it.
 OutputFormat output_format_or_text(const Context& context);
 
+// Prints a result in that format.
+template <class Result>
+void show(const Context& context, const Result& result) {
+  context.print(render(to_json(result), text_layout(result), output_format_or_text(context)));
+}
+
 }  // namespace mpaas::config_commands

@@ -1,15 +1,12 @@
 // `mpaas config get KEY`: prints the effective value of one key (exit 5 when unset).
 // Secrets are masked unless --reveal is given.
 #include "config/config.hpp"
+#include "config/options.hpp"
+#include "mpaas/core/config_report.hpp"
 #include "mpaas/core/error.hpp"
 
 namespace mpaas::config_commands {
 namespace {
-
-struct GetOptions {
-  std::string key;
-  bool reveal = false;
-};
 
 int run_get(const GetOptions& options, Context& context) {
   check_config_key(options.key);
@@ -17,15 +14,7 @@ int run_get(const GetOptions& options, Context& context) {
   if (!value) {
     throw not_found("no value for '" + options.key + "' (KEY)", options.key);
   }
-  std::string shown =
-      is_secret_key(options.key) && !options.reveal ? mask_secret(value->value) : value->value;
-  if (output_format_or_text(context) == OutputFormat::json) {
-    context.print(
-        render_record(Json{{"key", options.key}, {"value", shown}, {"source", value->source}},
-                      OutputFormat::json));
-  } else {
-    context.print(shown + "\n");
-  }
+  show(context, shown_entry({options.key, *value}, options.reveal));
   return 0;
 }
 
@@ -36,8 +25,8 @@ void register_get(Command& group) {
   group.subcommand("get", "Print the effective value of a key")
       .positional("key", options->key, "Dotted key, e.g. endpoint or offline.id")
       .flag("--reveal", options->reveal, "Show secret values instead of masking them")
-      .examples({"mpaas config get endpoint",
-                 "MPAAS_ENDPOINT=http://x mpaas config get endpoint --json"})
+      .examples(
+          {"mpaas config get endpoint", "MPAAS_ENDPOINT=http://x mpaas config get endpoint --json"})
       .run(options, run_get);
 }
 

@@ -1,22 +1,16 @@
 // `mpaas config list`: every key set anywhere, its winning value and where it came from.
 #include "config/config.hpp"
+#include "config/options.hpp"
+#include "mpaas/core/config_report.hpp"
 
 namespace mpaas::config_commands {
 namespace {
 
-struct ListOptions {
-  bool reveal = false;
-};
-
 int run_list(const ListOptions& options, Context& context) {
-  Json rows = Json::array();
-  for (const auto& entry : context.config.list()) {
-    std::string value = is_secret_key(entry.key) && !options.reveal ? mask_secret(entry.value.value)
-                                                                    : entry.value.value;
-    rows.push_back({{"key", entry.key}, {"value", value}, {"source", entry.value.source}});
-  }
-  context.print(render_table({{"key", "key"}, {"value", "value"}, {"source", "source"}}, rows,
-                             output_format_or_text(context)));
+  ConfigListing listing;
+  for (const auto& entry : context.config.list())
+    listing.entries.push_back(shown_entry(entry, options.reveal));
+  show(context, listing);
   return 0;
 }
 

@@ -1,18 +1,14 @@
 // `mpaas config path`: where the user config, the project file and the data folder are.
 #include "config/config.hpp"
+#include "config/options.hpp"
+#include "mpaas/core/config_report.hpp"
 
 namespace mpaas::config_commands {
 namespace {
 
-struct PathOptions {};
-
 int run_path(const PathOptions&, Context& context) {
-  const auto& project = context.config.project_file();
-  Json record{{"user_config", context.config.user_config_path().string()},
-              {"project_file", project ? Json(project->string()) : Json(nullptr)},
-              {"data_dir", context.data_dir().string()},
-              {"profile", context.config.profile()}};
-  context.print(render_record(record, output_format_or_text(context)));
+  show(context, ConfigPaths{context.config.user_config_path(), context.config.project_file(),
+                            context.data_dir(), context.config.profile()});
   return 0;
 }
 

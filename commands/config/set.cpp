@@ -2,16 +2,11 @@
 // or into the project's mpaas.yaml with --project. The file is rewritten atomically and a
 // malformed file is refused untouched (exit 3).
 #include "config/config.hpp"
+#include "config/options.hpp"
 #include "mpaas/core/output.hpp"
 
 namespace mpaas::config_commands {
 namespace {
-
-struct SetOptions {
-  std::string key;
-  std::string value;
-  bool project = false;
-};
 
 int run_set(const SetOptions& options, Context& context) {
   if (options.key == "output") {

@@ -1,15 +1,11 @@
 // `mpaas config unset KEY`: removes a key from the user config's active profile, or from
 // the project file with --project. Exit 5 when the key was not set there.
 #include "config/config.hpp"
+#include "config/options.hpp"
 #include "mpaas/core/error.hpp"
 
 namespace mpaas::config_commands {
 namespace {
-
-struct UnsetOptions {
-  std::string key;
-  bool project = false;
-};
 
 int run_unset(const UnsetOptions& options, Context& context) {
   EditTarget target = edit_target(context, options.project);

@@ -2,26 +2,16 @@
 // sizes, ratio, time and codec (text, or JSON with --json). The patch is written atomically,
 // or to stdout with `-o -` (the summary then goes to stderr). The engine is lib/delta.
 #include <thread>
+#include "delta/options.hpp"
 
+#include "delta/delta_commands.hpp"
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/delta/delta.hpp"
-#include "delta/delta_commands.hpp"
+#include "mpaas/delta/reports.hpp"
 
 namespace mpaas::delta_commands {
 namespace {
-
-struct DiffCommandOptions {
-  std::string old_path;
-  std::string new_path;
-  std::string output;
-  std::string format = "mpd";
-  std::string codec = "lzma";
-  int level = -1;
-  int threads = 0;
-  std::string memory_limit;
-  std::string filter = "auto";
-};
 
 delta::DiffOptions engine_options(const DiffCommandOptions& options) {
   delta::DiffOptions engine;
@@ -35,49 +25,6 @@ delta::DiffOptions engine_options(const DiffCommandOptions& options) {
   if (options.filter != "auto")
     engine.filter = delta::parse_filter(options.filter);
   return engine;
-}
-
-Json summary_record(const DiffCommandOptions& options, const delta::DiffSummary& summary,
-                    double seconds) {
-  double ratio = summary.new_size == 0 ? 0.0
-                                       : static_cast<double>(summary.patch_size) /
-                                             static_cast<double>(summary.new_size);
-  Json record;
-  record["patch"] = options.output;
-  record["format"] = delta::format_name(summary.format);
-  record["codec"] = delta::codec_name(summary.codec);
-  record["level"] = summary.level;
-  record["filter"] = delta::filter_name(summary.filter);
-  if (summary.format == delta::PatchFormat::mpd)
-    record["diff_coding"] = summary.diff_runs ? "runs" : "direct";
-  record["old_size"] = summary.old_size;
-  record["new_size"] = summary.new_size;
-  record["patch_size"] = summary.patch_size;
-  record["ratio"] = static_cast<double>(static_cast<int64_t>(ratio * 100000 + 0.5)) / 100000;
-  record["seconds"] = static_cast<double>(static_cast<int64_t>(seconds * 1000 + 0.5)) / 1000;
-  record["old_sha256"] = to_hex(summary.old_sha256);
-  record["new_sha256"] = to_hex(summary.new_sha256);
-  return record;
-}
-
-std::string summary_text(const Json& record) {
-  char ratio[32];
-  std::snprintf(ratio, sizeof ratio, "%.2f%%", record["ratio"].get<double>() * 100);
-  char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%.2f s", record["seconds"].get<double>());
-  Json shown;
-  shown["patch"] = record["patch"];
-  shown["format"] = record["format"].get<std::string>() + " (" +
-                    record["codec"].get<std::string>() + " " +
-                    std::to_string(record["level"].get<int>()) + ", filter " +
-                    record["filter"].get<std::string>() +
-                    (record.value("diff_coding", "") == "runs" ? ", diff runs" : "") + ")";
-  shown["old"] = human_bytes(record["old_size"].get<uint64_t>());
-  shown["new"] = human_bytes(record["new_size"].get<uint64_t>());
-  shown["patch size"] =
-      human_bytes(record["patch_size"].get<uint64_t>()) + " (" + ratio + " of new)";
-  shown["time"] = seconds;
-  return render_record(shown, OutputFormat::text);
 }
 
 // Makes the patch: to stdout, or into a temp file renamed over the output at the end.
@@ -123,15 +70,12 @@ int run_diff(const DiffCommandOptions& options, Context& context) {
                 options.output);
   }
   std::chrono::duration<double> elapsed = context.clock.steady_now() - started;
-  Json record = summary_record(options, summary, elapsed.count());
-  std::string rendered = context.output_format() == OutputFormat::json
-                             ? render_record(record, OutputFormat::json)
-                             : summary_text(record);
+  delta::DiffReport report{options.output, summary, elapsed.count()};
   if (options.output == "-") {
     if (!context.global.quiet)
-      context.err << rendered;
+      context.err << context.rendered(report);
   } else {
-    context.print(rendered);
+    context.emit(report);
   }
   return 0;
 }

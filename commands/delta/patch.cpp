@@ -3,19 +3,15 @@
 // the header without applying. A patch read from stdin ('-') is checked from its first bytes
 // and copied to an unnamed temp file, never held in memory.
 #include <filesystem>
+#include "delta/options.hpp"
 
+#include "delta/delta_commands.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/delta/delta.hpp"
-#include "delta/delta_commands.hpp"
+#include "mpaas/delta/reports.hpp"
 
 namespace mpaas::delta_commands {
 namespace {
-
-struct PatchCommandOptions {
-  std::vector<std::string> inputs;  // OLD PATCH, or PATCH with --info
-  std::string output;
-  bool info = false;
-};
 
 // The patch bytes: a file read in place, or stdin spooled to an unnamed temp file.
 struct PatchInput {
@@ -46,33 +42,11 @@ PatchInput open_patch(const std::string& path, Context& context) {
   throw Error(ErrorKind::interrupted, "interrupted, nothing written (" + output + ")", output);
 }
 
-Json header_record(const delta::PatchHeader& header, const std::string& name) {
-  bool mpd = header.format == delta::PatchFormat::mpd;
-  Json record;
-  record["patch"] = name;
-  record["format"] = delta::format_name(header.format);
-  record["version"] = mpd ? Json(header.version) : Json(nullptr);
-  record["codec"] = delta::codec_name(header.codec);
-  record["filter"] = delta::filter_name(header.filter);
-  record["old_size"] = mpd ? Json(header.old_size) : Json(nullptr);
-  record["new_size"] = header.new_size;
-  record["old_sha256"] = mpd ? Json(to_hex(header.old_sha256)) : Json(nullptr);
-  record["new_sha256"] = mpd ? Json(to_hex(header.new_sha256)) : Json(nullptr);
-  record["patch_size"] = header.patch_size;
-  record["diff_coding"] = header.diff_runs ? "runs" : "direct";
-  record["streams"] = {
-      {"control", header.control_size}, {"diff", header.diff_size}, {"extra", header.extra_size}};
-  if (header.diff_runs)
-    record["streams"]["diff_runs"] = header.diff_runs_size;
-  return record;
-}
-
 int run_info(const PatchCommandOptions& options, Context& context) {
   if (options.inputs.size() != 1)
     throw usage_error("--info takes one patch file (PATCH)");
   PatchInput patch = open_patch(options.inputs[0], context);
-  delta::PatchHeader header = delta::parse_header(*patch.input, patch.name);
-  context.print(render_record(header_record(header, patch.name), context.output_format()));
+  context.emit(delta::HeaderReport{patch.name, delta::parse_header(*patch.input, patch.name)});
   return 0;
 }
 
@@ -98,18 +72,8 @@ int run_patch(const PatchCommandOptions& options, Context& context) {
     return 0;
   }
   std::chrono::duration<double> elapsed = context.clock.steady_now() - started;
-  Json record;
-  record["output"] = options.output;
-  record["format"] = delta::format_name(header.format);
-  record["new_size"] = header.new_size;
-  record["verified"] = header.format == delta::PatchFormat::mpd;
-  record["seconds"] =
-      static_cast<double>(static_cast<int64_t>(elapsed.count() * 1000 + 0.5)) / 1000;
-  if (context.output_format() == OutputFormat::json) {
-    context.print(render_record(record, OutputFormat::json));
-  } else {
-    context.log("wrote " + options.output + " (" + human_bytes(header.new_size) + ")");
-  }
+  context.log("wrote " + options.output + " (" + human_bytes(header.new_size) + ")");
+  context.emit(delta::ApplyReport{options.output, header, elapsed.count()});
   return 0;
 }
 
@@ -121,12 +85,10 @@ void register_patch(Command& root) {
       .positional("files", options->inputs,
                   "OLD PATCH ('-' reads the patch from stdin), or PATCH with --info")
       .option("-o,--output", options->output, "The new file to write ('-' for stdout)")
-      .flag("--info", options->info,
-            "Show the patch's header without applying it")
+      .flag("--info", options->info, "Show the patch's header without applying it")
       .examples({"mpaas patch app-1.0.so app.mpd -o app-1.1.so",
                  "mpaas patch old.bin patch.bsdiff -o new.bin   # BSDIFF40 from bsdiff(1)",
-                 "mpaas patch --info app.mpd",
-                 "mpaas patch --info app.mpd --json"})
+                 "mpaas patch --info app.mpd", "mpaas patch --info app.mpd --json"})
       .run(options, run_patch);
 }
 

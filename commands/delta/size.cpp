@@ -2,8 +2,8 @@
 #include <cctype>
 #include <cstdint>
 
-#include "mpaas/core/error.hpp"
 #include "delta/delta_commands.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas::delta_commands {
 

@@ -2,12 +2,14 @@
 // `mpaas new --list`. This file binds the flags, asks for variables on a terminal and
 // prints the result; lib/scaffold does the work (load, resolve, render, write, commit).
 #include <memory>
+#include "new/options.hpp"
 
 #include "command.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/output.hpp"
 #include "mpaas/scaffold/git.hpp"
 #include "mpaas/scaffold/project.hpp"
+#include "mpaas/scaffold/reports.hpp"
 #include "mpaas/scaffold/variables.hpp"
 
 namespace mpaas {
@@ -16,45 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace scaffold;
 
-struct NewOptions {
-  std::string template_name;
-  std::string dir;
-  std::vector<std::string> sets;
-  std::string app_id;
-  std::string ref;
-  std::string subdir;
-  std::string author;
-  bool no_git = false;
-  bool force = false;
-  bool list = false;
-};
-
-const char* type_name(VariableType type) {
-  switch (type) {
-    case VariableType::boolean:
-      return "bool";
-    case VariableType::choice:
-      return "choice";
-    default:
-      return "string";
-  }
-}
-
 int run_list(Context& context) {
-  Json rows = Json::array();
-  for (const auto& builtin : builtin_templates()) {
-    Json variables = Json::array();
-    for (const auto& spec : builtin.manifest.variables) {
-      variables.push_back({{"name", spec.name},
-                           {"type", type_name(spec.type)},
-                           {"description", spec.description},
-                           {"default", spec.default_value ? Json(*spec.default_value) : Json()}});
-    }
-    rows.push_back(
-        {{"name", builtin.name}, {"description", builtin.description}, {"variables", variables}});
-  }
-  context.print(render_table({{"name", "name"}, {"description", "description"}}, rows,
-                             context.output_format()));
+  context.emit(TemplateListing{builtin_templates()});
   return 0;
 }
 
@@ -111,26 +76,6 @@ VariableRequest variable_request(const NewOptions& options, Context& context,
   return request;
 }
 
-Json summary_of(const NewOptions& options, const fs::path& dir, const TemplateTree& tree,
-                const Values& values, const std::vector<PlannedFile>& plan,
-                const std::string& commit) {
-  Json variables = Json::object();
-  for (const auto& value : values) {
-    variables[value.name] =
-        value.type == VariableType::boolean ? Json(value.text == "true") : Json(value.text);
-  }
-  Json files = Json::array();
-  for (const auto& file : plan)
-    files.push_back(file.path);
-  return {{"project", dir.string()},
-          {"template", options.template_name},
-          {"source", tree.source},
-          {"app_id", find_value(values, "app_id")->text},
-          {"variables", variables},
-          {"files", files},
-          {"commit", commit.empty() ? Json() : Json(commit)}};
-}
-
 int run_new(const NewOptions& options, Context& context) {
   if (options.list)
     return run_list(context);
@@ -166,14 +111,10 @@ int run_new(const NewOptions& options, Context& context) {
   }
   writer.commit();
 
-  Json summary = summary_of(options, dir, tree, values, plan, commit);
-  if (context.output_format() == OutputFormat::text) {
-    summary.erase("variables");
-    summary["files"] = plan.size();
-    if (!commit.empty())
-      summary["commit"] = commit.substr(0, 12);
-  }
-  context.print(render_record(summary, context.output_format()));
+  NewProjectReport report{dir.string(), options.template_name, tree.source, values, {}, commit};
+  for (const auto& file : plan)
+    report.files.push_back(file.path);
+  context.emit(report);
   return 0;
 }
 

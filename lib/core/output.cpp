@@ -32,7 +32,11 @@ void flatten(const std::string& prefix, const Json& value,
 size_t utf8_sequence(std::string_view text, size_t i, uint32_t& code_point) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
   unsigned char lead = byte(i);
-  size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  size_t length = lead < 0x80           ? 1
+                  : (lead >> 5) == 0x6  ? 2
+                  : (lead >> 4) == 0xE  ? 3
+                  : (lead >> 3) == 0x1E ? 4
+                                        : 0;
   if (length == 0 || i + length > text.size())
     return 0;
   code_point = length == 1 ? lead : lead & (0x7F >> length);
@@ -186,7 +190,8 @@ std::string render_table(const std::vector<Column>& columns, const Json& rows,
   for (const auto& row : rows) {
     std::vector<std::string> line;
     for (size_t i = 0; i < columns.size(); ++i) {
-      line.push_back(row.contains(columns[i].key) ? text_of(row[columns[i].key]) : "-");
+      line.push_back(row.contains(columns[i].key) ? text_of(row[columns[i].key], columns[i].unit)
+                                                  : "-");
       widths[i] = std::max(widths[i], line.back().size());
     }
     cells.push_back(std::move(line));
@@ -210,12 +215,42 @@ std::string render_table(const std::vector<Column>& columns, const Json& rows,
   return text;
 }
 
-std::string render_record(const Json& record, OutputFormat format) {
-  if (format == OutputFormat::json) {
-    return dump_json(record);
+std::string text_of(const Json& value, Unit unit) {
+  char buffer[64];
+  switch (unit) {
+    case Unit::bytes:
+      if (value.is_number_unsigned() || value.is_number_integer())
+        return human_bytes(value.get<uint64_t>());
+      break;
+    case Unit::percent:
+      if (value.is_number()) {
+        std::snprintf(buffer, sizeof buffer, "%.2f%%", value.get<double>() * 100);
+        return buffer;
+      }
+      break;
+    case Unit::seconds:
+      if (value.is_number()) {
+        std::snprintf(buffer, sizeof buffer, "%.2f s", value.get<double>());
+        return buffer;
+      }
+      break;
+    case Unit::short_hash:
+      if (value.is_string())
+        return escape_for_terminal(value.get<std::string>().substr(0, 12));
+      break;
+    case Unit::count:
+      if (value.is_array())
+        return std::to_string(value.size());
+      break;
+    case Unit::plain:
+      break;
   }
-  std::vector<std::pair<std::string, std::string>> lines;
-  flatten("", record, lines);
+  return text_of(value);
+}
+
+namespace {
+
+std::string aligned_lines(const std::vector<std::pair<std::string, std::string>>& lines) {
   size_t width = 0;
   for (const auto& [key, value] : lines) {
     width = std::max(width, key.size() + 1);
@@ -227,6 +262,48 @@ std::string render_record(const Json& record, OutputFormat format) {
   return text;
 }
 
+// The record's fields named by the columns ("a.b" reaches into objects); absent ones skipped.
+std::vector<std::pair<std::string, std::string>> chosen_fields(const Json& record,
+                                                               const std::vector<Column>& columns) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  for (const auto& column : columns) {
+    const Json* field = &record;
+    size_t start = 0;
+    while (field && start <= column.key.size()) {
+      size_t dot = std::min(column.key.find('.', start), column.key.size());
+      std::string name = column.key.substr(start, dot - start);
+      field = field->is_object() && field->contains(name) ? &field->at(name) : nullptr;
+      start = dot + 1;
+    }
+    if (field)
+      lines.emplace_back(column.header, text_of(*field, column.unit));
+  }
+  return lines;
+}
+
+// A multi-line string shown bare: each line escaped, the line breaks kept.
+std::string multiline_text(const std::string& text) {
+  std::string shown;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = std::min(text.find('\n', start), text.size());
+    shown += escape_for_terminal(text.substr(start, end - start)) + "\n";
+    start = end + 1;
+  }
+  return shown;
+}
+
+}  // namespace
+
+std::string render_record(const Json& record, OutputFormat format) {
+  if (format == OutputFormat::json) {
+    return dump_json(record);
+  }
+  std::vector<std::pair<std::string, std::string>> lines;
+  flatten("", record, lines);
+  return aligned_lines(lines);
+}
+
 std::string render(const Json& value, const TextLayout& layout, OutputFormat format) {
   if (format == OutputFormat::json)
     return dump_json(value);
@@ -236,10 +313,15 @@ std::string render(const Json& value, const TextLayout& layout, OutputFormat for
                           format);
     case TextLayout::Kind::field:
       return text_of(value.at(layout.field)) + "\n";
+    case TextLayout::Kind::none:
+      return "";
     case TextLayout::Kind::record:
       break;
   }
-  return render_record(value, format);
+  std::string lead = layout.lead.empty() ? "" : multiline_text(value.value(layout.lead, ""));
+  if (layout.columns.empty())
+    return lead + render_record(value, format);
+  return lead + aligned_lines(chosen_fields(value, layout.columns));
 }
 
 std::string human_bytes(uint64_t bytes) {
@@ -267,7 +349,7 @@ Json to_json(const std::vector<ExitCodeRow>& table) {
 }
 
 TextLayout text_layout(const std::vector<ExitCodeRow>&) {
-  return {TextLayout::Kind::table, {{"code", "code"}, {"name", "name"}, {"meaning", "meaning"}}, ""};
+  return TextLayout::table({{"code", "code"}, {"name", "name"}, {"meaning", "meaning"}});
 }
 
 Json error_json(const Error& error) {

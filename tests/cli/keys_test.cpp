@@ -42,7 +42,7 @@ TEST_CASE("keys show prints the public half and fingerprint, never the private k
   auto shown = run_mpaas({"keys", "show", (home / "k/private.pem").string()}, home.path());
   CHECK(shown.exit_code == 0);
   CHECK_THAT(shown.out, Catch::StartsWith("-----BEGIN PUBLIC KEY-----") &&
-                            Catch::Contains("type: RSA-2048") &&
+                            Catch::Contains("type:        RSA-2048") &&
                             Catch::Contains("fingerprint: SHA256:"));
   CHECK(shown.out.find("PRIVATE") == std::string::npos);
   auto json =

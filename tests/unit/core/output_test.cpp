@@ -83,10 +83,38 @@ TEST_CASE("JSON stays exact, and non-UTF-8 strings are represented losslessly",
 
 TEST_CASE("typed results render their text from their one JSON form", "[core][output]") {
   Json value = {{"key", "endpoint"}, {"value", "http://x"}, {"rows", {{{"a", 1}}}}};
-  CHECK(render(value, {TextLayout::Kind::field, {}, "value"}, OutputFormat::text) == "http://x\n");
-  CHECK(render(value, {TextLayout::Kind::table, {{"a", "a"}}, "rows"}, OutputFormat::text) ==
-        "A\n1\n");
+  CHECK(render(value, TextLayout::bare("value"), OutputFormat::text) == "http://x\n");
+  CHECK(render(value, TextLayout::table({{"a", "a"}}, "rows"), OutputFormat::text) == "A\n1\n");
   CHECK(Json::parse(render(value, {}, OutputFormat::json)) == value);
+  CHECK(render(value, TextLayout::quiet(), OutputFormat::text).empty());
+  CHECK(Json::parse(render(value, TextLayout::quiet(), OutputFormat::json)) == value);
+}
+
+TEST_CASE("records show chosen fields with labels and units, after a bare lead", "[core][output]") {
+  Json value = {{"pem", "-----BEGIN X-----\nAB\x1b[2J\n-----END X-----\n"},
+                {"size", 1536},
+                {"ratio", 0.01234},
+                {"seconds", 1.5},
+                {"commit", "0123456789abcdef0123"},
+                {"files", {"a", "b", "c"}},
+                {"nested", {{"inner", "yes"}}}};
+  auto layout = TextLayout::record({{"size", "size", Unit::bytes},
+                                    {"ratio", "ratio", Unit::percent},
+                                    {"seconds", "time", Unit::seconds},
+                                    {"commit", "commit", Unit::short_hash},
+                                    {"files", "files", Unit::count},
+                                    {"nested.inner", "inner"},
+                                    {"absent", "absent"}},
+                                   "pem");
+  CHECK(render(value, layout, OutputFormat::text) ==
+        "-----BEGIN X-----\nAB\\x1b[2J\n-----END X-----\n"
+        "size:   1.5 KiB\n"
+        "ratio:  1.23%\n"
+        "time:   1.50 s\n"
+        "commit: 0123456789ab\n"
+        "files:  3\n"
+        "inner:  yes\n");
+  CHECK(Json::parse(render(value, layout, OutputFormat::json)) == value);
 }
 
 TEST_CASE("errors have one JSON form with kind, message and subject", "[core][output][errors]") {

@@ -77,9 +77,10 @@ struct Decision {
   std::string reason;  // why not, or why ("whitelisted", "bucket 812 < 2500", "released")
 };
 
-// Gray semantics: a draft, paused or rolled-back release reaches no one; a released one
-// everyone in its app-version range; otherwise a whitelisted device always, else all rules
-// must match and bucket(release, device) < percent. The app-version range applies to all.
+// Gray semantics: a draft, paused or rolled-back release reaches no one. Otherwise, within
+// the release's app-version range, a whitelisted device always gets it; any other device
+// when all rules match and, in gray, bucket(release, device) < percent (a released one
+// needs the rules only).
 Decision decide(const RolloutView& release, const Device& device);
 
 }  // namespace mpaas::platform
