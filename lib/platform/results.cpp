@@ -9,21 +9,6 @@ Json text_or_null(const std::string& text) {
   return text.empty() ? Json(nullptr) : Json(text);
 }
 
-// Layouts are built field by field so that fields lib/core adds later keep their defaults.
-TextLayout table_layout(const std::vector<std::pair<std::string, std::string>>& columns,
-                        const std::string& field = "") {
-  TextLayout layout;
-  layout.kind = TextLayout::Kind::table;
-  for (const auto& [key, header] : columns) {
-    Column column;
-    column.key = key;
-    column.header = header;
-    layout.columns.push_back(column);
-  }
-  layout.field = field;
-  return layout;
-}
-
 // 1250 basis points -> 12.5; whole percentages stay integers (10, not 10.0).
 Json percent_json(BasisPoints points) {
   if (points % 100 == 0)
@@ -52,7 +37,7 @@ Json to_json(const AppList& list) {
 }
 
 TextLayout text_layout(const AppList&) {
-  return table_layout(
+  return TextLayout::table(
       {{"id", "ID"}, {"name", "NAME"}, {"releases", "RELEASES"}, {"created_at", "CREATED"}}, "");
 }
 
@@ -110,16 +95,16 @@ Json to_json(const ReleaseList& list) {
 }
 
 TextLayout text_layout(const ReleaseList&) {
-  return table_layout({{"id", "ID"},
-                       {"platform", "PLATFORM"},
-                       {"kind", "KIND"},
-                       {"version", "VERSION"},
-                       {"state", "STATE"},
-                       {"percent", "PERCENT"},
-                       {"whitelist", "WHITELIST"},
-                       {"size", "SIZE"},
-                       {"created_at", "CREATED"}},
-                      "");
+  return TextLayout::table({{"id", "ID"},
+                            {"platform", "PLATFORM"},
+                            {"kind", "KIND"},
+                            {"version", "VERSION"},
+                            {"state", "STATE"},
+                            {"percent", "PERCENT"},
+                            {"whitelist", "WHITELIST"},
+                            {"size", "SIZE", Unit::bytes},
+                            {"created_at", "CREATED"}},
+                           "");
 }
 
 Json to_json(const History& history) {
@@ -137,7 +122,7 @@ Json to_json(const History& history) {
 }
 
 TextLayout text_layout(const History&) {
-  return table_layout(
+  return TextLayout::table(
       {{"at", "AT"}, {"what", "WHAT"}, {"old", "OLD"}, {"new", "NEW"}, {"by", "BY"}}, "");
 }
 
@@ -166,10 +151,7 @@ Json to_json(const WhitelistIds& list) {
 }
 
 TextLayout text_layout(const WhitelistIds&) {
-  TextLayout layout;
-  layout.kind = TextLayout::Kind::field;
-  layout.field = "devices";
-  return layout;
+  return TextLayout::bare("devices");
 }
 
 Json to_json(const Device& device) {
@@ -203,12 +185,12 @@ Json to_json(const CheckResult& result) {
 }
 
 TextLayout text_layout(const CheckResult&) {
-  return table_layout({{"release", "RELEASE"},
-                       {"kind", "KIND"},
-                       {"version", "VERSION"},
-                       {"offered", "OFFERED"},
-                       {"reason", "REASON"}},
-                      "decisions");
+  return TextLayout::table({{"release", "RELEASE"},
+                            {"kind", "KIND"},
+                            {"version", "VERSION"},
+                            {"offered", "OFFERED"},
+                            {"reason", "REASON"}},
+                           "decisions");
 }
 
 Json to_json(const ReachResult& result) {
@@ -219,7 +201,11 @@ Json to_json(const ReachResult& result) {
 }
 
 TextLayout text_layout(const ReachResult&) {
-  return {};
+  // The ids can be a million: text shows how many; --json lists them.
+  return TextLayout::record({{"release", "release"},
+                             {"total", "total"},
+                             {"reached", "reached"},
+                             {"devices", "devices", Unit::count}});
 }
 
 }  // namespace mpaas::platform
