@@ -194,14 +194,19 @@ ReachResult reach(const ReleaseGate& gate, std::istream& devices, const std::str
   }
   DeviceStream stream(devices, source_name);
   Device device;
+  // Devices of this list that took a window place: listed twice, a device takes one.
+  std::unordered_set<std::string> took;
   while (stream.next(device)) {
     ++result.total;
     bool whitelisted = !gate.whitelist.empty() && gate.whitelist.count(device.id) != 0;
-    bool counted = !gate.counted.empty() && gate.counted.count(device.id) != 0;
+    bool counted = (!gate.counted.empty() && gate.counted.count(device.id) != 0) ||
+                   (!took.empty() && took.count(device.id) != 0);
     auto decision =
         decide_now(gate.release, gate.rules, whitelisted, counted, free, gate.now, device);
-    if (decision.takes_place)
+    if (decision.takes_place) {
+      took.insert(device.id);
       --free;
+    }
     if (decision.offered) {
       ++result.reached;
       result.devices.push_back(device.id);
