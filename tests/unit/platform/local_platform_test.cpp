@@ -166,7 +166,7 @@ TEST_CASE("an upload needs an existing app and valid fields", "[platform][local]
   request.rules = {};
   request.file = f.home / "missing.apk";
   CHECK(kind_of_error([&] { f.store->upload(request, progress); }) == ErrorKind::not_found);
-  request.file = f.home;  // a folder
+  request.file = f.home.path();  // a folder
   CHECK(kind_of_error([&] { f.store->upload(request, progress); }) == ErrorKind::invalid_input);
   CHECK(f.store->show_app("com.example.shop").releases == 0);
   CHECK(files_under(f.folder / "blobs") == 0);
