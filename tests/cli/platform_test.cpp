@@ -287,8 +287,9 @@ TEST_CASE("release check explains each decision; reach counts a device list", "[
   CHECK(check["offers"].empty());
   CHECK(check["skipped"] ==
         json::array({{{"release", id}, {"reason", "rule os_version>=12 failed: 11"}}}));
-  auto offered = p.run_json({"release", "check", "--app", "com.example.shop", "--platform",
-                             "android", "--device-id", "d1", "--os-version", "13"});
+  auto offered =
+      p.run_json({"release", "check", "--app", "com.example.shop", "--platform", "android",
+                  "--device-id", "d1", "--os-version", "13", "--model", "Pixel 7"});
   REQUIRE(offered["offers"].size() == 1);
   check_release_shape(offered["offers"][0]);
   auto text = p.run({"release", "check", "--app", "com.example.shop", "--platform", "android",
@@ -299,8 +300,9 @@ TEST_CASE("release check explains each decision; reach counts a device list", "[
                           "id,os_version,model\na,13,Pixel\nb,11,Pixel\nc,14,Galaxy Lite\n");
   auto reach = p.run_json({"release", "reach", id, "--devices", "devices.csv"});
   CHECK(reach == json{{"release", id}, {"total", 3}, {"reached", 1}, {"devices", {"a"}}});
-  mpaas::test::write_text(p.home / "devices.ndjson",
-                          "{\"id\": \"a\", \"os_version\": \"13\"}\n{\"id\": \"b\"}\n");
+  mpaas::test::write_text(
+      p.home / "devices.ndjson",
+      "{\"id\": \"a\", \"os_version\": \"13\", \"model\": \"Pixel\"}\n{\"id\": \"b\"}\n");
   reach = p.run_json({"release", "reach", id, "--devices", "devices.ndjson"});
   CHECK(reach["reached"] == 1);
   CHECK(p.refusal({"release", "reach", id, "--devices", "none.csv"}, 5) == "not-found");
@@ -436,9 +438,17 @@ TEST_CASE("an upload killed at any point leaves no release, and the next start n
   int created = 0;
   for (int delay_ms : {0, 30, 80, 150, 300, 600, 1000}) {
     for (int signal_number : {SIGKILL, SIGINT}) {
+      // The child is a copy of this test process until it execs: keep Catch's signal
+      // handlers out of it (block, reset to default, unblock), so a signal that lands before
+      // the exec simply ends it.
+      sigset_t blocked, previous;
+      sigemptyset(&blocked);
+      sigaddset(&blocked, signal_number == SIGKILL ? SIGINT : signal_number);
+      sigprocmask(SIG_BLOCK, &blocked, &previous);
       pid_t child = fork();
-      REQUIRE(child >= 0);
       if (child == 0) {
+        signal(SIGINT, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &previous, nullptr);
         // The environment of run_mpaas: the home's XDG folders.
         setenv("HOME", p.home.path().c_str(), 1);
         setenv("XDG_DATA_HOME", (p.home / ".local/share").c_str(), 1);
@@ -454,6 +464,8 @@ TEST_CASE("an upload killed at any point leaves no release, and the next start n
               static_cast<char*>(nullptr));
         _exit(98);
       }
+      sigprocmask(SIG_SETMASK, &previous, nullptr);
+      REQUIRE(child > 0);
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
       kill(child, signal_number);
       int status = 0;
