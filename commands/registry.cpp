@@ -16,6 +16,10 @@ void register_new_command(Command& root);
 void register_offline_commands(Command& root);
 void register_keys_commands(Command& root);
 
+// mpaas app, mpaas release (the platform)
+void register_app_commands(Command& root);
+void register_release_commands(Command& root);
+
 // mpaas diff, mpaas patch
 namespace delta_commands {
 void register_diff(Command& root);
@@ -33,6 +37,10 @@ void register_all_commands(Command& root) {
   // delta:
   delta_commands::register_diff(root);
   delta_commands::register_patch(root);
+
+  // platform:
+  register_app_commands(root);
+  register_release_commands(root);
 
   register_config_commands(root);
   register_version_command(root);

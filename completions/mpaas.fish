@@ -34,6 +34,50 @@ function __mpaas_path_is
                 set cmd_path "$cmd_path $token"
             case 'mpaas patch'
                 set cmd_path "$cmd_path $token"
+            case 'mpaas app'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas app create'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas app list'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas app show'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas app delete'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release upload'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release list'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release show'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release history'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release download'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release rollout'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release pause'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release resume'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release finish'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release rollback'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release whitelist'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release whitelist add'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release whitelist remove'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release whitelist list'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release check'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas release reach'
+                set cmd_path "$cmd_path $token"
             case 'mpaas config'
                 set cmd_path "$cmd_path $token"
             case 'mpaas config get'
@@ -62,6 +106,8 @@ complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a offline -d 'Build, sign, ve
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a keys -d 'Generate and show signing keys'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a diff -d 'Make a binary patch that turns OLD into NEW'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a patch -d 'Apply a binary patch (mpd or BSDIFF40) to OLD, or show its header'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a app -d 'Create, list, show and delete apps on the platform'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a release -d 'Upload releases and run gray rollouts on the platform'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a config -d 'Read and edit settings, profiles and their sources'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a version -d 'Show the version, commit and linked libraries'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a completion -d 'Print a shell completion script'
@@ -131,6 +177,61 @@ complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l memory-limit -r -d 'Refus
 complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l filter -r -f -a 'auto none x86-64 arm64' -d 'Branch-target filter for machine code (auto: from the ELF/Mach-O header, kept only when the patch is smaller)'
 complete -c mpaas -n '__mpaas_path_is "mpaas patch"' -s o -l output -r -d 'The new file to write ('\''-'\'' for stdout)'
 complete -c mpaas -n '__mpaas_path_is "mpaas patch"' -l info -d 'Show the patch'\''s header without applying it'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas app"' -a create -d 'Create an app (an existing id is a conflict, exit 6)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas app"' -a list -d 'List the apps with their number of releases'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas app"' -a show -d 'Show an app'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas app"' -a delete -d 'Delete an app with all its releases (asks, or needs --yes)'
+complete -c mpaas -n '__mpaas_path_is "mpaas app create"' -l name -r -d 'Display name (default: the id)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a upload -d 'Store an artifact and create a release (gray at --percent)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a list -d 'List an app'\''s releases, oldest first'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a show -d 'Show a release'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a history -d 'Show every change of a release, oldest first'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a download -d 'Write a release'\''s artifact, verified against its sha256'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a rollout -d 'Roll a release out to a higher percentage (or a time window)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a pause -d 'Stop delivering a gray release to new devices at once (resume continues)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a resume -d 'Continue a paused gray release'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a finish -d 'Release to everyone (100 percent, released)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a rollback -d 'Stop a release for good: no device gets it any more'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a whitelist -d 'Add, remove and list the devices that always get a release'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a check -d 'What a device receives now, and why the other releases are skipped'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release"' -a reach -d 'How many and which devices of a list receive a release now'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l app -r -d 'App id'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l platform -r -f -a 'android ios h5' -d 'Platform'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l version -r -d 'Version (1 to 4 numbers: 1.2.0); an .amr'\''s must agree'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l kind -r -f -a 'native offline hotfix' -d 'Kind (default: offline for an .amr, else native)'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l min-app-version -r -d 'Lowest app version it applies to'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l max-app-version -r -d 'Highest app version it applies to'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l notes -r -d 'Release notes'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l mandatory -d 'Devices must install it'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l percent -r -d 'Gray percentage, 0.01 steps (0: whitelist only)'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l whitelist -r -d 'File of device ids that always get it (one a line, # comments)'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l rule -r -d 'Targeting rule, all must match: '\''os_version>=12'\'', '\''model~Pixel*'\'', '\''region in (CN-ZJ,CN-SH)'\'''
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l draft -d 'Create it as a draft that reaches no one yet'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l if-absent -d 'Succeed without a change when this version exists with the same artifact'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l max-devices -r -d 'Time-window mode: the first N distinct devices that check in get it'
+complete -c mpaas -n '__mpaas_path_is "mpaas release upload"' -l until -r -d 'Time-window mode: the end of the window (RFC 3339, 2025-07-01T12:00:00Z)'
+complete -c mpaas -n '__mpaas_path_is "mpaas release list"' -l app -r -d 'App id'
+complete -c mpaas -n '__mpaas_path_is "mpaas release list"' -l state -r -f -a 'draft gray paused released rolled-back' -d 'Only releases in this state'
+complete -c mpaas -n '__mpaas_path_is "mpaas release list"' -l platform -r -f -a 'android ios h5' -d 'Only releases for this platform'
+complete -c mpaas -n '__mpaas_path_is "mpaas release download"' -s o -l output -r -d 'File to write'
+complete -c mpaas -n '__mpaas_path_is "mpaas release rollout"' -l percent -r -d 'New gray percentage, 0.01 steps; never lower'
+complete -c mpaas -n '__mpaas_path_is "mpaas release rollout"' -l max-devices -r -d 'Time-window mode: the first N distinct devices that check in get it'
+complete -c mpaas -n '__mpaas_path_is "mpaas release rollout"' -l until -r -d 'Time-window mode: the end of the window (RFC 3339, 2025-07-01T12:00:00Z)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release whitelist"' -a add -d 'Whitelist devices (ids already there are kept once)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release whitelist"' -a remove -d 'Take devices off the whitelist'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas release whitelist"' -a list -d 'List a release'\''s whitelisted devices, sorted'
+complete -c mpaas -n '__mpaas_path_is "mpaas release whitelist add"' -l file -r -d 'File of device ids, one a line (# comments; - is stdin)'
+complete -c mpaas -n '__mpaas_path_is "mpaas release whitelist remove"' -l file -r -d 'File of device ids, one a line (# comments; - is stdin)'
+complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l app -r -d 'App id'
+complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l platform -r -f -a 'android ios h5' -d 'Platform'
+complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l device-id -r -d 'The device'\''s id'
+complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l app-version -r -d 'The device'\''s app version'
+complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l os-version -r -d 'The device'\''s OS version'
+complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l model -r -d 'The device'\''s model'
+complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l region -r -d 'The device'\''s region (CN-ZJ)'
+complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l network -r -d 'The device'\''s network (wifi, 4g...)'
+complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l count -d 'A device-side check: take a time-window place (a plain check never does)'
+complete -c mpaas -n '__mpaas_path_is "mpaas release reach"' -l devices -r -d 'CSV with a header (id,app_version,os_version,model,region,network) or NDJSON; - is stdin'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a get -d 'Print the effective value of a key'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a set -d 'Set a key in the user config or the project file'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a unset -d 'Remove a key from the user config or project file'

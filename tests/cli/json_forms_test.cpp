@@ -88,6 +88,8 @@ void set_up_inputs(const TempDir& home) {
   new_bytes[100] = 'b';
   write_text(home / "old.bin", old_bytes);
   write_text(home / "new.bin", new_bytes + "tail");
+  // A device list for `release reach`.
+  write_text(home / "devices.csv", "id,os_version\ndevice-1,13\ndevice-2,11\nother,13\n");
   RunOptions here{home.path(), {}, ""};
   for (const std::vector<std::string>& setup :
        {std::vector<std::string>{"diff", "old.bin", "new.bin", "-o", "p.mpd"},

@@ -1,0 +1,211 @@
+// JSON forms and text layouts of the platform's results (docs/json.md). The JSON is the
+// interface: the CLI prints it and the HTTP API will send it.
+#include "mpaas/platform/platform.hpp"
+
+namespace mpaas::platform {
+namespace {
+
+Json text_or_null(const std::string& text) {
+  return text.empty() ? Json(nullptr) : Json(text);
+}
+
+// 1250 basis points -> 12.5; whole percentages stay integers (10, not 10.0).
+Json percent_json(BasisPoints points) {
+  if (points % 100 == 0)
+    return Json(points / 100);
+  return Json(static_cast<double>(points) / 100.0);
+}
+
+}  // namespace
+
+Json to_json(const App& app) {
+  return Json{{"id", app.id},
+              {"name", app.name},
+              {"releases", app.releases},
+              {"created_at", format_time(app.created_at)}};
+}
+
+TextLayout text_layout(const App&) {
+  return {};
+}
+
+Json to_json(const AppList& list) {
+  Json rows = Json::array();
+  for (const auto& app : list.apps)
+    rows.push_back(to_json(app));
+  return rows;
+}
+
+TextLayout text_layout(const AppList&) {
+  return TextLayout::table(
+      {{"id", "ID"}, {"name", "NAME"}, {"releases", "RELEASES"}, {"created_at", "CREATED"}}, "");
+}
+
+Json to_json(const AppDeleted& deleted) {
+  return Json{
+      {"id", deleted.id}, {"deleted", true}, {"releases_deleted", deleted.releases_deleted}};
+}
+
+TextLayout text_layout(const AppDeleted&) {
+  return {};
+}
+
+Json to_json(const Release& release) {
+  Json rules = Json::array();
+  for (const auto& rule : release.rules)
+    rules.push_back(rule);
+  Json window = nullptr;
+  if (release.window) {
+    window = Json{{"max_devices", release.window->max_devices},
+                  {"until", format_time(release.window->until)},
+                  {"counted", release.window->counted}};
+  }
+  return Json{{"id", release.id},
+              {"app", release.app},
+              {"platform", release.platform},
+              {"kind", release.kind},
+              {"package", text_or_null(release.package)},
+              {"version", release.version},
+              {"state", state_name(release.state)},
+              {"percent", percent_json(release.percent)},
+              {"window", window},
+              {"whitelist", release.whitelist},
+              {"rules", rules},
+              {"min_app_version", text_or_null(release.min_app_version)},
+              {"max_app_version", text_or_null(release.max_app_version)},
+              {"mandatory", release.mandatory},
+              {"notes", text_or_null(release.notes)},
+              {"file_name", release.file_name},
+              {"size", release.size},
+              {"sha256", release.sha256},
+              {"created_at", format_time(release.created_at)},
+              {"updated_at", format_time(release.updated_at)},
+              {"created_by", release.created_by}};
+}
+
+TextLayout text_layout(const Release&) {
+  return {};
+}
+
+Json to_json(const ReleaseList& list) {
+  Json rows = Json::array();
+  for (const auto& release : list.releases)
+    rows.push_back(to_json(release));
+  return rows;
+}
+
+TextLayout text_layout(const ReleaseList&) {
+  return TextLayout::table({{"id", "ID"},
+                            {"platform", "PLATFORM"},
+                            {"kind", "KIND"},
+                            {"version", "VERSION"},
+                            {"state", "STATE"},
+                            {"percent", "PERCENT"},
+                            {"whitelist", "WHITELIST"},
+                            {"size", "SIZE", Unit::bytes},
+                            {"created_at", "CREATED"}},
+                           "");
+}
+
+Json to_json(const History& history) {
+  Json rows = Json::array();
+  for (const auto& change : history.changes) {
+    rows.push_back(Json{{"seq", change.seq},
+                        {"release", change.release},
+                        {"what", change.what},
+                        {"old", text_or_null(change.old_value)},
+                        {"new", text_or_null(change.new_value)},
+                        {"at", format_time(change.at)},
+                        {"by", change.by}});
+  }
+  return rows;
+}
+
+TextLayout text_layout(const History&) {
+  return TextLayout::table(
+      {{"at", "AT"}, {"what", "WHAT"}, {"old", "OLD"}, {"new", "NEW"}, {"by", "BY"}}, "");
+}
+
+Json to_json(const Download& download) {
+  return Json{{"release", download.release},
+              {"file", download.file},
+              {"size", download.size},
+              {"sha256", download.sha256},
+              {"verified", true}};
+}
+
+TextLayout text_layout(const Download&) {
+  return {};
+}
+
+Json to_json(const WhitelistChange& change) {
+  return Json{{"release", change.release}, {"changed", change.changed}, {"total", change.total}};
+}
+
+TextLayout text_layout(const WhitelistChange&) {
+  return {};
+}
+
+Json to_json(const WhitelistIds& list) {
+  return Json{{"release", list.release}, {"devices", list.devices}};
+}
+
+TextLayout text_layout(const WhitelistIds&) {
+  return TextLayout::bare("devices");
+}
+
+Json to_json(const Device& device) {
+  return Json{{"id", device.id},
+              {"app_version", text_or_null(device.app_version)},
+              {"os_version", text_or_null(device.os_version)},
+              {"model", text_or_null(device.model)},
+              {"region", text_or_null(device.region)},
+              {"network", text_or_null(device.network)}};
+}
+
+Json to_json(const CheckResult& result) {
+  Json offers = Json::array();
+  for (const auto& release : result.offers)
+    offers.push_back(to_json(release));
+  Json skipped = Json::array();
+  for (const auto& skip : result.skipped)
+    skipped.push_back(Json{{"release", skip.release}, {"reason", skip.reason}});
+  Json decisions = Json::array();
+  for (const auto& verdict : result.decisions) {
+    decisions.push_back(Json{{"release", verdict.release},
+                             {"kind", verdict.kind},
+                             {"version", verdict.version},
+                             {"offered", verdict.offered},
+                             {"reason", verdict.reason}});
+  }
+  return Json{{"device", to_json(result.device)},
+              {"offers", offers},
+              {"skipped", skipped},
+              {"decisions", decisions}};
+}
+
+TextLayout text_layout(const CheckResult&) {
+  return TextLayout::table({{"release", "RELEASE"},
+                            {"kind", "KIND"},
+                            {"version", "VERSION"},
+                            {"offered", "OFFERED"},
+                            {"reason", "REASON"}},
+                           "decisions");
+}
+
+Json to_json(const ReachResult& result) {
+  return Json{{"release", result.release},
+              {"total", result.total},
+              {"reached", result.reached},
+              {"devices", result.devices}};
+}
+
+TextLayout text_layout(const ReachResult&) {
+  // The ids can be a million: text shows how many; --json lists them.
+  return TextLayout::record({{"release", "release"},
+                             {"total", "total"},
+                             {"reached", "reached"},
+                             {"devices", "devices", Unit::count}});
+}
+
+}  // namespace mpaas::platform
