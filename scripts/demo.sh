@@ -86,4 +86,25 @@ step cmp app-1.1.bin app-1.1.bspatched
 printf '\n$ mpaas patch app-1.1.bin app.mpd -o out.bin   # the wrong old file: exit 4\n'
 mpaas patch app-1.1.bin app.mpd -o out.bin || echo "(exit code $?)"
 
+# --- mpaas app and mpaas release (the embedded platform in $XDG_DATA_HOME/mpaas/platform) ---
+# __DEMO_PLATFORM__
+# The shop's native build 1.2.0 goes out in gray: 10 percent plus two testers, Android 12
+# and up. Two devices ask what they get, and why; then the rollout goes on to the end.
+cp app-1.1.bin shop-1.2.0.apk
+printf '# testers\ntester-ann\ntester-bob\n' > testers.txt
+# With no endpoint set, the platform commands work in-process on the embedded platform.
+step mpaas config unset endpoint
+step mpaas app create com.example.shop --name Shop
+step mpaas release upload shop-1.2.0.apk --app com.example.shop --platform android --version 1.2.0 --percent 10 --whitelist testers.txt --rule 'os_version>=12' --notes 'checkout fix'
+step mpaas release check --app com.example.shop --platform android --device-id tester-ann --os-version 13
+step mpaas release check --app com.example.shop --platform android --device-id device-7 --os-version 11
+step mpaas release rollout com.example.shop/android/1.2.0 --percent 50
+step mpaas release pause com.example.shop/android/1.2.0
+step mpaas release resume com.example.shop/android/1.2.0
+step mpaas release finish com.example.shop/android/1.2.0
+step mpaas release history com.example.shop/android/1.2.0
+step mpaas release list --app com.example.shop
+printf '\n$ mpaas release rollout com.example.shop/android/1.2.0 --percent 20   # after finish: exit 6\n'
+mpaas release rollout com.example.shop/android/1.2.0 --percent 20 || echo "(exit code $?)"
+
 printf '\nDemo finished.\n'

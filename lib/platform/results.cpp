@@ -83,8 +83,24 @@ Json to_json(const Release& release) {
               {"created_by", release.created_by}};
 }
 
+// Text shows what a release engineer checks at a glance; JSON keeps every field.
 TextLayout text_layout(const Release&) {
-  return {};
+  return TextLayout::record({{"id", "id"},
+                             {"app", "app"},
+                             {"platform", "platform"},
+                             {"kind", "kind"},
+                             {"package", "package"},
+                             {"version", "version"},
+                             {"state", "state"},
+                             {"percent", "percent"},
+                             {"window", "window"},
+                             {"whitelist", "whitelist"},
+                             {"rules", "rules"},
+                             {"min_app_version", "min_app_version"},
+                             {"max_app_version", "max_app_version"},
+                             {"size", "size", Unit::bytes},
+                             {"sha256", "sha256", Unit::short_hash},
+                             {"updated_at", "updated_at"}});
 }
 
 Json to_json(const ReleaseList& list) {

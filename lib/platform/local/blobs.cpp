@@ -78,10 +78,15 @@ std::unique_ptr<StagedBlob> BlobStore::stage(const fs::path& source, ProgressSin
 
   auto staged = std::make_unique<StagedBlob>();
   fs::path temp;
-  staged->fd = create_registered_file(m_tmp, "upload-", 0600, temp, staged->cleanup);
-  staged->temp = temp;
-  // The lock tells a later open that this copy has a live writer.
-  ::flock(staged->fd, LOCK_EX);
+  {
+    // Shared hold on the temp folder's lock from before the file exists until it is locked:
+    // a cleaner (which takes the folder lock exclusively) never sees it unlocked and alive.
+    UniqueFd folder_lock = lock_temp_folder(LOCK_SH);
+    staged->fd = create_registered_file(m_tmp, "upload-", 0600, temp, staged->cleanup);
+    staged->temp = temp;
+    // The lock tells a later open that this copy has a live writer.
+    ::flock(staged->fd, LOCK_EX);
+  }
 
   Sha256 copied;
   std::vector<char> buffer(chunk);
@@ -154,7 +159,24 @@ void BlobStore::remove_blob(const std::string& sha256) {
   fs::remove(path_of(sha256), ignored);
 }
 
+UniqueFd BlobStore::lock_temp_folder(int operation) const {
+  // Beside tmp/, not in it: tmp/ holds only uploads.
+  fs::path lock_path = m_tmp.parent_path() / "tmp.lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    throw io_failure("cannot open the upload lock", lock_path);
+  while (::flock(fd, operation) != 0) {
+    if (errno != EINTR) {
+      ::close(fd);
+      throw io_failure("cannot lock the upload folder", lock_path);
+    }
+  }
+  return UniqueFd(fd);
+}
+
 void BlobStore::clean_stale_temps(const std::function<void(const std::string&)>& forget) {
+  // Waits for writers between creating and locking their file (they hold it shared).
+  UniqueFd folder_lock = lock_temp_folder(LOCK_EX);
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(m_tmp, error)) {
     auto path = entry.path();
@@ -163,11 +185,6 @@ void BlobStore::clean_stale_temps(const std::function<void(const std::string&)>&
       continue;
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
       continue;  // a live upload
-    // A writer creates its file and then locks it: an empty file that young may be one
-    // between the two steps, so it waits for a later open.
-    struct stat info {};
-    if (::fstat(fd.get(), &info) == 0 && info.st_size == 0 && ::time(nullptr) - info.st_mtime < 5)
-      continue;
     auto name = path.filename().string();
     std::string sha256;
     if (name.size() == 69 && name.compare(64, 5, ".blob") == 0 && is_hex_sha256(name.substr(0, 64)))

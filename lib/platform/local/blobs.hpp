@@ -10,6 +10,8 @@
 // the blob it may have published when no release refers to that blob (clean_stale_temps).
 #pragma once
 
+#include "mpaas/core/unique_fd.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -55,6 +57,10 @@ class BlobStore {
   void clean_stale_temps(const std::function<void(const std::string& sha256)>& forget);
 
  private:
+  // The lock file beside tmp/ held shared by a writer while it creates and locks its temp
+  // file, and exclusively by the cleaner.
+  UniqueFd lock_temp_folder(int operation) const;
+
   std::filesystem::path m_blobs;
   std::filesystem::path m_tmp;
 };

@@ -174,6 +174,7 @@ TEST_CASE("new --list is a table in text and an array with variables in JSON", "
   CHECK(rows[0].contains("variables"));
 }
 
+#include "mpaas/core/atomic_file.hpp"
 #include "offline/options.hpp"
 
 TEST_CASE("argv table: offline", "[cli][argv]") {
@@ -193,8 +194,8 @@ TEST_CASE("argv table: offline", "[cli][argv]") {
   CHECK(verify.package == "p.amr");
   CHECK(verify.pubkey == "k.pem");
   CHECK(parsed<InspectOptions>({"offline", "inspect", "p.amr"}).pubkey.empty());
-  auto extract = parsed<ExtractOptions>({"offline", "extract", "p.amr", "out", "--max-size", "8",
-                                         "--max-ratio", "10"});
+  auto extract = parsed<ExtractOptions>(
+      {"offline", "extract", "p.amr", "out", "--max-size", "8", "--max-ratio", "10"});
   CHECK(extract.folder == "out");
   CHECK(extract.max_size_mib == 8);
   CHECK(extract.max_ratio == 10);
@@ -212,4 +213,48 @@ TEST_CASE("argv table: offline", "[cli][argv]") {
   CHECK(sign.digest == "sha1");
   CHECK(refused({"offline", "build", "--digest", "md5"}) == 2);
   CHECK(refused({"offline", "verify"}) == 2);
+}
+
+TEST_CASE("diff then patch in process: the typed results in JSON, quiet patch in text",
+          "[cli][delta]") {
+  InProcess app;
+  std::string old_bytes(100000, 'a'), new_bytes(100000, 'a');
+  new_bytes.replace(5000, 5, "hello");
+  write_file_atomically(app.home / "old.bin", old_bytes);
+  write_file_atomically(app.home / "new.bin", new_bytes);
+  REQUIRE(app.run({"diff", "old.bin", "new.bin", "-o", "p.mpd", "--json"}) == 0);
+  auto summary = Json::parse(app.out.str());
+  CHECK(summary["patch"] == "p.mpd");
+  CHECK(summary["new_size"] == 100000);
+  CHECK(summary["patch_size"].get<uint64_t>() < 1000);
+
+  InProcess patch;
+  patch.context.cwd = app.home.path();
+  REQUIRE(patch.run({"patch", "old.bin", "p.mpd", "-o", "out.bin"}) == 0);
+  CHECK(patch.out.str().empty());  // as cp: nothing on stdout in text mode
+  CHECK(read_file(app.home / "out.bin") == new_bytes);
+
+  InProcess info;
+  info.context.cwd = app.home.path();
+  REQUIRE(info.run({"patch", "--info", "p.mpd"}) == 0);
+  CHECK(info.out.str().find("format:") != std::string::npos);
+  CHECK(info.out.str().find("streams.control:") != std::string::npos);
+}
+
+TEST_CASE("offline build and inspect in process: the sentence and the sections", "[cli][offline]") {
+  InProcess app;
+  REQUIRE(app.run({"new", "h5", "shop", "--app-id", "com.example.shop", "--no-git"}) == 0);
+  InProcess build;
+  build.context.cwd = app.home / "shop";
+  REQUIRE(build.run({"offline", "build", "--unsigned"}) == 0);
+  CHECK(build.out.str().rfind("built 80000001_1.0.0.1.amr (", 0) == 0);
+  CHECK(build.out.str().find(", unsigned)\n") != std::string::npos);
+  InProcess inspect;
+  inspect.context.cwd = app.home / "shop";
+  REQUIRE(inspect.run({"offline", "inspect", "80000001_1.0.0.1.amr"}) == 0);
+  std::string text = inspect.out.str();
+  CHECK(text.find("signature:        unsigned\n") != std::string::npos);
+  CHECK(text.find("\nENTRY         SIZE") != std::string::npos);
+  CHECK(text.find("\nFILE") != std::string::npos);
+  CHECK(text.find("STATE") == std::string::npos);  // no signature table without a key
 }
