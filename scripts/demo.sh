@@ -99,6 +99,7 @@ step mpaas release upload shop-1.2.0.apk --app com.example.shop --platform andro
 step mpaas release check --app com.example.shop --platform android --device-id tester-ann --os-version 13
 step mpaas release check --app com.example.shop --platform android --device-id device-7 --os-version 11
 step mpaas release rollout com.example.shop/android/1.2.0 --percent 50
+step mpaas release check --app com.example.shop --platform android --device-id device-7 --os-version 13
 step mpaas release pause com.example.shop/android/1.2.0
 step mpaas release resume com.example.shop/android/1.2.0
 step mpaas release finish com.example.shop/android/1.2.0
