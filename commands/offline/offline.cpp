@@ -72,9 +72,7 @@ Project load_project(const std::string& folder, const SettingFlags& flags, Conte
     settings.include = flags.include;
   if (!flags.exclude.empty())
     settings.exclude = flags.exclude;
-  if (settings.vhost.empty() && !settings.id.empty()) {
-    settings.vhost = "https://" + settings.id + ".h5app.com";
-  }
+  offline::apply_defaults(settings);
   return project;
 }
 

@@ -16,9 +16,9 @@
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/interrupt.hpp"
 #include "mpaas/core/sha256.hpp"
+#include "mpaas/core/temp_folder.hpp"
 #include "mpaas/core/unique_fd.hpp"
 #include "mpaas/offline/reader.hpp"
-#include "mpaas/offline/scratch.hpp"
 
 namespace mpaas::offline {
 namespace fs = std::filesystem;
@@ -206,7 +206,7 @@ class Staging {
     if (!inside) {
       if (!exists)
         make_parents(target.parent_path());
-      m_folder = ScratchFolder::create(target.parent_path(), ".mpaas-extract-");
+      m_folder = TempFolder::try_create(target.parent_path(), ".mpaas-extract-", 0777);
       bool parent_refused = errno == EACCES || errno == EPERM || errno == EROFS;
       if (!m_folder && !(exists && parent_refused))
         throw write_error("create a temp folder beside the target", target.string());
@@ -214,7 +214,7 @@ class Staging {
     }
     if (inside) {
       auto taken = [&](const std::string& name) { return check.has_top_level_name(name); };
-      m_folder = ScratchFolder::create(target, ".mpaas-extract-", taken);
+      m_folder = TempFolder::try_create(target, ".mpaas-extract-", 0777, taken);
       if (!m_folder)
         throw write_error("create a temp folder in the target", target.string());
     }
@@ -354,7 +354,7 @@ class Staging {
 
   fs::path m_target;
   int m_target_fd;
-  std::unique_ptr<ScratchFolder> m_folder;
+  std::unique_ptr<TempFolder> m_folder;
   fs::path m_made_parents;
   std::unique_ptr<InterruptCleanup> m_parents_cleanup;
   bool m_committed = false;

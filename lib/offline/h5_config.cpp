@@ -5,6 +5,7 @@
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/offline/reader.hpp"
+#include "mpaas/offline/settings.hpp"
 
 namespace mpaas::offline {
 
@@ -26,7 +27,7 @@ Json h5_config(const std::vector<std::filesystem::path>& packages, const std::st
     std::string main_url = hpm.value("launchParams", Json::object()).value("url", "/index.html");
     std::string vhost = hpm.value("host", Json::object()).value("online", "");
     if (vhost.empty())
-      vhost = "https://" + manifest.uid + ".h5app.com";
+      vhost = default_vhost(manifest.uid);
     bool global = hpm.value("type", "normal") == "global";
     data.push_back(Json{{"app_id", manifest.uid},
                         {"name", manifest.name},

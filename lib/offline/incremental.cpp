@@ -21,8 +21,9 @@
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/interrupt.hpp"
 #include "mpaas/core/sha256.hpp"
+#include "mpaas/core/temp_folder.hpp"
+#include "mpaas/core/unique_fd.hpp"
 #include "mpaas/offline/reader.hpp"
-#include "mpaas/offline/scratch.hpp"
 
 namespace mpaas::offline {
 namespace fs = std::filesystem;
@@ -42,7 +43,7 @@ struct Blob {
 class Blobs {
  public:
   explicit Blobs(const fs::path& output)
-      : m_folder(ScratchFolder::make(output.parent_path(), ".mpaas-incremental-")) {}
+      : m_folder(std::make_unique<TempFolder>(".mpaas-incremental-", output.parent_path())) {}
 
   // Stores the reader's current member, hashing it into `sha256` (hex).
   Blob put(archive::Reader& data, std::string& sha256) {
@@ -100,7 +101,7 @@ class Blobs {
     return fd;
   }
 
-  std::unique_ptr<ScratchFolder> m_folder;
+  std::unique_ptr<TempFolder> m_folder;
   uint64_t m_next = 0;
 };
 

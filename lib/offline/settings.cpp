@@ -318,4 +318,13 @@ bool is_selected(const Settings& settings, const std::string& path) {
   return true;
 }
 
+std::string default_vhost(const std::string& id) {
+  return "https://" + id + ".h5app.com";
+}
+
+void apply_defaults(Settings& settings) {
+  if (settings.vhost.empty() && !settings.id.empty())
+    settings.vhost = default_vhost(settings.id);
+}
+
 }  // namespace mpaas::offline

@@ -46,4 +46,18 @@ struct InProcess {
   }
 };
 
+// A command line's options, parsed in a fresh harness (argv tables).
+template <class Options>
+Options parsed(const std::vector<std::string>& argv) {
+  InProcess app;
+  return app.parse<Options>(argv);
+}
+
+// The exit code of a command line that must not parse (nothing runs).
+inline int refused(const std::vector<std::string>& argv) {
+  InProcess app;
+  app.context.parse_only = true;
+  return app.run(argv);
+}
+
 }  // namespace mpaas::test

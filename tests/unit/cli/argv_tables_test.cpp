@@ -9,6 +9,8 @@
 
 using namespace mpaas;
 using test::InProcess;
+using test::parsed;
+using test::refused;
 
 namespace {
 
@@ -17,20 +19,6 @@ std::string joined(const std::vector<std::string>& words) {
   for (const auto& word : words)
     text += (text.empty() ? "" : " ") + word;
   return text;
-}
-
-// Parses `argv` in a fresh harness and returns the selected command's options.
-template <class Options>
-Options parsed(const std::vector<std::string>& argv) {
-  InProcess app;
-  return app.parse<Options>(argv);
-}
-
-// The exit code of a command line that must not parse (nothing runs).
-int refused(const std::vector<std::string>& argv) {
-  InProcess app;
-  app.context.parse_only = true;
-  return app.run(argv);
 }
 
 }  // namespace

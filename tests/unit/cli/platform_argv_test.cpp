@@ -9,22 +9,8 @@
 
 using namespace mpaas;
 using test::InProcess;
-
-namespace {
-
-template <class Options>
-Options parsed(const std::vector<std::string>& argv) {
-  InProcess app;
-  return app.parse<Options>(argv);
-}
-
-int refused(const std::vector<std::string>& argv) {
-  InProcess app;
-  app.context.parse_only = true;
-  return app.run(argv);
-}
-
-}  // namespace
+using test::parsed;
+using test::refused;
 
 TEST_CASE("argv table: app", "[cli][argv][platform]") {
   auto create = parsed<AppCreateOptions>({"app", "create", "com.example.shop", "--name", "Shop"});

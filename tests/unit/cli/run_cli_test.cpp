@@ -1,7 +1,7 @@
 // run_cli in-process with fake streams, a fixed clock and a temp HOME: argv tables that pin
 // down exit codes and which stream carries what, without spawning the binary.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -125,7 +125,8 @@ TEST_CASE("a broken output setting is itself reported, as text", "[cli][argv][er
   CHECK_THAT(app.err.str(), Catch::StartsWith("mpaas: error: unknown output format 'xml'"));
 }
 
-TEST_CASE("the -o flag names a written file and the data format is --json or --output", "[cli][argv]") {
+TEST_CASE("the -o flag names a written file and the data format is --json or --output",
+          "[cli][argv]") {
   InProcess old_spelling;
   CHECK(old_spelling.run({"config", "path", "-o", "json"}) == 0);
   CHECK(nlohmann::json::parse(old_spelling.out.str()).contains("data_dir"));
@@ -184,7 +185,8 @@ TEST_CASE("error and warning labels are coloured only on a terminal without NO_C
   CHECK(disabled.err.str().find('\033') == std::string::npos);
 }
 
-TEST_CASE("the command layer names the flag for the domain field lib reports", "[cli][argv][errors]") {
+TEST_CASE("the command layer names the flag for the domain field lib reports",
+          "[cli][argv][errors]") {
   InProcess app;
   test::write_text(app.home / "a", "a");
   test::write_text(app.home / "b", "b");

@@ -144,3 +144,15 @@ future_option: true
         "unknown setting offline.client_version.android.mx is ignored (did you mean "
         "offline.client_version.android.max?) (/p/mpaas.yaml)");
 }
+
+TEST_CASE("the default vhost comes from the id, and a given one is kept", "[offline][settings]") {
+  Settings settings;
+  apply_defaults(settings);
+  CHECK(settings.vhost.empty());  // no id, no default
+  settings.id = "80000001";
+  apply_defaults(settings);
+  CHECK(settings.vhost == "https://80000001.h5app.com");
+  settings.vhost = "https://cdn.example.com";
+  apply_defaults(settings);
+  CHECK(settings.vhost == "https://cdn.example.com");
+}

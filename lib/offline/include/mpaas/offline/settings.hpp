@@ -42,6 +42,11 @@ struct Settings {
 Settings settings_from_yaml(const YAML::Node& section, const std::string& source = "");
 // Throws invalid_input naming the field when a value breaks an mPaaS rule.
 void validate_settings(const Settings& settings);
+
+// mPaaS's default virtual host of a package: https://{id}.h5app.com.
+std::string default_vhost(const std::string& id);
+// Fills what the settings leave to mPaaS's defaults (today the vhost, from the id).
+void apply_defaults(Settings& settings);
 // mPaaS reserves these ids and prefixes for its SDK.
 bool is_reserved_id(const std::string& id);
 // Four-part (1.0.0.1) or semver, at most max_version_length characters.
