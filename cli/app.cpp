@@ -29,7 +29,8 @@ void add_global_flags(CLI::App& app, GlobalOptions& global, OptionMetadata& meta
   // The format of printed data is --json or --output FORMAT (or MPAAS_OUTPUT). The old
   // global spelling `-o json` stays accepted, hidden, on commands that write no file.
   app.add_flag_callback(
-         "--json", [&global] { global.output = "json"; }, "Print data as JSON (same as --output json)")
+         "--json", [&global] { global.output = "json"; },
+         "Print data as JSON (same as --output json)")
       ->group(group);
   CLI::Option* output =
       app.add_option("--output", global.output, "Format of printed data: text or json")
@@ -73,7 +74,7 @@ std::string first_unexpected(const CLI::App& app, const CLI::ParseError& error) 
 
 // "unknown command 'confg' for 'mpaas', did you mean 'config'?"
 std::string describe_unexpected(const CLI::App& app, const CLI::ParseError& error,
-                               const Context& context) {
+                                const Context& context) {
   std::string word = first_unexpected(app, error);
   const CLI::App* where = deepest_selected(app);
   CommandInfo info = describe_command_tree(*where, context.option_metadata);
@@ -115,7 +116,8 @@ Error as_error(const std::exception& thrown) {
     if (condition == std::errc::file_exists || condition == std::errc::directory_not_empty)
       return conflict(message, subject);
     if (condition == std::errc::not_a_directory || condition == std::errc::is_a_directory ||
-        condition == std::errc::filename_too_long || condition == std::errc::too_many_symbolic_link_levels)
+        condition == std::errc::filename_too_long ||
+        condition == std::errc::too_many_symbolic_link_levels)
       return invalid_input(message, subject);
     return failure(message, subject);
   }
@@ -145,7 +147,8 @@ Error with_flag_named(const Error& error, const CLI::App& app, const Context& co
     return error;
   std::string flag = "--" + error.subject();
   std::replace(flag.begin(), flag.end(), ' ', '-');
-  for (const CLI::App* level = deepest_selected(app); level != nullptr; level = level->get_parent()) {
+  for (const CLI::App* level = deepest_selected(app); level != nullptr;
+       level = level->get_parent()) {
     for (const auto& option : describe_command_tree(*level, context.option_metadata).options) {
       if (std::find(option.flags.begin(), option.flags.end(), flag) != option.flags.end())
         return Error(error.kind(), std::string(error.what()) + " (" + flag + ")", error.subject());
@@ -200,8 +203,11 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
     std::string message = error.what();
     if (!message.empty())
       message[0] = static_cast<char>(std::tolower(message[0]));
-    return report(context, usage_error(message + " (" +
-                                           describe_command_tree(*deepest_selected(app), context.option_metadata).path + ")"));
+    return report(
+        context,
+        usage_error(message + " (" +
+                    describe_command_tree(*deepest_selected(app), context.option_metadata).path +
+                    ")"));
   }
 
   try {

@@ -53,7 +53,7 @@ class Context {
   std::map<std::string, std::string> environment;
   std::filesystem::path cwd;
   Config config;
-  CLI::App* root_app = nullptr;  // the live command tree (completion and man generation)
+  CLI::App* root_app = nullptr;    // the live command tree (completion and man generation)
   OptionMetadata option_metadata;  // what the command builder recorded about each option
 
   // Set by the selected subcommand during parsing; run by main() once parsing is done.

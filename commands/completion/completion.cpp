@@ -1,11 +1,11 @@
 // `mpaas completion bash|zsh|fish`: prints a completion script generated from the live
 // command tree. completions/ in the repository holds the same output (`make docs`), and a
 // test fails when it is stale.
-#include "completion/options.hpp"
 #include "command.hpp"
+#include "completion/options.hpp"
 #include "completion/scripts.hpp"
-#include "mpaas/core/error.hpp"
 #include "help/command_tree.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas {
 namespace {

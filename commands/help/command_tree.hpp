@@ -25,8 +25,8 @@ struct OptionInfo {
   bool takes_value = false;
   bool required = false;
   bool repeatable = false;
-  std::vector<std::string> choices;  // fixed values, for completion
-  std::string default_value;         // shown in help and man pages; empty when none
+  std::vector<std::string> choices;                  // fixed values, for completion
+  std::string default_value;                         // shown in help and man pages; empty when none
   std::optional<std::pair<int64_t, int64_t>> range;  // inclusive bounds of a number
 };
 

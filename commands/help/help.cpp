@@ -1,9 +1,9 @@
 // `mpaas help [COMMAND...]` shows a command's help; `mpaas help exit-codes` prints the
 // exit-code table (also in `man mpaas`), as text or JSON.
-#include "help/options.hpp"
 #include "command.hpp"
-#include "mpaas/core/error.hpp"
 #include "help/command_tree.hpp"
+#include "help/options.hpp"
+#include "mpaas/core/error.hpp"
 
 namespace mpaas {
 namespace {

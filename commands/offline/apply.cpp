@@ -2,10 +2,10 @@
 // incremental package made by `offline diff`, checking every hash, and signs it like a full
 // package when a key is given. Both packages are read as streams; nothing is extracted, and
 // a change list naming unsafe paths is refused (lib/offline/incremental).
-#include "offline/options.hpp"
 #include "mpaas/offline/incremental.hpp"
 #include "mpaas/offline/reports.hpp"
 #include "offline/incremental_common.hpp"
+#include "offline/options.hpp"
 
 namespace mpaas::offline_commands {
 namespace {

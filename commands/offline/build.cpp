@@ -1,11 +1,11 @@
 // `mpaas offline build [DIR]`: builds {id}_{version}.amr from the project's offline:
 // settings and flags, signed when a key is given. Reproducible and streaming; the work is
 // in lib/offline/builder.
-#include "offline/options.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/sha256.hpp"
 #include "mpaas/offline/package_reports.hpp"
 #include "offline/offline.hpp"
+#include "offline/options.hpp"
 
 namespace mpaas::offline_commands {
 namespace {

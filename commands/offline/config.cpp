@@ -1,11 +1,11 @@
 // `mpaas offline config FILE...`: the preset h5_json.json that apps load at start-up, one
 // data[] entry per package, merged into one file. Building the JSON is in lib/offline.
-#include "offline/options.hpp"
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/offline/h5_config.hpp"
 #include "mpaas/offline/reports.hpp"
 #include "offline/offline.hpp"
+#include "offline/options.hpp"
 
 namespace mpaas::offline_commands {
 namespace {

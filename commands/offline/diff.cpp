@@ -1,10 +1,10 @@
 // `mpaas offline diff OLD NEW -o INC`: an incremental package (an mpaas extension,
 // documented in docs/formats.md), signed like full packages when a key is given. Both
 // packages are read as streams; nothing is extracted (lib/offline/incremental).
-#include "offline/options.hpp"
 #include "mpaas/offline/incremental.hpp"
 #include "mpaas/offline/reports.hpp"
 #include "offline/incremental_common.hpp"
+#include "offline/options.hpp"
 
 namespace mpaas::offline_commands {
 namespace {

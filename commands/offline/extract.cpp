@@ -3,9 +3,9 @@
 // hold, devices, zip bombs) are refused with exit 3 before anything is written; the files
 // are written into a staging folder and moved into place, so a failure or a signal leaves
 // DIR as it was (lib/offline/extract.hpp).
-#include "offline/options.hpp"
 #include "mpaas/offline/extract.hpp"
 #include "mpaas/offline/reports.hpp"
+#include "offline/options.hpp"
 
 #include "mpaas/core/error.hpp"
 #include "offline/incremental_common.hpp"

@@ -2,12 +2,12 @@
 // files with sizes and SHA-256, and the signature state (checked when --pubkey is given).
 // The state is "valid" only for what `offline verify` accepts (lib/offline/verdict.hpp):
 // pieces that do not belong together are listed as mismatches and make it "invalid".
-#include "offline/options.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/offline/package_reports.hpp"
 #include "mpaas/offline/reader.hpp"
 #include "mpaas/offline/verdict.hpp"
 #include "offline/offline.hpp"
+#include "offline/options.hpp"
 
 namespace mpaas::offline_commands {
 namespace {

@@ -1,8 +1,8 @@
 // `mpaas offline sign FILE --key KEY.pem`: (re)signs a package in place, atomically.
-#include "offline/options.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/offline/package_reports.hpp"
 #include "offline/offline.hpp"
+#include "offline/options.hpp"
 
 namespace mpaas::offline_commands {
 namespace {

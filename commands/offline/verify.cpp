@@ -1,12 +1,12 @@
 // `mpaas offline verify FILE --pubkey KEY`: checks every entry's signature in CERT.json and
 // that the signed pieces belong together (lib/offline/verdict.hpp says what "verified"
 // means). Exit 0 when the package is verified, 4 naming the first reason it is not.
-#include "offline/options.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/offline/package_reports.hpp"
 #include "mpaas/offline/reader.hpp"
 #include "mpaas/offline/verdict.hpp"
 #include "offline/offline.hpp"
+#include "offline/options.hpp"
 
 namespace mpaas::offline_commands {
 namespace {

@@ -1,8 +1,8 @@
 // `mpaas version`: the version, the commit it was built from and, with --json, the
 // versions of the linked libraries. `mpaas --version` prints the first line only.
-#include "version/options.hpp"
 #include "command.hpp"
 #include "mpaas/version/versions.hpp"
+#include "version/options.hpp"
 
 namespace mpaas {
 namespace {

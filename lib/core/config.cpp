@@ -161,8 +161,8 @@ class YamlGuard : public YAML::EventHandler {
     // alias to it makes the tree a cycle that every walk would follow forever.
     auto found = m_anchor_sizes.find(anchor);
     if (found == m_anchor_sizes.end()) {
-      throw invalid_input("a YAML alias refers to a node that contains it at " +
-                              position_of(mark) + " (" + m_source + ")",
+      throw invalid_input("a YAML alias refers to a node that contains it at " + position_of(mark) +
+                              " (" + m_source + ")",
                           m_source);
     }
     grow(mark, found->second);

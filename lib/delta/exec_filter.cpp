@@ -151,8 +151,8 @@ Filter parse_filter(const std::string& name) {
     return Filter::x86_64;
   if (name == "arm64" || name == "aarch64")
     return Filter::arm64;
-  throw usage_error("unknown filter '" + name +
-                    "', expected auto, none, x86-64 or arm64", "filter");
+  throw usage_error("unknown filter '" + name + "', expected auto, none, x86-64 or arm64",
+                    "filter");
 }
 
 Filter detect_filter(std::string_view data) {

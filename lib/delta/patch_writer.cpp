@@ -207,7 +207,7 @@ void check_options(const DiffOptions& options, int level) {
   Codec codec = options.format == PatchFormat::bsdiff ? Codec::bzip2 : options.codec;
   if (level < 1 || level > max_level(codec))
     throw usage_error("level " + std::to_string(level) + " is out of range 1-" +
-                      std::to_string(max_level(codec)) + " for " + codec_name(codec),
+                          std::to_string(max_level(codec)) + " for " + codec_name(codec),
                       "level");
   if (options.threads < 1 || options.threads > 256)
     throw usage_error("threads must be between 1 and 256", "threads");
@@ -230,7 +230,8 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
   uint64_t needed = diff_memory_estimate(old_size, new_size);
   if (options.memory_limit > 0 && needed > options.memory_limit)
     throw failure("diffing these files needs about " + std::to_string(needed >> 20) +
-                  " MiB, above the limit of " + std::to_string(options.memory_limit >> 20) + " MiB",
+                      " MiB, above the limit of " + std::to_string(options.memory_limit >> 20) +
+                      " MiB",
                   "memory limit");
 
   DiffSummary summary;

@@ -6,8 +6,8 @@
 
 #include <fstream>
 
-#include "process.hpp"
 #include "fixtures.hpp"
+#include "process.hpp"
 #include "temp_dir.hpp"
 
 using mpaas::test::read_text;
@@ -51,7 +51,6 @@ RunOptions in_dir(const fs::path& folder) {
   options.cwd = folder;
   return options;
 }
-
 
 void flip_byte(const fs::path& file, size_t offset) {
   std::fstream stream(file, std::ios::in | std::ios::out | std::ios::binary);

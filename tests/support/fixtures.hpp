@@ -20,11 +20,11 @@ std::optional<std::filesystem::path> optional_fixture(const std::string& name);
 
 // Binds `variable` to the fixture folder `name`, or ends the test case reported as skipped:
 // ctest matches the "SKIPPED:" line (tests/CMakeLists.txt) and shows the test as not run.
-#define MPAAS_FIXTURE_OR_SKIP(variable, name)                                               \
-  auto variable##_found = ::mpaas::test::optional_fixture(name);                             \
-  if (!variable##_found) {                                                                   \
-    std::cout << "SKIPPED: fixture '" << (name) << "' not found under "                      \
-              << ::mpaas::test::fixtures_root().string() << " (see tests/README.md)\n";      \
-    return;                                                                                  \
-  }                                                                                          \
+#define MPAAS_FIXTURE_OR_SKIP(variable, name)                                           \
+  auto variable##_found = ::mpaas::test::optional_fixture(name);                        \
+  if (!variable##_found) {                                                              \
+    std::cout << "SKIPPED: fixture '" << (name) << "' not found under "                 \
+              << ::mpaas::test::fixtures_root().string() << " (see tests/README.md)\n"; \
+    return;                                                                             \
+  }                                                                                     \
   const std::filesystem::path variable = *variable##_found

@@ -32,10 +32,12 @@ TEST_CASE("no tracked file names a folder outside the repository", "[repo]") {
   int checked = 0;
   // The fixture helper and its documentation name the optional location; this test names
   // the strings it looks for.
-  const std::set<std::string> allowed = {"tests/support/fixtures.cpp",
-                                         "tests/support/fixtures.hpp", "tests/README.md",
-                                         "tests/unit/repo_test.cpp"};
-  const std::string outside[] = {"../shared", "/work/main", "/work/.library"};
+  const std::set<std::string> allowed = {"tests/support/fixtures.cpp", "tests/support/fixtures.hpp",
+                                         "tests/README.md"};
+  // Spelled in pieces, so that this file does not itself name the folders it looks for.
+  const std::string shared = std::string("..") + "/shared";
+  const std::string workspace = std::string("/") + "work/";
+  const std::string outside[] = {shared, workspace + "main", workspace + ".library"};
   while (std::getline(files, name)) {
     if (allowed.count(name))
       continue;

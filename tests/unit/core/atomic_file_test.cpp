@@ -72,8 +72,7 @@ TEST_CASE("read_file names a missing path as not found", "[core][atomic_file]") 
   }
 }
 
-TEST_CASE("a temp folder is removed with its content unless committed into place",
-          "[core][temp]") {
+TEST_CASE("a temp folder is removed with its content unless committed into place", "[core][temp]") {
   test::TempDir dir;
   std::filesystem::path made;
   {

@@ -237,9 +237,9 @@ TEST_CASE("alias bombs are refused before they expand", "[core][config]") {
   CHECK_THROWS_WITH(parse_yaml(bomb, "bomb.yaml"),
                     Catch::Contains("aliases") && Catch::Contains("(bomb.yaml)"));
   // An alias inside its own anchor would make every walk of the tree loop forever.
-  CHECK_THROWS_WITH(parse_yaml("a: &x {b: *x}\n", "cycle.yaml"),
-                    Catch::Contains("refers to a node that contains it") &&
-                        Catch::Contains("(cycle.yaml)"));
+  CHECK_THROWS_WITH(
+      parse_yaml("a: &x {b: *x}\n", "cycle.yaml"),
+      Catch::Contains("refers to a node that contains it") && Catch::Contains("(cycle.yaml)"));
   CHECK_THROWS_WITH(parse_yaml("a: &x [1, [*x]]\n", "cycle.yaml"),
                     Catch::Contains("refers to a node that contains it"));
   // Aliases that stay small are fine.

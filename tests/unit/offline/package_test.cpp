@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <random>
 
+#include "fixtures.hpp"
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/progress.hpp"
@@ -13,7 +14,6 @@
 #include "mpaas/offline/extract.hpp"
 #include "mpaas/offline/reader.hpp"
 #include "process.hpp"
-#include "fixtures.hpp"
 #include "temp_dir.hpp"
 
 using namespace mpaas;
@@ -59,7 +59,6 @@ void write_project(const fs::path& folder, unsigned seed, mode_t umask_value) {
 std::string file_bytes(const fs::path& path) {
   return read_file(path);
 }
-
 
 }  // namespace
 
