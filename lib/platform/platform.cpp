@@ -2,6 +2,7 @@
 // ids, and the decision for one device now (gray semantics plus the time window).
 #include "mpaas/platform/platform.hpp"
 
+#include <cstdio>
 #include <ctime>
 #include <random>
 
@@ -118,8 +119,10 @@ std::string format_time(int64_t seconds) {
   std::time_t when = static_cast<std::time_t>(seconds);
   std::tm parts{};
   gmtime_r(&when, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  // snprintf, not strftime: strftime consults the locale, and a check formats hundreds.
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900,
+                parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
   return text;
 }
 

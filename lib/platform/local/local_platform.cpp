@@ -499,7 +499,7 @@ class LocalPlatform : public Platform {
       result.decisions.push_back(
           Verdict{release.id, release.kind, release.version, decision.offered, decision.reason});
       if (decision.offered)
-        result.offers.push_back(release);
+        result.offers.push_back(std::move(release));
       else
         result.skipped.push_back(Skipped{release.id, decision.reason});
     }
@@ -707,20 +707,29 @@ class LocalPlatform : public Platform {
 
   // native, offline, hotfix; newest version first within a kind.
   static std::vector<size_t> presentation_order(const std::vector<Release>& releases) {
+    // Keys computed once: kind rank, package, then newest version first.
+    struct Key {
+      int rank;
+      const std::string* package;
+      VersionNumbers version;
+    };
+    std::vector<Key> keys;
+    keys.reserve(releases.size());
+    for (const auto& release : releases) {
+      int rank = release.kind == "native" ? 0 : release.kind == "offline" ? 1 : 2;
+      keys.push_back(Key{rank, &release.package, version_numbers(release.version, "version")});
+    }
     std::vector<size_t> order(releases.size());
     for (size_t i = 0; i < order.size(); ++i)
       order[i] = i;
-    auto rank = [](const std::string& kind) {
-      return kind == "native" ? 0 : kind == "offline" ? 1 : 2;
-    };
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      const auto& x = releases[a];
-      const auto& y = releases[b];
-      if (rank(x.kind) != rank(y.kind))
-        return rank(x.kind) < rank(y.kind);
-      if (x.package != y.package)
-        return x.package < y.package;
-      return newer(x, y);
+      const auto& x = keys[a];
+      const auto& y = keys[b];
+      if (x.rank != y.rank)
+        return x.rank < y.rank;
+      if (*x.package != *y.package)
+        return *x.package < *y.package;
+      return x.version > y.version;
     });
     return order;
   }
