@@ -8,6 +8,7 @@
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/interrupt.hpp"
+#include "mpaas/core/sha256.hpp"
 
 namespace mpaas::platform {
 namespace {
@@ -159,6 +160,82 @@ std::string new_release_id() {
     bits >>= 5;
   }
   return id;
+}
+
+// ---- tokens ----
+
+std::string scope_name(Scope scope) {
+  switch (scope) {
+    case Scope::read:
+      return "read";
+    case Scope::release:
+      return "release";
+    case Scope::admin:
+      return "admin";
+  }
+  return "read";
+}
+
+Scope parse_scope(const std::string& name) {
+  if (name == "read")
+    return Scope::read;
+  if (name == "release")
+    return Scope::release;
+  if (name == "admin")
+    return Scope::admin;
+  throw usage_error("unknown scope '" + name.substr(0, 40) + "', expected read, release or admin",
+                    "scope");
+}
+
+bool scope_allows(Scope held, Scope needed) {
+  return static_cast<int>(held) >= static_cast<int>(needed);
+}
+
+namespace {
+
+// Random bytes from the kernel (getrandom through std::random_device on glibc).
+std::string random_bytes(size_t count) {
+  std::random_device random;
+  std::string bytes;
+  while (bytes.size() < count) {
+    auto word = random();
+    for (int i = 0; i < 4 && bytes.size() < count; ++i) {
+      bytes += static_cast<char>(word & 0xff);
+      word >>= 8;
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::string new_token_secret() {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  // 256 bits as 43 base64url characters (the last carries 4 bits).
+  auto bytes = random_bytes(32);
+  std::string secret = "mpaas_";
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char byte : bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      secret += alphabet[(buffer >> bits) & 63];
+    }
+  }
+  if (bits > 0)
+    secret += alphabet[(buffer << (6 - bits)) & 63];
+  return secret;
+}
+
+std::string token_secret_hash(const std::string& secret) {
+  return to_hex(sha256_of(secret));
+}
+
+std::string new_token_id() {
+  auto id = new_release_id();
+  return "tok_" + id.substr(4);
 }
 
 bool is_release_id(const std::string& text) {

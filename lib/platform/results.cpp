@@ -2,6 +2,8 @@
 // interface: the CLI prints it and the HTTP API will send it.
 #include "mpaas/platform/platform.hpp"
 
+#include <algorithm>
+
 namespace mpaas::platform {
 namespace {
 
@@ -233,6 +235,79 @@ TextLayout text_layout(const CheckResult&) {
                             {"offered", "OFFERED"},
                             {"reason", "REASON"}},
                            "decisions");
+}
+
+Json to_json(const ReleaseGate& gate) {
+  Json rules = Json::array();
+  for (const auto& rule : gate.rules)
+    rules.push_back(rule.text);
+  // Sorted, so that the same gate always prints the same bytes.
+  auto sorted = [](const std::unordered_set<std::string>& ids) {
+    std::vector<std::string> list(ids.begin(), ids.end());
+    std::sort(list.begin(), list.end());
+    return Json(list);
+  };
+  return ObjectBuilder(5)
+      .add("release", to_json(gate.release))
+      .add("rules", std::move(rules))
+      .add("whitelist", sorted(gate.whitelist))
+      .add("counted", sorted(gate.counted))
+      .add("now", format_time(gate.now))
+      .take();
+}
+
+// ---- tokens ----
+
+namespace {
+
+Json time_or_null(int64_t seconds) {
+  return seconds == 0 ? Json(nullptr) : Json(format_time(seconds));
+}
+
+}  // namespace
+
+Json to_json(const Token& token) {
+  ObjectBuilder object(9);
+  object.add("id", token.id)
+      .add("name", token.name)
+      .add("scope", scope_name(token.scope))
+      .add("created_at", format_time(token.created_at))
+      .add("expires_at", time_or_null(token.expires_at))
+      .add("revoked_at", time_or_null(token.revoked_at))
+      .add("last_used_at", time_or_null(token.last_used_at));
+  if (!token.secret.empty())
+    object.add("secret", token.secret);
+  return object.take();
+}
+
+TextLayout text_layout(const Token& token) {
+  std::vector<Column> columns = {{"id", "id"},
+                                 {"name", "name"},
+                                 {"scope", "scope"},
+                                 {"created_at", "created_at"},
+                                 {"expires_at", "expires_at"},
+                                 {"revoked_at", "revoked_at"}};
+  // The secret is shown once, when the token is made: it leads, so that it can be copied.
+  if (!token.secret.empty())
+    columns.insert(columns.begin(), Column{"secret", "secret"});
+  return TextLayout::record(std::move(columns));
+}
+
+Json to_json(const TokenList& list) {
+  Json rows = Json::array();
+  for (const auto& token : list.tokens)
+    rows.push_back(to_json(token));
+  return rows;
+}
+
+TextLayout text_layout(const TokenList&) {
+  return TextLayout::table({{"id", "ID"},
+                            {"name", "NAME"},
+                            {"scope", "SCOPE"},
+                            {"created_at", "CREATED"},
+                            {"expires_at", "EXPIRES"},
+                            {"revoked_at", "REVOKED"},
+                            {"last_used_at", "LAST USED"}});
 }
 
 Json to_json(const ReachResult& result) {

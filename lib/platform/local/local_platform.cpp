@@ -4,7 +4,9 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <fstream>
 #include <map>
 
 #include "blobs.hpp"
@@ -341,6 +343,22 @@ class LocalPlatform : public Platform {
     return history;
   }
 
+  Artifact open_artifact(const std::string& ref) override {
+    Artifact artifact;
+    {
+      Transaction transaction(m_db, Mode::read);
+      artifact.release = find_release(ref);
+    }
+    auto blob = m_blobs.path_of(artifact.release.sha256);
+    auto stream = std::make_unique<std::ifstream>(blob, std::ios::binary);
+    if (!*stream)
+      throw failure("the artifact of " + artifact.release.id +
+                        " is missing from the blob folder (" + blob.string() + ")",
+                    blob.string());
+    artifact.bytes = std::move(stream);
+    return artifact;
+  }
+
   Download download(const std::string& ref, const fs::path& destination,
                     ProgressSink& progress) override {
     Release release;
@@ -505,6 +523,82 @@ class LocalPlatform : public Platform {
     }
     transaction.commit();
     return result;
+  }
+
+  // ---- tokens ----
+
+  Token create_token(const TokenRequest& request) override {
+    check_token_name(request.name);
+    Token token;
+    token.id = new_token_id();
+    token.name = request.name;
+    token.scope = request.scope;
+    token.created_at = now();
+    token.expires_at = request.expires_at;
+    if (token.expires_at != 0 && token.expires_at <= token.created_at)
+      throw usage_error("the expiry is in the past", "expires");
+    token.secret = new_token_secret();
+    Transaction transaction(m_db, Mode::write);
+    Statement insert(m_db,
+                     "INSERT INTO tokens (id, name, scope, secret_sha256, created_at, expires_at, "
+                     "created_by) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, token.id)
+        .bind(2, token.name)
+        .bind(3, scope_name(token.scope))
+        .bind(4, token_secret_hash(token.secret))
+        .bind(5, token.created_at)
+        .bind(6, token.expires_at)
+        .bind(7, m_actor)
+        .run();
+    transaction.commit();
+    return token;
+  }
+
+  TokenList list_tokens() override {
+    Transaction transaction(m_db, Mode::read);
+    auto sql = std::string("SELECT ") + token_columns + " FROM tokens ORDER BY created_at, id";
+    Statement query(m_db, sql.c_str());
+    TokenList list;
+    while (query.step())
+      list.tokens.push_back(read_token(query));
+    return list;
+  }
+
+  Token revoke_token(const std::string& id) override {
+    Transaction transaction(m_db, Mode::write);
+    auto token = load_token(id);
+    if (token.revoked_at != 0)
+      throw conflict("token '" + id + "' is revoked already", "token");
+    token.revoked_at = now();
+    Statement update(m_db, "UPDATE tokens SET revoked_at = ? WHERE id = ?");
+    update.bind(1, token.revoked_at).bind(2, id).run();
+    transaction.commit();
+    return token;
+  }
+
+  std::optional<Token> authenticate(const std::string& secret) override {
+    if (secret.size() > 128)
+      return std::nullopt;
+    auto at = now();
+    auto sql = std::string("SELECT ") + token_columns +
+               " FROM tokens WHERE secret_sha256 = ? AND revoked_at = 0 AND "
+               "(expires_at = 0 OR expires_at > ?)";
+    Statement query(m_db, sql.c_str());
+    query.bind(1, token_secret_hash(secret)).bind(2, at);
+    if (!query.step())
+      return std::nullopt;
+    auto token = read_token(query);
+    query.reset();
+    // The last use is recorded to the minute: a write per request would cost every request
+    // a synced commit.
+    if (at - token.last_used_at >= 60) {
+      Transaction transaction(m_db, Mode::write);
+      Statement update(m_db, "UPDATE tokens SET last_used_at = ? WHERE id = ?");
+      update.bind(1, at).bind(2, token.id).run();
+      transaction.commit();
+      token.last_used_at = at;
+    }
+    return token;
   }
 
   ReleaseGate gate(const std::string& ref) override {
@@ -794,6 +888,41 @@ class LocalPlatform : public Platform {
     else
       insert.bind(4, new_value);
     insert.bind(5, now()).bind(6, m_actor).run();
+  }
+
+  static constexpr const char* token_columns =
+      "id, name, scope, created_at, expires_at, revoked_at, last_used_at";
+
+  static Token read_token(const Statement& row) {
+    Token token;
+    token.id = row.text(0);
+    token.name = row.text(1);
+    token.scope = parse_scope(row.text(2));
+    token.created_at = row.integer(3);
+    token.expires_at = row.integer(4);
+    token.revoked_at = row.integer(5);
+    token.last_used_at = row.integer(6);
+    return token;
+  }
+
+  Token load_token(const std::string& id) {
+    auto sql = std::string("SELECT ") + token_columns + " FROM tokens WHERE id = ?";
+    Statement query(m_db, sql.c_str());
+    query.bind(1, id);
+    if (!query.step())
+      throw not_found("no token '" + id.substr(0, 64) + "'", "token");
+    return read_token(query);
+  }
+
+  static void check_token_name(const std::string& name) {
+    bool valid = !name.empty() && name.size() <= 64;
+    for (char c : name) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
+        valid = false;
+    }
+    if (!valid)
+      throw usage_error("invalid token name: 1 to 64 characters of letters, digits, '.', '_', '-'",
+                        "name");
   }
 
   bool app_exists(const std::string& id) {

@@ -74,8 +74,20 @@ CREATE TABLE window_devices (
 
 // Version 3: a check reads one app's releases for a platform in creation order; the index
 // gives them in that order (before, SQLite sorted them in a temporary b-tree every check).
+// API tokens for `mpaas serve`: only the SHA-256 of a secret is kept.
 const char* const migration_3 = R"sql(
 CREATE INDEX releases_by_app ON releases(app, platform, created_at);
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  secret_sha256 TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL DEFAULT 0,
+  revoked_at INTEGER NOT NULL DEFAULT 0,
+  last_used_at INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL
+);
 )sql";
 
 const char* const migrations[] = {migration_1, migration_2, migration_3};

@@ -148,6 +148,17 @@ TEST_CASE("an upload stores a verified blob and creates a gray release", "[platf
   CHECK_FALSE(fs::exists(f.home / "bad.apk"));
 }
 
+TEST_CASE("an artifact is opened for reading by id or APP/PLATFORM/VERSION", "[platform][local]") {
+  Fixture f;
+  auto release = f.upload("1.0.0", "the artifact bytes");
+  auto artifact = f.store->open_artifact("com.example.shop/android/1.0.0");
+  CHECK(artifact.release.id == release.id);
+  std::string bytes((std::istreambuf_iterator<char>(*artifact.bytes)),
+                    std::istreambuf_iterator<char>());
+  CHECK(bytes == "the artifact bytes");
+  CHECK(kind_of_error([&] { f.store->open_artifact("rel_aaaaaaaaaaaa"); }) == ErrorKind::not_found);
+}
+
 TEST_CASE("an upload needs an existing app and valid fields", "[platform][local]") {
   Fixture f;
   UploadRequest request;
