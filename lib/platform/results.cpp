@@ -267,16 +267,16 @@ Json time_or_null(int64_t seconds) {
 }  // namespace
 
 Json to_json(const Token& token) {
-  ObjectBuilder object(9);
+  ObjectBuilder object(8);
   object.add("id", token.id)
       .add("name", token.name)
       .add("scope", scope_name(token.scope))
       .add("created_at", format_time(token.created_at))
       .add("expires_at", time_or_null(token.expires_at))
       .add("revoked_at", time_or_null(token.revoked_at))
-      .add("last_used_at", time_or_null(token.last_used_at));
-  if (!token.secret.empty())
-    object.add("secret", token.secret);
+      .add("last_used_at", time_or_null(token.last_used_at))
+      // Only the reply that makes a token carries its secret; every other form has null.
+      .add("secret", token.secret.empty() ? Json(nullptr) : Json(token.secret));
   return object.take();
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "blobs.hpp"
 #include "mpaas/core/atomic_file.hpp"
@@ -478,52 +479,26 @@ class LocalPlatform : public Platform {
     check_app_id(request.app);
     check_platform_name(request.platform);
     check_device_id(request.device.id, "device id");
-    Transaction transaction(m_db, request.count ? Mode::write : Mode::read);
-    load_app(request.app);
-    Statement query(m_db, select_releases("WHERE app = ? AND platform = ? ORDER BY created_at, "
-                                          "rowid")
-                              .c_str());
-    query.bind(1, request.app).bind(2, request.platform);
-    std::vector<Release> releases;
-    while (query.step())
-      releases.push_back(read_release(query, m_file));
-
-    Statement whitelisted(m_db, "SELECT 1 FROM whitelist WHERE release = ? AND device = ?");
-    Statement counted(m_db, "SELECT 1 FROM window_devices WHERE release = ? AND device = ?");
-    auto at = now();
-    std::vector<GateDecision> decisions;
-    for (const auto& release : releases) {
-      std::vector<Rule> rules;
-      for (const auto& text : release.rules)
-        rules.push_back(parse_rule(text));
-      bool listed = release.whitelist > 0 && exists(whitelisted, release.id, request.device.id);
-      bool holds_place = (release.window || release.state == ReleaseState::gray) &&
-                         exists(counted, release.id, request.device.id);
-      uint32_t free = 0;
-      if (release.window && release.window->max_devices > release.window->counted)
-        free = release.window->max_devices - release.window->counted;
-      decisions.push_back(
-          decide_now(release, rules, listed, holds_place, free, at, request.device));
+    // Most checks change nothing: decided in a read transaction. Only a device-side check
+    // that would take a time-window place decides again under the write lock, where the
+    // count cannot move under it.
+    if (request.count) {
+      {
+        Transaction transaction(m_db, Mode::read);
+        auto decided = decide_check(request, false);
+        if (!decided.takes_place)
+          return std::move(decided.result);
+      }
+      Transaction transaction(m_db, Mode::write);
+      auto decided = decide_check(request, true);
+      transaction.commit();
+      return std::move(decided.result);
     }
-    supersede_older(releases, decisions);
-
-    CheckResult result;
-    result.device = request.device;
-    for (size_t i : presentation_order(releases)) {
-      auto& release = releases[i];
-      auto& decision = decisions[i];
-      if (decision.offered && decision.takes_place && request.count)
-        take_place(release, request.device.id, at);
-      result.decisions.push_back(
-          Verdict{release.id, release.kind, release.version, decision.offered, decision.reason});
-      if (decision.offered)
-        result.offers.push_back(std::move(release));
-      else
-        result.skipped.push_back(Skipped{release.id, decision.reason});
-    }
-    transaction.commit();
-    return result;
+    Transaction transaction(m_db, Mode::read);
+    return std::move(decide_check(request, false).result);
   }
+
+  void set_actor(const std::string& actor) override { m_actor = actor.substr(0, 128); }
 
   // ---- tokens ----
 
@@ -634,7 +609,9 @@ class LocalPlatform : public Platform {
     CheckedUpload checked;
     check_app_id(request.app);
     check_platform_name(request.platform);
-    bool amr = ends_with_amr(request.file);
+    // The name the user gave decides (an upload over HTTP arrives as a temp file).
+    bool amr =
+        ends_with_amr(request.file_name.empty() ? request.file : fs::path(request.file_name));
     checked.kind = request.kind.empty() ? (amr ? "offline" : "native") : request.kind;
     check_kind_name(checked.kind);
     if (amr && checked.kind != "offline")
@@ -828,6 +805,108 @@ class LocalPlatform : public Platform {
     return order;
   }
 
+  // An app's releases for one platform with their parsed rules, as checks need them, kept
+  // while the database is unchanged: PRAGMA data_version moves when another connection
+  // commits, the connection's own change count when this one writes. A server answering
+  // many checks then reads the releases once, not per request.
+  struct CheckedRelease {
+    Release release;
+    std::vector<Rule> rules;
+    bool has_places = false;  // some device holds a time-window place in it
+  };
+  struct ReleaseSet {
+    std::string app, platform;
+    int64_t data_version = -1;
+    int64_t own_changes = -1;
+    std::vector<CheckedRelease> releases;
+  };
+
+  const std::vector<CheckedRelease>& releases_for_check(const std::string& app,
+                                                        const std::string& platform) {
+    int64_t data_version = 0;
+    {
+      Statement version(m_db, "PRAGMA data_version");
+      if (version.step())
+        data_version = version.integer(0);
+    }
+    auto own_changes = static_cast<int64_t>(sqlite3_total_changes64(m_db.handle()));
+    auto& cached = m_check_cache;
+    if (cached.app == app && cached.platform == platform && cached.data_version == data_version &&
+        cached.own_changes == own_changes)
+      return cached.releases;
+    load_app(app);
+    cached = ReleaseSet{app, platform, data_version, own_changes, {}};
+    Statement query(m_db, select_releases("WHERE app = ? AND platform = ? ORDER BY created_at, "
+                                          "rowid")
+                              .c_str());
+    query.bind(1, app).bind(2, platform);
+    while (query.step()) {
+      CheckedRelease entry;
+      entry.release = read_release(query, m_file);
+      for (const auto& text : entry.release.rules)
+        entry.rules.push_back(parse_rule(text));
+      cached.releases.push_back(std::move(entry));
+    }
+    Statement places(m_db,
+                     "SELECT DISTINCT w.release FROM window_devices w JOIN releases r ON "
+                     "r.id = w.release WHERE r.app = ? AND r.platform = ?");
+    places.bind(1, app).bind(2, platform);
+    std::set<std::string> with_places;
+    while (places.step())
+      with_places.insert(places.text(0));
+    for (auto& entry : cached.releases)
+      entry.has_places = with_places.count(entry.release.id) > 0;
+    return cached.releases;
+  }
+
+  struct DecidedCheck {
+    CheckResult result;
+    bool takes_place = false;  // an offer would take a time-window place
+  };
+
+  // Decides every release of the app for the device, inside the caller's transaction; with
+  // `take`, offers that need a time-window place take it.
+  DecidedCheck decide_check(const CheckRequest& request, bool take) {
+    const auto& cached = releases_for_check(request.app, request.platform);
+    std::vector<Release> releases;
+    releases.reserve(cached.size());
+    Statement whitelisted(m_db, "SELECT 1 FROM whitelist WHERE release = ? AND device = ?");
+    Statement counted(m_db, "SELECT 1 FROM window_devices WHERE release = ? AND device = ?");
+    auto at = now();
+    std::vector<GateDecision> decisions;
+    for (const auto& entry : cached) {
+      const auto& release = entry.release;
+      bool listed = release.whitelist > 0 && exists(whitelisted, release.id, request.device.id);
+      bool holds_place = entry.has_places && exists(counted, release.id, request.device.id);
+      uint32_t free = 0;
+      if (release.window && release.window->max_devices > release.window->counted)
+        free = release.window->max_devices - release.window->counted;
+      decisions.push_back(
+          decide_now(release, entry.rules, listed, holds_place, free, at, request.device));
+      releases.push_back(release);
+    }
+    supersede_older(releases, decisions);
+
+    DecidedCheck decided;
+    decided.result.device = request.device;
+    for (size_t i : presentation_order(releases)) {
+      auto& release = releases[i];
+      auto& decision = decisions[i];
+      if (decision.offered && decision.takes_place && request.count) {
+        decided.takes_place = true;
+        if (take)
+          take_place(release, request.device.id, at);
+      }
+      decided.result.decisions.push_back(
+          Verdict{release.id, release.kind, release.version, decision.offered, decision.reason});
+      if (decision.offered)
+        decided.result.offers.push_back(std::move(release));
+      else
+        decided.result.skipped.push_back(Skipped{release.id, decision.reason});
+    }
+    return decided;
+  }
+
   // Counts the device into the release's time window, inside the check's write transaction:
   // the guard in the UPDATE keeps the count at most max_devices whatever else runs.
   void take_place(Release& release, const std::string& device, int64_t at) {
@@ -988,6 +1067,7 @@ class LocalPlatform : public Platform {
   BlobStore m_blobs;
   Database m_db;
   std::string m_file;
+  ReleaseSet m_check_cache;
 };
 
 }  // namespace

@@ -308,6 +308,9 @@ class Platform {
   virtual CheckResult check(const CheckRequest& request) = 0;
   virtual ReleaseGate gate(const std::string& ref) = 0;
 
+  // Who the changes that follow are recorded as (a server names the calling token).
+  virtual void set_actor(const std::string& actor) = 0;
+
   virtual Token create_token(const TokenRequest& request) = 0;
   virtual TokenList list_tokens() = 0;
   // Revoking twice is a conflict; the token is returned with revoked_at set.

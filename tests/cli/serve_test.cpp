@@ -1,0 +1,187 @@
+// `mpaas serve` as users run it: a real process on a loopback port, called with curl (the
+// standard tool), over TLS with a CA made by openssl, stopped with SIGTERM; and `mpaas
+// token` on the embedded platform.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "background.hpp"
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+using mpaas::test::BackgroundProcess;
+using mpaas::test::RunResult;
+using mpaas::test::TempDir;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The port a server printed in "serving ... on http://127.0.0.1:PORT/v1".
+int port_of(const std::string& log) {
+  auto at = log.find("://127.0.0.1:");
+  if (at == std::string::npos)
+    return 0;
+  return std::stoi(log.substr(at + 13));
+}
+
+RunResult curl(const std::vector<std::string>& arguments) {
+  std::vector<std::string> all = {"-s", "-S", "--max-time", "20"};
+  all.insert(all.end(), arguments.begin(), arguments.end());
+  return mpaas::test::run_program("curl", all);
+}
+
+fs::path platform_folder(const fs::path& home) {
+  return home / ".local/share/mpaas/platform";
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Served {
+  TempDir home;
+  std::unique_ptr<BackgroundProcess> server;
+  int port = 0;
+  std::string token;
+
+  explicit Served(std::vector<std::string> extra = {}) {
+    std::vector<std::string> arguments = {"serve", "--listen", "127.0.0.1:0"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    server = std::make_unique<BackgroundProcess>(mpaas::test::mpaas_binary(), arguments,
+                                                 mpaas::test::mpaas_environment(home.path()),
+                                                 home / "serve.log");
+    REQUIRE(server->wait_for_stderr("/v1\n", std::chrono::seconds(60)));
+    port = port_of(server->stderr_text());
+    REQUIRE(port > 0);
+    token = read_text(platform_folder(home.path()) / "admin-token");
+    while (!token.empty() && token.back() == '\n')
+      token.pop_back();
+  }
+
+  std::string url(const std::string& path, const std::string& scheme = "http") const {
+    return scheme + "://127.0.0.1:" + std::to_string(port) + path;
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "mpaas serve answers curl, keeps its admin token 0600 and out of the log, and stops on SIGTERM",
+    "[cli][serve]") {
+  Served served;
+  struct stat status {};
+  REQUIRE(::stat((platform_folder(served.home.path()) / "admin-token").c_str(), &status) == 0);
+  CHECK((status.st_mode & 0777) == 0600);
+  CHECK(served.token.rfind("mpaas_", 0) == 0);
+
+  auto bearer = "Authorization: Bearer " + served.token;
+  auto created = curl({"-X", "POST", "-H", bearer, "--data", R"({"id":"com.example.shop"})",
+                       served.url("/v1/apps")});
+  REQUIRE(created.exit_code == 0);
+  CHECK(json::parse(created.out)["id"] == "com.example.shop");
+
+  // An artifact through tus with curl, then a release from it.
+  auto artifact = served.home / "shop.apk";
+  std::ofstream(artifact) << std::string(300000, 'x') << "end";
+  auto size = std::to_string(fs::file_size(artifact));
+  auto creation =
+      curl({"-i", "-X", "POST", "-H", bearer, "-H", "Tus-Resumable: 1.0.0", "-H",
+            "Content-Length: 0", "-H", "Upload-Length: " + size, served.url("/v1/uploads")});
+  auto at = creation.out.find("Location: ");
+  REQUIRE(at != std::string::npos);
+  auto location = creation.out.substr(at + 10, creation.out.find('\r', at) - at - 10);
+  auto patched =
+      curl({"-X", "PATCH", "-H", bearer, "-H", "Tus-Resumable: 1.0.0", "-H", "Upload-Offset: 0",
+            "-H", "Content-Type: application/offset+octet-stream", "--data-binary",
+            "@" + artifact.string(), "-w", "%{http_code}", served.url(location)});
+  CHECK(patched.out == "204");
+  auto upload_id = location.substr(location.rfind('/') + 1);
+  auto release =
+      curl({"-X", "POST", "-H", bearer, "--data",
+            R"({"upload":")" + upload_id +
+                R"(","platform":"android","version":"1.2.0","percent":10,"file_name":"shop.apk"})",
+            served.url("/v1/apps/com.example.shop/releases")});
+  REQUIRE(release.exit_code == 0);
+  auto made = json::parse(release.out);
+  CHECK(made["size"] == 300003);
+
+  // The embedded platform sees it too, while the server runs (one data folder, two processes).
+  auto shown = mpaas::test::run_mpaas(
+      {"release", "show", "com.example.shop/android/1.2.0", "--json"}, served.home.path());
+  REQUIRE(shown.exit_code == 0);
+  CHECK(json::parse(shown.out)["id"] == made["id"]);
+
+  // The artifact by range, as an app would resume a download.
+  auto range = curl({"-r", "300000-300002",
+                     served.url("/v1/releases/" + made["id"].get<std::string>() + "/artifact")});
+  CHECK(range.out == "end");
+
+  // No token, no access; and the access log has lines, never the token.
+  auto refused = curl({"-w", "%{http_code}", "-o", "/dev/null", served.url("/v1/apps")});
+  CHECK(refused.out == "401");
+  auto log = served.server->stderr_text();
+  CHECK(log.find("POST /v1/apps 201") != std::string::npos);
+  CHECK(log.find(served.token) == std::string::npos);
+
+  CHECK(served.server->stop(SIGTERM, std::chrono::seconds(20)) == 0);
+  CHECK(served.server->stderr_text().find("mpaas: stopped") != std::string::npos);
+}
+
+TEST_CASE("mpaas serve refuses plain HTTP off loopback unless --insecure", "[cli][serve]") {
+  TempDir home;
+  auto refused = mpaas::test::run_mpaas({"serve", "--listen", "0.0.0.0:0"}, home.path());
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("--insecure") != std::string::npos);
+  auto bad = mpaas::test::run_mpaas({"serve", "--listen", "nonsense"}, home.path());
+  CHECK(bad.exit_code == 2);
+  auto half = mpaas::test::run_mpaas({"serve", "--tls-cert", "cert.pem"}, home.path());
+  CHECK(half.exit_code == 2);
+}
+
+TEST_CASE("mpaas serve speaks TLS with a certificate from a private CA", "[cli][serve]") {
+  REQUIRE(mpaas::test::have_program("openssl"));
+  TempDir keys;
+  auto made = mpaas::test::run_program(
+      "openssl",
+      {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+       (keys / "key.pem").string(), "-out", (keys / "cert.pem").string(), "-days", "2", "-subj",
+       "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+  REQUIRE(made.exit_code == 0);
+  Served served(
+      {"--tls-cert", (keys / "cert.pem").string(), "--tls-key", (keys / "key.pem").string()});
+  CHECK(served.server->stderr_text().find("https://") != std::string::npos);
+  auto trusted = curl({"--cacert", (keys / "cert.pem").string(), served.url("/healthz", "https")});
+  CHECK(trusted.exit_code == 0);
+  CHECK(json::parse(trusted.out)["status"] == "ok");
+  auto untrusted = curl({served.url("/healthz", "https")});
+  CHECK(untrusted.exit_code == 60);  // curl: peer certificate cannot be authenticated
+}
+
+TEST_CASE("mpaas token makes, lists and revokes tokens on the embedded platform", "[cli][serve]") {
+  TempDir home;
+  auto made = mpaas::test::run_mpaas(
+      {"token", "create", "--name", "ci", "--scope", "release", "--expires", "30d", "--json"},
+      home.path());
+  REQUIRE(made.exit_code == 0);
+  auto token = json::parse(made.out);
+  CHECK(token["scope"] == "release");
+  CHECK(token["secret"].get<std::string>().rfind("mpaas_", 0) == 0);
+  CHECK_FALSE(token["expires_at"].is_null());
+  auto listed = mpaas::test::run_mpaas({"token", "list", "--json"}, home.path());
+  REQUIRE(listed.exit_code == 0);
+  CHECK(listed.out.find(token["secret"].get<std::string>()) == std::string::npos);
+  CHECK(json::parse(listed.out).size() == 1);
+  auto id = token["id"].get<std::string>();
+  CHECK(mpaas::test::run_mpaas({"token", "revoke", id}, home.path()).exit_code == 0);
+  CHECK(mpaas::test::run_mpaas({"token", "revoke", id}, home.path()).exit_code == 6);
+  CHECK(mpaas::test::run_mpaas({"token", "create", "--name", "x", "--scope", "root"}, home.path())
+            .exit_code == 2);
+}
