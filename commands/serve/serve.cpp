@@ -68,12 +68,19 @@ int64_t parse_duration(const std::string& text, const std::string& field) {
   }
 }
 
-// On first start the platform has no token: one admin token is made and its secret written
-// to admin-token (0600) in the data folder, never to the log.
+// Until the platform has a live admin token (the first start), one is made and its secret
+// written to admin-token (0600) in the data folder, never to the log: whoever runs the
+// server can then make the others, remotely too.
 void ensure_admin_token(platform::Platform& platform, const std::filesystem::path& folder,
                         Context& context) {
-  if (!platform.list_tokens().tokens.empty())
-    return;
+  auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(context.clock.now().time_since_epoch())
+          .count();
+  for (const auto& token : platform.list_tokens().tokens) {
+    bool live = token.revoked_at == 0 && (token.expires_at == 0 || token.expires_at > now);
+    if (live && token.scope == platform::Scope::admin)
+      return;
+  }
   platform::TokenRequest request;
   request.name = "admin";
   request.scope = platform::Scope::admin;

@@ -1,6 +1,8 @@
 // Programs running beside a test (see background.hpp).
 #include "background.hpp"
 
+#include "process.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,8 +11,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-extern char** environ;
 
 namespace mpaas::test {
 
@@ -29,22 +29,7 @@ BackgroundProcess::BackgroundProcess(const std::string& program,
                                      const std::map<std::string, std::string>& env,
                                      const std::filesystem::path& stderr_file)
     : m_stderr(stderr_file) {
-  std::map<std::string, std::string> merged;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    std::string text = *entry;
-    auto equals = text.find('=');
-    if (equals != std::string::npos)
-      merged[text.substr(0, equals)] = text.substr(equals + 1);
-  }
-  for (const auto& [name, value] : env) {
-    if (value == "\x01")
-      merged.erase(name);
-    else
-      merged[name] = value;
-  }
-  std::vector<std::string> environment;
-  for (const auto& [name, value] : merged)
-    environment.push_back(name + "=" + value);
+  std::vector<std::string> environment = merged_environment(env);
   m_pid = fork();
   if (m_pid == 0) {
     int err = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "error_kind.hpp"
 #include "mpaas/core/clock.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/interrupt.hpp"
@@ -15,6 +16,7 @@
 
 using namespace mpaas;
 using namespace mpaas::platform;
+using mpaas::test::kind_of_error;
 using mpaas::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -55,16 +57,6 @@ struct Fixture {
     store = open_local_platform(folder, "tester", clock);
   }
 };
-
-ErrorKind kind_of_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.kind();
-  }
-  FAIL("no error");
-  return ErrorKind::failure;
-}
 
 size_t files_under(const fs::path& folder) {
   size_t count = 0;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 
+#include "error_kind.hpp"
 #include "mpaas/core/clock.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/platform/local.hpp"
@@ -14,6 +15,7 @@
 
 using namespace mpaas;
 using namespace mpaas::platform;
+using mpaas::test::kind_of_error;
 namespace fs = std::filesystem;
 
 namespace {
@@ -24,16 +26,6 @@ TokenRequest request(const std::string& name, Scope scope, int64_t expires_at = 
   made.scope = scope;
   made.expires_at = expires_at;
   return made;
-}
-
-ErrorKind kind_of_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.kind();
-  }
-  FAIL("no error");
-  return ErrorKind::failure;
 }
 
 // Everything in the database file as text, to look for a secret in it.
