@@ -750,34 +750,34 @@ class LocalPlatform : public Platform {
 
   // A device gets the newest offered native release, the newest offered version of each
   // offline package and every offered hot-fix; the others are superseded.
-  void supersede_older(const std::vector<Release>& releases,
+  void supersede_older(const std::vector<const Release*>& releases,
                        std::vector<GateDecision>& decisions) const {
     std::map<std::string, size_t> best;  // kind + package -> index
     for (size_t i = 0; i < releases.size(); ++i) {
-      if (!decisions[i].offered || releases[i].kind == "hotfix")
+      if (!decisions[i].offered || releases[i]->kind == "hotfix")
         continue;
-      auto key = releases[i].kind + "/" + releases[i].package;
+      auto key = releases[i]->kind + "/" + releases[i]->package;
       auto found = best.find(key);
       if (found == best.end()) {
         best[key] = i;
-      } else if (newer(releases[i], releases[found->second])) {
+      } else if (newer(*releases[i], *releases[found->second])) {
         found->second = i;
       }
     }
     for (size_t i = 0; i < releases.size(); ++i) {
-      if (!decisions[i].offered || releases[i].kind == "hotfix")
+      if (!decisions[i].offered || releases[i]->kind == "hotfix")
         continue;
-      auto chosen = best[releases[i].kind + "/" + releases[i].package];
+      auto chosen = best[releases[i]->kind + "/" + releases[i]->package];
       if (chosen != i) {
         decisions[i] = GateDecision{
             false, false,
-            "superseded by " + releases[chosen].id + " (" + releases[chosen].version + ")"};
+            "superseded by " + releases[chosen]->id + " (" + releases[chosen]->version + ")"};
       }
     }
   }
 
   // native, offline, hotfix; newest version first within a kind.
-  static std::vector<size_t> presentation_order(const std::vector<Release>& releases) {
+  static std::vector<size_t> presentation_order(const std::vector<const Release*>& releases) {
     // Keys computed once: kind rank, package, then newest version first.
     struct Key {
       int rank;
@@ -786,9 +786,9 @@ class LocalPlatform : public Platform {
     };
     std::vector<Key> keys;
     keys.reserve(releases.size());
-    for (const auto& release : releases) {
-      int rank = release.kind == "native" ? 0 : release.kind == "offline" ? 1 : 2;
-      keys.push_back(Key{rank, &release.package, version_numbers(release.version, "version")});
+    for (const Release* release : releases) {
+      int rank = release->kind == "native" ? 0 : release->kind == "offline" ? 1 : 2;
+      keys.push_back(Key{rank, &release->package, version_numbers(release->version, "version")});
     }
     std::vector<size_t> order(releases.size());
     for (size_t i = 0; i < order.size(); ++i)
@@ -868,12 +868,14 @@ class LocalPlatform : public Platform {
   // `take`, offers that need a time-window place take it.
   DecidedCheck decide_check(const CheckRequest& request, bool take) {
     const auto& cached = releases_for_check(request.app, request.platform);
-    std::vector<Release> releases;
+    // Decided on the kept releases in place; only the offers are copied into the result.
+    std::vector<const Release*> releases;
     releases.reserve(cached.size());
     Statement whitelisted(m_db, "SELECT 1 FROM whitelist WHERE release = ? AND device = ?");
     Statement counted(m_db, "SELECT 1 FROM window_devices WHERE release = ? AND device = ?");
     auto at = now();
     std::vector<GateDecision> decisions;
+    decisions.reserve(cached.size());
     for (const auto& entry : cached) {
       const auto& release = entry.release;
       bool listed = release.whitelist > 0 && exists(whitelisted, release.id, request.device.id);
@@ -883,26 +885,27 @@ class LocalPlatform : public Platform {
         free = release.window->max_devices - release.window->counted;
       decisions.push_back(
           decide_now(release, entry.rules, listed, holds_place, free, at, request.device));
-      releases.push_back(release);
+      releases.push_back(&release);
     }
     supersede_older(releases, decisions);
 
     DecidedCheck decided;
     decided.result.device = request.device;
     for (size_t i : presentation_order(releases)) {
-      auto& release = releases[i];
+      const Release& release = *releases[i];
       auto& decision = decisions[i];
-      if (decision.offered && decision.takes_place && request.count) {
-        decided.takes_place = true;
-        if (take)
-          take_place(release, request.device.id, at);
-      }
       decided.result.decisions.push_back(
           Verdict{release.id, release.kind, release.version, decision.offered, decision.reason});
-      if (decision.offered)
-        decided.result.offers.push_back(std::move(release));
-      else
+      if (!decision.offered) {
         decided.result.skipped.push_back(Skipped{release.id, decision.reason});
+        continue;
+      }
+      decided.result.offers.push_back(release);
+      if (decision.takes_place && request.count) {
+        decided.takes_place = true;
+        if (take)
+          take_place(decided.result.offers.back(), request.device.id, at);
+      }
     }
     return decided;
   }
