@@ -116,7 +116,7 @@ step mpaas token create --name ci --scope release --expires 30d
 step mpaas token list
 "$mpaas_binary" serve --listen 127.0.0.1:0 2> serve.log &
 server_pid=$!
-trap 'kill $server_pid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q '/v1$' serve.log 2>/dev/null && break; sleep 0.1; done
 base=$(sed -n 's|.* on \(http://[0-9.:]*\)/v1$|\1|p' serve.log)
 step cat serve.log
@@ -129,6 +129,7 @@ printf '\n$ curl -s %s/v1/apps   # no token: 401\n' "$base"
 curl -s "$base/v1/apps"
 kill -TERM $server_pid
 wait $server_pid || true
+trap 'rm -rf "$work"' EXIT
 step tail -n 4 serve.log
 
 printf '\nDemo finished.\n'

@@ -27,7 +27,17 @@ export HOME="$work/home" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/confi
 mkdir -p "$HOME"
 app=com.example.bench
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A loopback port nothing answers on (bash's /dev/tcp connects; a refusal means free).
+free_port() {
+  local port
+  while true; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+}
 
 # 100 releases on the embedded platform, made before the server starts.
 "$mpaas" app create "$app" --name Bench >/dev/null
@@ -39,13 +49,13 @@ for ((i = 1; i <= 100; i++)); do
     --kind "$kind" --percent 50 --rule 'os_version>=10' --rule 'model!~*Lite' >/dev/null
 done
 
-port=$(free_port)
-"$mpaas" serve --listen "127.0.0.1:$port" 2> "$work/serve.log" &
+"$mpaas" serve --listen 127.0.0.1:0 2> "$work/serve.log" &
 server_pid=$!
 for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+  grep -q '/v1$' "$work/serve.log" 2>/dev/null && break
   sleep 0.1
 done
+port=$(sed -n 's|.*://127.0.0.1:\([0-9]*\)/v1$|\1|p' "$work/serve.log")
 token=$(cat "$XDG_DATA_HOME/mpaas/platform/admin-token")
 
 # Device ids vary per request (a hash of a counter), so that no response is cached anywhere.
