@@ -222,12 +222,19 @@ struct ApiServer::State {
     response.set_content(body.dump() + "\n", "application/json; charset=utf-8");
   }
 
+  // The one place an error becomes a reply: a scope refusal is 403 (other auth errors 401),
+  // a rate limit (Retry-After set by admit) 429.
   void send_error(httplib::Response& response, const Error& error) {
     Json body = {{"error",
                   {{"kind", kind_name(error.kind())},
                    {"message", error.what()},
                    {"subject", error.subject()}}}};
-    send_json(response, status_of(error), body);
+    int status = status_of(error);
+    if (error.kind() == ErrorKind::auth && error.subject() == "scope")
+      status = 403;
+    if (error.kind() == ErrorKind::unavailable && response.has_header("Retry-After"))
+      status = 429;
+    send_json(response, status, body);
   }
 
   // Authenticates and rate-limits a call that needs a token; returns the token or throws.
@@ -274,14 +281,7 @@ struct ApiServer::State {
         auto [status, body] = handler(request, *platform, token ? &*token : nullptr);
         send_json(response, status, body);
       } catch (const Error& error) {
-        if (error.kind() == ErrorKind::auth && error.subject() == "scope") {
-          send_error(response, error);
-          response.status = 403;
-          return;
-        }
         send_error(response, error);
-        if (error.kind() == ErrorKind::unavailable && response.has_header("Retry-After"))
-          response.status = 429;
       } catch (const std::exception&) {
         send_error(response, failure("internal error"));
       }

@@ -137,10 +137,6 @@ httplib::Server::Handler ApiServer::State::tus_route(
       handler(request, response, *platform);
     } catch (const Error& error) {
       send_error(response, error);
-      if (error.kind() == ErrorKind::auth && error.subject() == "scope")
-        response.status = 403;
-      if (error.kind() == ErrorKind::unavailable && response.has_header("Retry-After"))
-        response.status = 429;
     } catch (const std::exception&) {
       send_error(response, failure("internal error"));
     }
