@@ -22,6 +22,9 @@ class FakeServer {
     m_port = server.bind_to_any_port("127.0.0.1");
     // The socket listens from bind on: a client may connect before the thread accepts.
     m_thread = std::thread([this] { server.listen_after_bind(); });
+    // stop() before the loop runs would be lost (and the destructor would wait forever).
+    while (!server.is_running())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~FakeServer() {
     server.stop();

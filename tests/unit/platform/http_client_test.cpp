@@ -205,9 +205,11 @@ TEST_CASE("http client: the token goes in the Authorization header and in no err
     CHECK(seen[0].headers.find("Authorization")->second == "Bearer " + token);
   }
   // A server that is gone: the connection is refused on every attempt.
-  FakeServer gone;
-  std::string endpoint = gone.endpoint();
-  gone.server.stop();
+  std::string endpoint;
+  {
+    FakeServer gone;
+    endpoint = gone.endpoint();
+  }
   test::NoWait wait;
   HttpPlatformOptions options;
   options.client = wait.options(endpoint, token);
