@@ -44,6 +44,9 @@ _mpaas() {
       "mpaas release whitelist list") cmd_path="$cmd_path $word" ;;
       "mpaas release check") cmd_path="$cmd_path $word" ;;
       "mpaas release reach") cmd_path="$cmd_path $word" ;;
+      "mpaas login") cmd_path="$cmd_path $word" ;;
+      "mpaas logout") cmd_path="$cmd_path $word" ;;
+      "mpaas api") cmd_path="$cmd_path $word" ;;
       "mpaas config") cmd_path="$cmd_path $word" ;;
       "mpaas config get") cmd_path="$cmd_path $word" ;;
       "mpaas config set") cmd_path="$cmd_path $word" ;;
@@ -68,7 +71,7 @@ _mpaas() {
   esac
   local commands="" flags=""
   case "$cmd_path" in
-    "mpaas") commands="new offline keys diff patch app release config version completion help"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas") commands="new offline keys diff patch app release login logout api config version completion help"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas new") commands=""; flags="--set --app-id --ref --subdir --author --no-git --force --list --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas offline") commands="build sign verify inspect extract config diff apply"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas offline build") commands=""; flags="-o --output --key --digest --unsigned --id --name --version --root --main-url --vhost --type --include --exclude --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
@@ -106,6 +109,9 @@ _mpaas() {
     "mpaas release whitelist list") commands=""; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas release check") commands=""; flags="--app --platform --device-id --app-version --os-version --model --region --network --count --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas release reach") commands=""; flags="--devices --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas login") commands=""; flags="--token-stdin --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas logout") commands=""; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas api") commands="GET POST PUT PATCH DELETE HEAD"; flags="--data --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config") commands="get set unset list path"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config get") commands=""; flags="--reveal --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config set") commands=""; flags="--project --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;

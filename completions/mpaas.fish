@@ -78,6 +78,12 @@ function __mpaas_path_is
                 set cmd_path "$cmd_path $token"
             case 'mpaas release reach'
                 set cmd_path "$cmd_path $token"
+            case 'mpaas login'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas logout'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas api'
+                set cmd_path "$cmd_path $token"
             case 'mpaas config'
                 set cmd_path "$cmd_path $token"
             case 'mpaas config get'
@@ -108,6 +114,9 @@ complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a diff -d 'Make a binary patc
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a patch -d 'Apply a binary patch (mpd or BSDIFF40) to OLD, or show its header'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a app -d 'Create, list, show and delete apps on the platform'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a release -d 'Upload releases and run gray rollouts on the platform'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a login -d 'Check a token with a platform server and keep it for the profile'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a logout -d 'Forget the token that login stored for the profile'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a api -d 'Call any route of the platform API with the profile'\''s token'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a config -d 'Read and edit settings, profiles and their sources'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a version -d 'Show the version, commit and linked libraries'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a completion -d 'Print a shell completion script'
@@ -232,6 +241,14 @@ complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l region -r -d 'Th
 complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l network -r -d 'The device'\''s network (wifi, 4g...)'
 complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l count -d 'A device-side check: take a time-window place (a plain check never does)'
 complete -c mpaas -n '__mpaas_path_is "mpaas release reach"' -l devices -r -d 'CSV with a header (id,app_version,os_version,model,region,network) or NDJSON; - is stdin'
+complete -c mpaas -n '__mpaas_path_is "mpaas login"' -l token-stdin -d 'Read the token from stdin (else it is asked for on the terminal)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a GET
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a POST
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a PUT
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a PATCH
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a DELETE
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a HEAD
+complete -c mpaas -n '__mpaas_path_is "mpaas api"' -l data -r -d 'JSON body, or @FILE (@- reads stdin)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a get -d 'Print the effective value of a key'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a set -d 'Set a key in the user config or the project file'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a unset -d 'Remove a key from the user config or project file'
