@@ -22,6 +22,11 @@ void register_release_commands(Command& root);
 void register_token_commands(Command& root);
 void register_serve_command(Command& root);
 
+// mpaas login, logout, api (a remote platform)
+void register_login_command(Command& root);
+void register_logout_command(Command& root);
+void register_api_command(Command& root);
+
 // mpaas diff, mpaas patch
 namespace delta_commands {
 void register_diff(Command& root);
@@ -45,6 +50,9 @@ void register_all_commands(Command& root) {
   register_release_commands(root);
   register_token_commands(root);
   register_serve_command(root);
+  register_login_command(root);
+  register_logout_command(root);
+  register_api_command(root);
 
   register_config_commands(root);
   register_version_command(root);

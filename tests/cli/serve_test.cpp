@@ -11,9 +11,9 @@
 
 #include "background.hpp"
 #include "process.hpp"
+#include "served.hpp"
 #include "temp_dir.hpp"
 
-using mpaas::test::BackgroundProcess;
 using mpaas::test::RunResult;
 using mpaas::test::TempDir;
 using nlohmann::json;
@@ -21,53 +21,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The port a server printed in "serving ... on http://127.0.0.1:PORT/v1".
-int port_of(const std::string& log) {
-  auto at = log.find("://127.0.0.1:");
-  if (at == std::string::npos)
-    return 0;
-  return std::stoi(log.substr(at + 13));
-}
-
-RunResult curl(const std::vector<std::string>& arguments) {
-  std::vector<std::string> all = {"-s", "-S", "--max-time", "20"};
-  all.insert(all.end(), arguments.begin(), arguments.end());
-  return mpaas::test::run_program("curl", all);
-}
-
 fs::path platform_folder(const fs::path& home) {
   return home / ".local/share/mpaas/platform";
 }
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
+// A server on a fresh home of its own.
 struct Served {
   TempDir home;
-  std::unique_ptr<BackgroundProcess> server;
-  int port = 0;
-  std::string token;
+  mpaas::test::ServedPlatform platform;
 
-  explicit Served(std::vector<std::string> extra = {}) {
-    std::vector<std::string> arguments = {"serve", "--listen", "127.0.0.1:0"};
-    arguments.insert(arguments.end(), extra.begin(), extra.end());
-    server = std::make_unique<BackgroundProcess>(mpaas::test::mpaas_binary(), arguments,
-                                                 mpaas::test::mpaas_environment(home.path()),
-                                                 home / "serve.log");
-    REQUIRE(server->wait_for_stderr("/v1\n", std::chrono::seconds(60)));
-    port = port_of(server->stderr_text());
-    REQUIRE(port > 0);
-    token = read_text(platform_folder(home.path()) / "admin-token");
-    while (!token.empty() && token.back() == '\n')
-      token.pop_back();
-  }
+  explicit Served(std::vector<std::string> extra = {}) : platform(home.path(), std::move(extra)) {}
 
   std::string url(const std::string& path, const std::string& scheme = "http") const {
-    return scheme + "://127.0.0.1:" + std::to_string(port) + path;
+    return platform.url(path, scheme);
   }
 };
 
@@ -80,9 +46,9 @@ TEST_CASE(
   struct stat status {};
   REQUIRE(::stat((platform_folder(served.home.path()) / "admin-token").c_str(), &status) == 0);
   CHECK((status.st_mode & 0777) == 0600);
-  CHECK(served.token.rfind("mpaas_", 0) == 0);
+  CHECK(served.platform.admin_token().rfind("mpaas_", 0) == 0);
 
-  auto bearer = "Authorization: Bearer " + served.token;
+  auto bearer = "Authorization: Bearer " + served.platform.admin_token();
   auto created = curl({"-X", "POST", "-H", bearer, "--data", R"({"id":"com.example.shop"})",
                        served.url("/v1/apps")});
   REQUIRE(created.exit_code == 0);
@@ -127,12 +93,12 @@ TEST_CASE(
   // No token, no access; and the access log has lines, never the token.
   auto refused = curl({"-w", "%{http_code}", "-o", "/dev/null", served.url("/v1/apps")});
   CHECK(refused.out == "401");
-  auto log = served.server->stderr_text();
+  auto log = served.platform.process().stderr_text();
   CHECK(log.find("POST /v1/apps 201") != std::string::npos);
-  CHECK(log.find(served.token) == std::string::npos);
+  CHECK(log.find(served.platform.admin_token()) == std::string::npos);
 
-  CHECK(served.server->stop(SIGTERM, std::chrono::seconds(20)) == 0);
-  CHECK(served.server->stderr_text().find("mpaas: stopped") != std::string::npos);
+  CHECK(served.platform.process().stop(SIGTERM, std::chrono::seconds(20)) == 0);
+  CHECK(served.platform.process().stderr_text().find("mpaas: stopped") != std::string::npos);
 }
 
 TEST_CASE("mpaas serve refuses plain HTTP off loopback unless --insecure", "[cli][serve]") {
@@ -157,12 +123,25 @@ TEST_CASE("mpaas serve speaks TLS with a certificate from a private CA", "[cli][
   REQUIRE(made.exit_code == 0);
   Served served(
       {"--tls-cert", (keys / "cert.pem").string(), "--tls-key", (keys / "key.pem").string()});
-  CHECK(served.server->stderr_text().find("https://") != std::string::npos);
+  CHECK(served.platform.process().stderr_text().find("https://") != std::string::npos);
   auto trusted = curl({"--cacert", (keys / "cert.pem").string(), served.url("/healthz", "https")});
   CHECK(trusted.exit_code == 0);
   CHECK(json::parse(trusted.out)["status"] == "ok");
   auto untrusted = curl({served.url("/healthz", "https")});
   CHECK(untrusted.exit_code == 60);  // curl: peer certificate cannot be authenticated
+
+  // The mpaas client trusts the private CA with --cacert, and only then.
+  mpaas::test::RunOptions client{{}, served.platform.client_environment("https"), ""};
+  auto listed =
+      mpaas::test::run_mpaas({"--cacert", (keys / "cert.pem").string(), "--json", "app", "list"},
+                             served.home.path(), client);
+  INFO(listed.err);
+  CHECK(listed.exit_code == 0);
+  CHECK(json::parse(listed.out) == json::array());
+  auto refused = mpaas::test::run_mpaas({"app", "list"}, served.home.path(), client);
+  CHECK(refused.exit_code == 8);
+  CHECK_THAT(refused.err, Catch::Contains("certificate"));
+  CHECK(refused.err.find(served.platform.admin_token()) == std::string::npos);
 }
 
 TEST_CASE("mpaas token makes, lists and revokes tokens on the embedded platform", "[cli][serve]") {
