@@ -88,6 +88,12 @@ function __mpaas_path_is
                 set cmd_path "$cmd_path $token"
             case 'mpaas serve'
                 set cmd_path "$cmd_path $token"
+            case 'mpaas login'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas logout'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas api'
+                set cmd_path "$cmd_path $token"
             case 'mpaas config'
                 set cmd_path "$cmd_path $token"
             case 'mpaas config get'
@@ -120,6 +126,9 @@ complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a app -d 'Create, list, show 
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a release -d 'Upload releases and run gray rollouts on the platform'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a token -d 'Create, list and revoke API tokens of the platform'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a serve -d 'Serve the platform over HTTP API v1 (docs/api.md)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a login -d 'Check a token with a platform server and keep it for the profile'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a logout -d 'Forget the token that login stored for the profile'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a api -d 'Call any route of the platform API with the profile'\''s token'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a config -d 'Read and edit settings, profiles and their sources'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a version -d 'Show the version, commit and linked libraries'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a completion -d 'Print a shell completion script'
@@ -127,6 +136,7 @@ complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a help -d 'Show help for a co
 complete -c mpaas -l version -r -d 'Display program version information and exit'
 complete -c mpaas -l profile -r -d 'Profile of the user config to use'
 complete -c mpaas -l endpoint -r -d 'Platform API endpoint (default: embedded)'
+complete -c mpaas -l cacert -r -d 'CA bundle (PEM) that the endpoint'\''s certificate must chain to'
 complete -c mpaas -l data-dir -r -d 'Data folder of the embedded platform'
 complete -c mpaas -l json -r -d 'Print data as JSON (same as --output json)'
 complete -c mpaas -l output -r -f -a 'text json' -d 'Format of printed data: text or json'
@@ -256,6 +266,14 @@ complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l tls-key -r -d 'TLS priva
 complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l insecure -d 'Allow plain HTTP on an address other than loopback'
 complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l upload-expiry -r -d 'Remove unfinished uploads after this long (30m, 24h, 7d)'
 complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l threads -r -d 'Connections served at once'
+complete -c mpaas -n '__mpaas_path_is "mpaas login"' -l token-stdin -d 'Read the token from stdin (else it is asked for on the terminal)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a GET
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a POST
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a PUT
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a PATCH
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a DELETE
+complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a HEAD
+complete -c mpaas -n '__mpaas_path_is "mpaas api"' -l data -r -d 'JSON body, or @FILE (@- reads stdin)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a get -d 'Print the effective value of a key'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a set -d 'Set a key in the user config or the project file'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a unset -d 'Remove a key from the user config or project file'

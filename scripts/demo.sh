@@ -127,6 +127,26 @@ printf '\n$ curl -s -H "Authorization: Bearer $token" %s/v1/apps   # the admin t
 curl -s -H "Authorization: Bearer $token" "$base/v1/apps"
 printf '\n$ curl -s %s/v1/apps   # no token: 401\n' "$base"
 curl -s "$base/v1/apps"
+
+# --- the same commands against the server: mpaas login, then every platform command remote ---
+# The token goes in on stdin (never as an argument) and is kept 0600 under the profile.
+printf '\n$ mpaas login --endpoint %s --token-stdin < admin-token\n' "$base"
+mpaas login --endpoint "$base" --token-stdin < "$XDG_DATA_HOME/mpaas/platform/admin-token"
+mpaas config set endpoint "$base" >/dev/null
+step mpaas app list
+head -c 3000000 /dev/urandom > shop-1.3.0.apk
+printf '\n$ mpaas release upload shop-1.3.0.apk ... --version 1.3.0 --percent 5   # tus, chunked, resumable\n'
+mpaas release upload shop-1.3.0.apk --app com.example.shop --platform android --version 1.3.0 \
+  --percent 5 --rule 'os_version>=12'
+step mpaas release rollout com.example.shop/android/1.3.0 --percent 25
+step mpaas release check --app com.example.shop --platform android --device-id device-7 --os-version 13
+step mpaas release download com.example.shop/android/1.3.0 -o downloaded.apk
+step cmp shop-1.3.0.apk downloaded.apk
+step mpaas api GET /v1/whoami
+step mpaas logout
+printf '\n$ mpaas app list   # logged out: exit 7\n'
+mpaas app list || echo "(exit code $?)"
+mpaas config unset endpoint >/dev/null
 kill -TERM $server_pid
 wait $server_pid || true
 trap 'rm -rf "$work"' EXIT

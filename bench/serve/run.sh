@@ -68,7 +68,9 @@ request = function()
   return wrk.format("GET", path)
 end
 LUA
-sample="http://127.0.0.1:$port/v1/apps/$app/updates?platform=android&os_version=13&device_id=dev-1"
+# The same query as wrk's, so that nginx's file is the size of a real reply.
+sample="http://127.0.0.1:$port/v1/apps/$app/updates?platform=android&os_version=13&model=Pixel%208"
+sample+="&app_version=1.2.0&device_id=dev-1"
 curl -sf "$sample" > "$work/check.json"
 
 # nginx with 2 workers serving a static file of the same size.

@@ -30,9 +30,17 @@ Sha256Digest Sha256::finish() {
 }
 
 Sha256Digest sha256_of(std::string_view data) {
-  Sha256 hasher;
-  hasher.update(data);
-  return hasher.finish();
+  return sha256_of({data});
+}
+
+Sha256Digest sha256_of(std::initializer_list<std::string_view> parts) {
+  sha256_ctx context;
+  sha256_init(&context);
+  for (auto part : parts)
+    sha256_update(&context, part.size(), reinterpret_cast<const uint8_t*>(part.data()));
+  Sha256Digest digest{};
+  sha256_digest(&context, digest.size(), digest.data());
+  return digest;
 }
 
 Sha256Digest sha256_of_file(const std::filesystem::path& path) {

@@ -302,7 +302,10 @@ CheckResult check_result_from_json(const Json& json) {
   Fields fields(json, "");
   CheckResult result;
   result.device = read_device(fields.at("device"), "device");
-  result.offers = each_of(fields.array("offers"), "offers", read_release);
+  result.offers =
+      each_of(fields.array("offers"), "offers", [](const Json& offer, const std::string& path) {
+        return std::make_shared<const Release>(read_release(offer, path));
+      });
   result.skipped = each_of(fields.array("skipped"), "skipped", read_skipped);
   result.decisions = each_of(fields.array("decisions"), "decisions", read_verdict);
   return result;

@@ -205,7 +205,7 @@ Json to_json(const Device& device) {
 Json to_json(const CheckResult& result) {
   Json offers = Json::array();
   for (const auto& release : result.offers)
-    offers.push_back(to_json(release));
+    offers.push_back(to_json(*release));
   Json skipped = Json::array();
   for (const auto& skip : result.skipped)
     skipped.push_back(

@@ -2,6 +2,7 @@
 #include "mpaas/platform/rollout.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/sha256.hpp"
@@ -328,10 +329,10 @@ bool rule_matches(const Rule& rule, const Device& device, std::string& why) {
   return matched ? true : failed(value);
 }
 
-uint32_t bucket(const std::string& release_id, const std::string& device_id) {
+uint32_t bucket(std::string_view release_id, std::string_view device_id) {
   // SHA-256 of "<release id>:<device id>"; its first 8 bytes as a big-endian number, mod
   // 10000. The bias of the modulo is below 1e-15 per bucket.
-  Sha256Digest digest = sha256_of(release_id + ":" + device_id);
+  Sha256Digest digest = sha256_of({release_id, ":", device_id});
   uint64_t number = 0;
   for (int i = 0; i < 8; ++i)
     number = (number << 8) | digest[static_cast<size_t>(i)];
@@ -360,15 +361,25 @@ BasisPoints parse_percent(const std::string& text, const std::string& field) {
 }
 
 std::string percent_text(BasisPoints points) {
-  std::string text = std::to_string(points / 100);
   uint32_t cents = points % 100;
-  if (cents == 0)
-    return text;
-  text += "." + std::string(cents < 10 ? "0" : "") + std::to_string(cents);
-  if (text.back() == '0')
-    text.pop_back();
-  return text;
+  char text[32];
+  int length = cents == 0 ? std::snprintf(text, sizeof text, "%u", points / 100)
+                          : std::snprintf(text, sizeof text, "%u.%02u", points / 100, cents);
+  if (cents % 10 == 0 && cents != 0)
+    --length;  // 12.50 -> 12.5
+  return std::string(text, static_cast<size_t>(length));
 }
+
+namespace {
+
+// "bucket 812 < 2500": built in place, as every release of a check gets one.
+std::string bucket_reason(uint32_t place, const char* relation, BasisPoints percent) {
+  char text[48];
+  int length = std::snprintf(text, sizeof text, "bucket %u%s%u", place, relation, percent);
+  return std::string(text, static_cast<size_t>(length));
+}
+
+}  // namespace
 
 Decision decide(const RolloutView& release, const Device& device) {
   switch (release.state) {
@@ -385,12 +396,11 @@ Decision decide(const RolloutView& release, const Device& device) {
   if (bounded) {
     if (!is_version(device.app_version))
       return {false, "app_version unknown, release needs a range"};
-    if (!release.min_app_version.empty() &&
-        compare_versions(device.app_version, release.min_app_version, "app_version") < 0)
-      return {false, "app_version " + device.app_version + " < min " + release.min_app_version};
-    if (!release.max_app_version.empty() &&
-        compare_versions(device.app_version, release.max_app_version, "app_version") > 0)
-      return {false, "app_version " + device.app_version + " > max " + release.max_app_version};
+    std::string min(release.min_app_version), max(release.max_app_version);
+    if (!min.empty() && compare_versions(device.app_version, min, "app_version") < 0)
+      return {false, "app_version " + device.app_version + " < min " + min};
+    if (!max.empty() && compare_versions(device.app_version, max, "app_version") > 0)
+      return {false, "app_version " + device.app_version + " > max " + max};
   }
   if (release.device_whitelisted)
     return {true, "whitelisted"};
@@ -403,9 +413,8 @@ Decision decide(const RolloutView& release, const Device& device) {
   if (release.state == ReleaseState::released)
     return {true, "released"};
   uint32_t place = bucket(release.release_id, device.id);
-  if (place >= release.percent)
-    return {false, "bucket " + std::to_string(place) + " >= " + std::to_string(release.percent)};
-  return {true, "bucket " + std::to_string(place) + " < " + std::to_string(release.percent)};
+  bool offered = place < release.percent;
+  return {offered, bucket_reason(place, offered ? " < " : " >= ", release.percent)};
 }
 
 }  // namespace mpaas::platform

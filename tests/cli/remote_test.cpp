@@ -73,7 +73,8 @@ TEST_CASE("an upload killed halfway resumes from the server's offset and yields 
   constexpr size_t size = 64u << 20;
   auto bytes = patterned(size);
   mpaas::test::write_text(home / "big.apk", bytes);
-  std::vector<std::string> upload = {"release", "upload",           "big.apk",
+  // An absolute path: the background process runs in the test's folder, not the home.
+  std::vector<std::string> upload = {"release", "upload",           (home / "big.apk").string(),
                                      "--app",   "com.example.shop", "--platform",
                                      "android", "--version",        "2.0.0"};
 
@@ -93,7 +94,7 @@ TEST_CASE("an upload killed halfway resumes from the server's offset and yields 
   }
   first.stop(SIGKILL, std::chrono::seconds(10));
   held = largest_upload(home.path());
-  INFO("held at the kill: " << held);
+  INFO("held at the kill: " << held << "; the client said: " << first.stderr_text());
   REQUIRE(held >= (8u << 20));
   REQUIRE(held < size);
   CHECK(client_json(home, server, {"release", "list", "--app", "com.example.shop"}).empty());

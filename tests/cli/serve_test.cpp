@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "background.hpp"
+#include "mpaas/core/sha256.hpp"
 #include "process.hpp"
 #include "served.hpp"
 #include "temp_dir.hpp"
@@ -20,6 +21,12 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
+
+RunResult curl(const std::vector<std::string>& arguments) {
+  std::vector<std::string> all = {"-s", "-S", "--max-time", "20"};
+  all.insert(all.end(), arguments.begin(), arguments.end());
+  return mpaas::test::run_program("curl", all);
+}
 
 fs::path platform_folder(const fs::path& home) {
   return home / ".local/share/mpaas/platform";
@@ -99,6 +106,56 @@ TEST_CASE(
 
   CHECK(served.platform.process().stop(SIGTERM, std::chrono::seconds(20)) == 0);
   CHECK(served.platform.process().stderr_text().find("mpaas: stopped") != std::string::npos);
+}
+
+TEST_CASE("a standard tus client (tuspy) uploads in chunks, and the upload becomes a release",
+          "[cli][serve][interop]") {
+  const std::string python = "/usr/bin/python3";
+  REQUIRE(mpaas::test::run_program(python, {"-c", "import tusclient"}).exit_code == 0);
+  Served served;
+  auto bearer = "Authorization: Bearer " + served.platform.admin_token();
+  REQUIRE(curl({"-f", "-X", "POST", "-H", bearer, "--data", R"({"id":"com.example.shop"})",
+                served.url("/v1/apps")})
+              .exit_code == 0);
+  std::string bytes(3 * 1000 * 1000 + 17, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<char>((i * 7919) >> 5);
+  auto artifact = served.home / "shop.apk";
+  mpaas::test::write_text(artifact, bytes);
+  // tuspy: creation, then PATCHes of 1 MiB, each resuming from the offset it was told.
+  const char* script = R"(
+import sys
+from tusclient import client
+c = client.TusClient(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]})
+uploader = c.uploader(sys.argv[3], chunk_size=1 << 20, metadata={"filename": "shop.apk"})
+uploader.upload()
+print(uploader.url)
+)";
+  auto uploaded = mpaas::test::run_program(
+      python,
+      {"-c", script, served.url("/v1/uploads"), served.platform.admin_token(), artifact.string()});
+  INFO(uploaded.err);
+  REQUIRE(uploaded.exit_code == 0);
+  auto url = uploaded.out.substr(0, uploaded.out.find('\n'));
+  auto upload_id = url.substr(url.rfind('/') + 1);
+  auto log = served.platform.process().stderr_text();
+  CHECK(log.find("POST /v1/uploads 201") != std::string::npos);
+  size_t patches = 0;
+  for (size_t at = log.find("PATCH /v1/uploads/"); at != std::string::npos;
+       at = log.find("PATCH /v1/uploads/", at + 1))
+    ++patches;
+  CHECK(patches == 3);
+
+  auto release = curl({"-f", "-X", "POST", "-H", bearer, "--data",
+                       R"({"upload":")" + upload_id +
+                           R"(","platform":"android","version":"1.0.0","file_name":"shop.apk"})",
+                       served.url("/v1/apps/com.example.shop/releases")});
+  REQUIRE(release.exit_code == 0);
+  auto made = json::parse(release.out);
+  CHECK(made["size"] == bytes.size());
+  CHECK(made["sha256"] == mpaas::to_hex(mpaas::sha256_of(bytes).data(), 32));
+  auto got = curl({served.url("/v1/releases/" + made["id"].get<std::string>() + "/artifact")});
+  CHECK(got.out == bytes);
 }
 
 TEST_CASE("mpaas serve refuses plain HTTP off loopback unless --insecure", "[cli][serve]") {

@@ -805,12 +805,13 @@ class LocalPlatform : public Platform {
     return order;
   }
 
-  // An app's releases for one platform with their parsed rules, as checks need them, kept
-  // while the database is unchanged: PRAGMA data_version moves when another connection
-  // commits, the connection's own change count when this one writes. A server answering
-  // many checks then reads the releases once, not per request.
+  // An app's releases for one platform with their parsed rules and presentation order, as
+  // checks need them, kept while the database is unchanged: PRAGMA data_version moves when
+  // another connection commits, the connection's own change count when this one writes. A
+  // server answering many checks then reads the releases once, not per request, and hands
+  // out the kept releases themselves as offers.
   struct CheckedRelease {
-    Release release;
+    std::shared_ptr<const Release> release;
     std::vector<Rule> rules;
     bool has_places = false;  // some device holds a time-window place in it
   };
@@ -819,34 +820,37 @@ class LocalPlatform : public Platform {
     int64_t data_version = -1;
     int64_t own_changes = -1;
     std::vector<CheckedRelease> releases;
+    std::vector<size_t> order;  // presentation_order of `releases`
   };
 
-  const std::vector<CheckedRelease>& releases_for_check(const std::string& app,
-                                                        const std::string& platform) {
+  const ReleaseSet& releases_for_check(const std::string& app, const std::string& platform) {
     int64_t data_version = 0;
-    {
-      Statement version(m_db, "PRAGMA data_version");
-      if (version.step())
-        data_version = version.integer(0);
-    }
+    auto& version = cached_statement(m_data_version_query, "PRAGMA data_version");
+    if (version.step())
+      data_version = version.integer(0);
+    version.reset();
     auto own_changes = static_cast<int64_t>(sqlite3_total_changes64(m_db.handle()));
     auto& cached = m_check_cache;
     if (cached.app == app && cached.platform == platform && cached.data_version == data_version &&
         cached.own_changes == own_changes)
-      return cached.releases;
+      return cached;
     load_app(app);
-    cached = ReleaseSet{app, platform, data_version, own_changes, {}};
+    cached = ReleaseSet{app, platform, data_version, own_changes, {}, {}};
     Statement query(m_db, select_releases("WHERE app = ? AND platform = ? ORDER BY created_at, "
                                           "rowid")
                               .c_str());
     query.bind(1, app).bind(2, platform);
+    std::vector<const Release*> kept;
     while (query.step()) {
       CheckedRelease entry;
-      entry.release = read_release(query, m_file);
-      for (const auto& text : entry.release.rules)
+      auto release = std::make_shared<const Release>(read_release(query, m_file));
+      for (const auto& text : release->rules)
         entry.rules.push_back(parse_rule(text));
+      kept.push_back(release.get());
+      entry.release = std::move(release);
       cached.releases.push_back(std::move(entry));
     }
+    cached.order = presentation_order(kept);
     Statement places(m_db,
                      "SELECT DISTINCT w.release FROM window_devices w JOIN releases r ON "
                      "r.id = w.release WHERE r.app = ? AND r.platform = ?");
@@ -855,8 +859,15 @@ class LocalPlatform : public Platform {
     while (places.step())
       with_places.insert(places.text(0));
     for (auto& entry : cached.releases)
-      entry.has_places = with_places.count(entry.release.id) > 0;
-    return cached.releases;
+      entry.has_places = with_places.count(entry.release->id) > 0;
+    return cached;
+  }
+
+  // A statement prepared once per connection and reused (reset after each use).
+  Statement& cached_statement(std::unique_ptr<Statement>& slot, const char* sql) {
+    if (!slot)
+      slot = std::make_unique<Statement>(m_db, sql);
+    return *slot;
   }
 
   struct DecidedCheck {
@@ -868,18 +879,24 @@ class LocalPlatform : public Platform {
   // `take`, offers that need a time-window place take it.
   DecidedCheck decide_check(const CheckRequest& request, bool take) {
     const auto& cached = releases_for_check(request.app, request.platform);
-    // Decided on the kept releases in place; only the offers are copied into the result.
+    // Decided on the kept releases in place; offers share them.
     std::vector<const Release*> releases;
-    releases.reserve(cached.size());
-    Statement whitelisted(m_db, "SELECT 1 FROM whitelist WHERE release = ? AND device = ?");
-    Statement counted(m_db, "SELECT 1 FROM window_devices WHERE release = ? AND device = ?");
+    releases.reserve(cached.releases.size());
     auto at = now();
     std::vector<GateDecision> decisions;
-    decisions.reserve(cached.size());
-    for (const auto& entry : cached) {
-      const auto& release = entry.release;
-      bool listed = release.whitelist > 0 && exists(whitelisted, release.id, request.device.id);
-      bool holds_place = entry.has_places && exists(counted, release.id, request.device.id);
+    decisions.reserve(cached.releases.size());
+    for (const auto& entry : cached.releases) {
+      const auto& release = *entry.release;
+      bool listed = release.whitelist > 0 &&
+                    exists(cached_statement(m_whitelisted_query,
+                                            "SELECT 1 FROM whitelist WHERE release = ? AND "
+                                            "device = ?"),
+                           release.id, request.device.id);
+      bool holds_place = entry.has_places &&
+                         exists(cached_statement(m_counted_query,
+                                                 "SELECT 1 FROM window_devices WHERE release = ? "
+                                                 "AND device = ?"),
+                                release.id, request.device.id);
       uint32_t free = 0;
       if (release.window && release.window->max_devices > release.window->counted)
         free = release.window->max_devices - release.window->counted;
@@ -890,22 +907,28 @@ class LocalPlatform : public Platform {
     supersede_older(releases, decisions);
 
     DecidedCheck decided;
-    decided.result.device = request.device;
-    for (size_t i : presentation_order(releases)) {
+    auto& result = decided.result;
+    result.device = request.device;
+    result.decisions.reserve(releases.size());
+    for (size_t i : cached.order) {
       const Release& release = *releases[i];
       auto& decision = decisions[i];
-      decided.result.decisions.push_back(
-          Verdict{release.id, release.kind, release.version, decision.offered, decision.reason});
-      if (!decision.offered) {
-        decided.result.skipped.push_back(Skipped{release.id, decision.reason});
+      if (!decision.offered)
+        result.skipped.push_back(Skipped{release.id, decision.reason});
+      result.decisions.push_back(Verdict{release.id, release.kind, release.version,
+                                         decision.offered, std::move(decision.reason)});
+      if (!decision.offered)
         continue;
-      }
-      decided.result.offers.push_back(release);
       if (decision.takes_place && request.count) {
         decided.takes_place = true;
-        if (take)
-          take_place(decided.result.offers.back(), request.device.id, at);
+        if (take) {
+          auto taken = std::make_shared<Release>(release);
+          take_place(*taken, request.device.id, at);
+          result.offers.push_back(std::move(taken));
+          continue;
+        }
       }
+      result.offers.push_back(cached.releases[i].release);
     }
     return decided;
   }
@@ -1071,6 +1094,9 @@ class LocalPlatform : public Platform {
   Database m_db;
   std::string m_file;
   ReleaseSet m_check_cache;
+  // Statements of the check path, prepared on first use (declared after m_db: finalised
+  // before the connection closes).
+  std::unique_ptr<Statement> m_data_version_query, m_whitelisted_query, m_counted_query;
 };
 
 }  // namespace

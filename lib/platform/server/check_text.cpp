@@ -8,32 +8,46 @@ namespace {
 
 // What can change in a release after it is made; the rest is fixed for its id, so a text
 // kept under the same fingerprint is the text to_json would give now.
-std::string fingerprint(const Release& release) {
-  std::string key = std::to_string(release.updated_at) + '/' +
-                    std::to_string(static_cast<int>(release.state)) + '/' +
-                    std::to_string(release.percent) + '/' + std::to_string(release.whitelist);
-  if (release.window) {
-    key += '/' + std::to_string(release.window->max_devices) + '/' +
-           std::to_string(release.window->until) + '/' + std::to_string(release.window->counted);
+struct Fingerprint {
+  int64_t updated_at = 0;
+  ReleaseState state = ReleaseState::draft;
+  BasisPoints percent = 0;
+  uint64_t whitelist = 0;
+  std::optional<TimeWindow> window;
+
+  explicit Fingerprint(const Release& release)
+      : updated_at(release.updated_at),
+        state(release.state),
+        percent(release.percent),
+        whitelist(release.whitelist),
+        window(release.window) {}
+
+  bool operator==(const Fingerprint& other) const {
+    auto same_window = [](const std::optional<TimeWindow>& a, const std::optional<TimeWindow>& b) {
+      if (!a || !b)
+        return !a && !b;
+      return a->max_devices == b->max_devices && a->until == b->until && a->counted == b->counted;
+    };
+    return updated_at == other.updated_at && state == other.state && percent == other.percent &&
+           whitelist == other.whitelist && same_window(window, other.window);
   }
-  return key;
-}
+};
 
 const std::string& release_text(const Release& release) {
   struct Kept {
-    std::string fingerprint;
+    Fingerprint fingerprint;
     std::string text;
   };
   thread_local std::unordered_map<std::string, Kept> kept;
   if (kept.size() > 10000)
     kept.clear();
-  auto print = fingerprint(release);
-  auto& entry = kept[release.id];
-  if (entry.text.empty() || entry.fingerprint != print) {
-    entry.fingerprint = std::move(print);
-    entry.text = to_json(release).dump();
-  }
-  return entry.text;
+  Fingerprint print(release);
+  auto found = kept.find(release.id);
+  if (found == kept.end())
+    found = kept.emplace(release.id, Kept{print, to_json(release).dump()}).first;
+  else if (!(found->second.fingerprint == print))
+    found->second = Kept{print, to_json(release).dump()};
+  return found->second.text;
 }
 
 // A JSON string as nlohmann writes it; plain printable ASCII needs no escaping.
@@ -57,11 +71,19 @@ void append_quoted(std::string& out, const std::string& text) {
 }  // namespace
 
 std::string check_response_text(const CheckResult& result) {
-  std::string out = "{\"device\":" + to_json(result.device).dump() + ",\"offers\":[";
+  std::string out;
+  write_check_response_text(result, out);
+  return out;
+}
+
+void write_check_response_text(const CheckResult& result, std::string& out) {
+  out += "{\"device\":";
+  out += to_json(result.device).dump();
+  out += ",\"offers\":[";
   for (size_t i = 0; i < result.offers.size(); ++i) {
     if (i > 0)
       out += ',';
-    out += release_text(result.offers[i]);
+    out += release_text(*result.offers[i]);
   }
   out += "],\"skipped\":[";
   for (size_t i = 0; i < result.skipped.size(); ++i) {
@@ -85,7 +107,6 @@ std::string check_response_text(const CheckResult& result) {
     out += '}';
   }
   out += "]}";
-  return out;
 }
 
 }  // namespace mpaas::platform::server

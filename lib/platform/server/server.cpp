@@ -1,6 +1,8 @@
 // The HTTP API v1 server (see server.hpp and docs/api.md).
 #include "mpaas/platform/server.hpp"
 
+#include <sys/socket.h>
+
 #include "server_state.hpp"
 
 namespace mpaas::platform::server {
@@ -32,7 +34,12 @@ ApiServer::ApiServer(PlatformFactory factory, ServerOptions options, AccessLog l
   // A reply goes out in two writes (head, then body): with Nagle's algorithm on, the body
   // waits for the peer's delayed ACK of the head, 40 ms per request on keep-alive.
   state.http->set_tcp_nodelay(true);
-  state.http->set_keep_alive_max_count(1000);
+  // The listening socket, kept so that bind() can widen its backlog.
+  state.http->set_socket_options([&state](socket_t socket) {
+    httplib::default_socket_options(socket);
+    state.listening_socket = socket;
+  });
+  state.http->set_keep_alive_max_count(100000);
   state.http->set_keep_alive_timeout(5);
   state.http->set_read_timeout(10, 0);
   state.http->set_write_timeout(10, 0);
@@ -45,7 +52,8 @@ ApiServer::ApiServer(PlatformFactory factory, ServerOptions options, AccessLog l
         entry.method = request.method;
         entry.path = request.path;
         entry.status = response.status;
-        entry.bytes = response.body.size();
+        // A streamed reply (artifacts, checks) has its length, not a body.
+        entry.bytes = response.body.empty() ? response.content_length_ : response.body.size();
         entry.milliseconds =
             std::chrono::duration<double, std::milli>(state.clock.steady_now() - request_started)
                 .count();
@@ -88,6 +96,11 @@ int ApiServer::bind() {
                       std::to_string(state.options.port) + " (in use, or not an address here)",
                   "listen");
   }
+  // cpp-httplib listens with a backlog of 5: when more clients than that connect at once
+  // (a team's CI, a load test), the kernel drops the rest of the handshakes and they wait
+  // for the 1-second SYN retry. Listening again on the same socket only widens the queue.
+  if (state.listening_socket >= 0)
+    ::listen(state.listening_socket, SOMAXCONN);
   return state.port;
 }
 

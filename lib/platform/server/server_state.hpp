@@ -212,6 +212,7 @@ struct ApiServer::State {
   std::unique_ptr<httplib::Server> http;
   std::atomic<bool> ready{false};
   int port = 0;
+  int listening_socket = -1;  // as cpp-httplib made it, for its backlog (see bind)
 
   int64_t now_seconds() const {
     return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();

@@ -233,8 +233,18 @@ void ApiServer::State::register_device_routes() {
                                                    httplib::Response& response) {
     try {
       auto platform = pool.take();
-      response.set_content(check_response_text(platform->check(update_check(request))) + "\n",
-                           "application/json; charset=utf-8");
+      // The reply is built in this worker's buffer and streamed from it: cpp-httplib writes
+      // it on this thread before it reads the connection's next request, and no reply-sized
+      // string is allocated and copied per check.
+      thread_local std::string text;
+      text.clear();
+      write_check_response_text(platform->check(update_check(request)), text);
+      text += '\n';
+      const std::string* body = &text;
+      response.set_content_provider(body->size(), "application/json; charset=utf-8",
+                                    [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                                      return sink.write(body->data() + offset, length);
+                                    });
     } catch (const Error& error) {
       send_error(response, error);
     } catch (const std::exception&) {

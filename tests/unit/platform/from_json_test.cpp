@@ -112,7 +112,7 @@ TEST_CASE("from_json: every platform result round-trips", "[platform][from_json]
 
   CheckResult check;
   check.device = Device{"device-1", "1.0", "13", "Pixel 7", "CN-ZJ", "wifi"};
-  check.offers = {sample_release("rel_k3x9qm2ab7fd")};
+  check.offers = {std::make_shared<const Release>(sample_release("rel_k3x9qm2ab7fd"))};
   check.skipped = {{"rel_q7m2x9k3ab4c", "paused"}};
   check.decisions = {{"rel_k3x9qm2ab7fd", "native", "1.2.0", true, "whitelisted"},
                      {"rel_q7m2x9k3ab4c", "native", "1.1.0", false, "paused"}};

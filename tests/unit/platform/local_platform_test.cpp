@@ -310,7 +310,7 @@ TEST_CASE("a check offers the newest applicable release and says why others are 
                      false};
   auto result = f.store->check(check);
   REQUIRE(result.offers.size() == 1);
-  CHECK(result.offers[0].id == newer.id);  // whitelisted beats the rule
+  CHECK(result.offers[0]->id == newer.id);  // whitelisted beats the rule
   REQUIRE(result.skipped.size() == 2);
   std::map<std::string, std::string> reasons;
   for (const auto& skip : result.skipped)
@@ -321,7 +321,7 @@ TEST_CASE("a check offers the newest applicable release and says why others are 
   check.device.id = "someone";
   result = f.store->check(check);
   REQUIRE(result.offers.size() == 1);
-  CHECK(result.offers[0].id == old_release.id);
+  CHECK(result.offers[0]->id == old_release.id);
   reasons.clear();
   for (const auto& skip : result.skipped)
     reasons[skip.release] = skip.reason;

@@ -26,7 +26,9 @@ std::vector<std::string> random_device_ids(size_t count, uint64_t seed) {
   return ids;
 }
 
-RolloutView gray(const std::string& id, BasisPoints percent) {
+// The view names its fields without owning them: ids here are literals, rules live in the
+// test's own vectors.
+RolloutView gray(std::string_view id, BasisPoints percent) {
   RolloutView view;
   view.release_id = id;
   view.state = ReleaseState::gray;
@@ -130,12 +132,13 @@ TEST_CASE("paused, rolled-back and draft releases reach no one at once; whitelis
 
 TEST_CASE("all rules must match and the reason names the failed one", "[platform][rollout]") {
   RolloutView view = gray("rel_rules", 10000);
-  view.rules = {parse_rule("os_version>=12"),
-                parse_rule("model~Pixel*"),
-                parse_rule("region in (CN-ZJ, CN-SH)"),
-                parse_rule("network=wifi"),
-                parse_rule("model!~*Lite"),
-                parse_rule("app_version<2.0.0")};
+  std::vector<Rule> rules = {parse_rule("os_version>=12"),
+                             parse_rule("model~Pixel*"),
+                             parse_rule("region in (CN-ZJ, CN-SH)"),
+                             parse_rule("network=wifi"),
+                             parse_rule("model!~*Lite"),
+                             parse_rule("app_version<2.0.0")};
+  view.rules = rules;
   Device phone{"d1", "1.9.3", "13", "Pixel 7", "CN-SH", "wifi"};
   CHECK(decide(view, phone).offered);
   Device old = phone;
@@ -186,10 +189,12 @@ TEST_CASE("rule parse errors point at the column", "[platform][rollout]") {
 
 TEST_CASE("globs match in bounded time, with * and ? only", "[platform][rollout]") {
   RolloutView view = gray("rel_glob", 10000);
-  view.rules = {parse_rule("model~" + std::string(500, '*') + "b")};
+  std::vector<Rule> stars = {parse_rule("model~" + std::string(500, '*') + "b")};
+  view.rules = stars;
   Device d{"d", "", "", std::string(1000, 'a'), "", ""};
   CHECK_FALSE(decide(view, d).offered);  // a backtracking matcher would take forever here
-  view.rules = {parse_rule("model~Pix?l*")};
+  std::vector<Rule> pixel = {parse_rule("model~Pix?l*")};
+  view.rules = pixel;
   d.model = "Pixel 8";
   CHECK(decide(view, d).offered);
   d.model = "pixel 8";

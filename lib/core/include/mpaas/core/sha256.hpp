@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ class Sha256 {
 };
 
 Sha256Digest sha256_of(std::string_view data);
+// The digest of the parts one after the other, as of their concatenation, without making it
+// (and without allocating): for hashes computed per request.
+Sha256Digest sha256_of(std::initializer_list<std::string_view> parts);
 Sha256Digest sha256_of_file(const std::filesystem::path& path);
 std::string to_hex(const uint8_t* data, size_t size);
 std::string to_hex(const Sha256Digest& digest);

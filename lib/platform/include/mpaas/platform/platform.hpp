@@ -188,7 +188,9 @@ struct Verdict {
 
 struct CheckResult {
   Device device;
-  std::vector<Release> offers;
+  // Shared, never changed: the embedded platform hands out the releases it keeps for checks
+  // instead of copying one per offer and request.
+  std::vector<std::shared_ptr<const Release>> offers;
   std::vector<Skipped> skipped;
   std::vector<Verdict> decisions;
 };

@@ -7,7 +7,9 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mpaas::platform {
@@ -59,7 +61,7 @@ Rule parse_rule(const std::string& text);
 bool rule_matches(const Rule& rule, const Device& device, std::string& why);
 
 // A stable hash of the release and device into 0..9999 (docs/rollout.md).
-uint32_t bucket(const std::string& release_id, const std::string& device_id);
+uint32_t bucket(std::string_view release_id, std::string_view device_id);
 
 // Percentages are kept as basis points (0..10000, 0.01 percent steps).
 using BasisPoints = uint32_t;
@@ -68,13 +70,15 @@ BasisPoints parse_percent(const std::string& text, const std::string& field);
 std::string percent_text(BasisPoints points);  // 1250 -> "12.5"
 
 // What decides whether one device gets one release now.
+// A view: it names the release's fields without copying them (a check decides every
+// release of an app per request), so they must outlive it.
 struct RolloutView {
-  std::string release_id;
+  std::string_view release_id;
   ReleaseState state = ReleaseState::draft;
   BasisPoints percent = 0;
-  std::vector<Rule> rules;
+  std::span<const Rule> rules;
   bool device_whitelisted = false;
-  std::string min_app_version, max_app_version;  // empty: no bound
+  std::string_view min_app_version, max_app_version;  // empty: no bound
 };
 
 struct Decision {

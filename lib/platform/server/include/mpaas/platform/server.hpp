@@ -73,5 +73,7 @@ class ApiServer {
 // with every offer in full, and serialising each release again on every request would be
 // most of what the server does per check.
 std::string check_response_text(const CheckResult& result);
+// The same text appended to `out`.
+void write_check_response_text(const CheckResult& result, std::string& out);
 
 }  // namespace mpaas::platform::server
