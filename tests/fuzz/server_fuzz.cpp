@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -57,8 +58,9 @@ int connect_to(int port) {
   return fd;
 }
 
-// Sends `request`, half-closes, and reads the reply until the server closes the connection
-// or is silent for `quiet_ms` (a keep-alive connection waiting for the next request).
+// Sends `request` and reads the reply until the server closes the connection or is silent
+// for `quiet_ms` (a keep-alive connection waiting for the next request). No half-close:
+// cpp-httplib drops a request whose client has already shut its side down, unanswered.
 std::string exchange(int port, const std::string& request, int quiet_ms) {
   int fd = connect_to(port);
   if (fd < 0)
@@ -70,7 +72,6 @@ std::string exchange(int port, const std::string& request, int quiet_ms) {
       break;
     sent += static_cast<size_t>(wrote);
   }
-  ::shutdown(fd, SHUT_WR);
   std::string reply;
   char buffer[16384];
   pollfd wait{fd, POLLIN, 0};
@@ -97,6 +98,12 @@ std::string header_value(const std::string& reply, const std::string& name) {
   return reply.substr(at, reply.find('\r', at) - at);
 }
 
+bool healthy(int port) {
+  auto reply =
+      exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10000);
+  return reply.rfind("HTTP/1.1 200", 0) == 0;
+}
+
 Fixture& fixture() {
   static Fixture* made = [] {
     auto* f = new Fixture;
@@ -120,6 +127,9 @@ Fixture& fixture() {
         [](const platform::server::AccessLogEntry&) {}, clock());
     f->port = f->server->bind();
     f->serving = std::thread([f] { f->server->serve(); });
+    // serve() opens its first platforms before it accepts: wait until it answers.
+    for (int attempt = 0; attempt < 600 && !healthy(f->port); ++attempt)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     // One upload to aim PATCH, HEAD and DELETE at, and a release to aim the rest at.
     auto created =
         exchange(f->port,
@@ -140,10 +150,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string request(reinterpret_cast<const char*>(data), size);
   request = replace_all(std::move(request), "$TOKEN", f.token);
   request = replace_all(std::move(request), "$UPLOAD", f.upload);
-  exchange(f.port, request, 50);
-  auto health =
-      exchange(f.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5000);
-  if (health.rfind("HTTP/1.1 200", 0) != 0)
+  exchange(f.port, request, 20);
+  if (!healthy(f.port))
     __builtin_trap();
   return 0;
 }
