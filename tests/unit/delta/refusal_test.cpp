@@ -117,7 +117,9 @@ TEST_CASE("a patch made for another old file names both hashes", "[delta][refusa
 }
 
 TEST_CASE("hostile headers are refused before any allocation", "[delta][refusal]") {
-  std::string patch = make_patch("abc", "abcd");
+  DiffOptions version2;
+  version2.container = Container::version2;
+  std::string patch = make_patch("abc", "abcd", version2);
   std::string huge = patch;
   for (int i = 0; i < 8; ++i)
     huge[24 + i] = '\x7f';  // new size near 2^63

@@ -147,8 +147,10 @@ TEST_CASE("run-coded diff streams are marked in the header and stay small", "[de
     edited[i] = static_cast<char>(edited[i] ^ 0x20);
   DiffOptions runs;
   runs.diff_coding = DiffCoding::runs;
+  runs.container = Container::version2;
   DiffOptions direct;
   direct.diff_coding = DiffCoding::direct;
+  direct.container = Container::version2;
   std::string run_patch = make_patch(base, edited, runs);
   std::string direct_patch = make_patch(base, edited, direct);
   MemoryInput run_input(run_patch), direct_input(direct_patch);
@@ -169,6 +171,7 @@ TEST_CASE("version 1 patches (no run coding, 120-byte header) still apply", "[de
   edited[100] = 'X';
   DiffOptions direct;
   direct.diff_coding = DiffCoding::direct;
+  direct.container = Container::version2;
   std::string patch = make_patch(base, edited, direct);
   std::string version1 = patch.substr(0, mpd_v1_header_size) + patch.substr(mpd_header_size);
   version1[8] = 1;
