@@ -32,7 +32,7 @@ pairs=(
   "rollup-linux-x64 rust-x86-64 @rollup/rollup-linux-x64-gnu 4.9.0 4.9.1 package/rollup.linux-x64-gnu.node"
   "rollup-android-arm64 rust-arm64 @rollup/rollup-android-arm64 4.9.0 4.9.1 package/rollup.android-arm64.node"
   # libvips-cpp bundles its codecs and ends in a megabyte of compressed data.
-  "sharp-libvips-linux-x64 shared-lib+compressed @img/sharp-libvips-linux-x64 1.0.4 1.0.6 package/lib/libvips-cpp.so.42"
+  "sharp-libvips-linux-x64 shared-lib+compressed @img/sharp-libvips-linux-x64 1.0.2 1.0.4 package/lib/libvips-cpp.so.42"
   "vue-global js-unminified vue 3.4.20 3.4.21 package/dist/vue.global.js"
   "vue-global-prod js-minified vue 3.4.20 3.4.21 package/dist/vue.global.prod.js"
   "react-dom-prod js-minified react-dom 18.2.0 18.3.0 package/umd/react-dom.production.min.js"
