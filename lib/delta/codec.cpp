@@ -259,6 +259,13 @@ class BufferedDecoder : public ByteSource {
   [[noreturn]] void truncated() const {
     throw invalid_input("patch is truncated (" + m_what + ")");
   }
+  // A compact stream's frame has ended: any byte left in its region is refused, before a
+  // decoder could read it as the start of another frame (and report that instead).
+  void check_nothing_after_frame(const Framing& framing) {
+    if (!framing.compact || !refill())
+      return;
+    corrupt(framing.last ? "trailing bytes after the streams" : "bytes after the end of a stream");
+  }
 
   std::unique_ptr<ByteSource> m_compressed;
   std::string m_what;
@@ -280,7 +287,9 @@ class StoredDecoder : public ByteSource {
 class ZstdDecoder : public BufferedDecoder {
  public:
   ZstdDecoder(std::unique_ptr<ByteSource> compressed, std::string what, Framing framing)
-      : BufferedDecoder(std::move(compressed), std::move(what)), m_context(ZSTD_createDCtx()) {
+      : BufferedDecoder(std::move(compressed), std::move(what)),
+        m_context(ZSTD_createDCtx()),
+        m_framing(framing) {
     if (!m_context)
       throw failure("out of memory (zstd)");
     ZSTD_DCtx_setParameter(m_context, ZSTD_d_windowLogMax, max_window_log);
@@ -299,6 +308,11 @@ class ZstdDecoder : public BufferedDecoder {
   size_t read(uint8_t* buffer, size_t size) override {
     ZSTD_outBuffer output{buffer, size, 0};
     while (output.pos == 0 && size > 0) {
+      if (m_frame_ended) {
+        check_nothing_after_frame(m_framing);
+        if (m_framing.compact)
+          return 0;
+      }
       bool have_input = refill();
       if (m_check_frame)
         check_frame_header();
@@ -308,8 +322,10 @@ class ZstdDecoder : public BufferedDecoder {
       m_input_position = input.pos;
       if (ZSTD_isError(result))
         corrupt(ZSTD_getErrorName(result));
-      if (progressed)
+      if (progressed) {
         m_frame_done = result == 0;
+        m_frame_ended = m_frame_done;
+      }
       if (output.pos == 0 && !have_input) {
         if (!m_frame_done)
           truncated();
@@ -337,7 +353,9 @@ class ZstdDecoder : public BufferedDecoder {
   }
 
   ZSTD_DCtx* m_context;
-  bool m_frame_done = true;  // an empty region is an empty stream
+  Framing m_framing;
+  bool m_frame_done = true;    // an empty region is an empty stream
+  bool m_frame_ended = false;  // a frame was decoded to its end (and nothing after it yet)
   bool m_check_frame = false;
   ZSTD_format_e m_format = ZSTD_f_zstd1;
   uint64_t m_output_limit = 0;
@@ -346,7 +364,7 @@ class ZstdDecoder : public BufferedDecoder {
 class LzmaDecoder : public BufferedDecoder {
  public:
   LzmaDecoder(std::unique_ptr<ByteSource> compressed, std::string what, Framing framing)
-      : BufferedDecoder(std::move(compressed), std::move(what)) {
+      : BufferedDecoder(std::move(compressed), std::move(what)), m_framing(framing) {
     if (framing.compact) {
       // The container checked the dictionary size (at most 8 MiB).
       m_options.dict_size = uint32_t{1} << framing.lzma_dictionary_log;
@@ -374,6 +392,7 @@ class LzmaDecoder : public BufferedDecoder {
       m_input_position = m_input_size - m_stream.avail_in;
       if (result == LZMA_STREAM_END) {
         m_ended = true;
+        check_nothing_after_frame(m_framing);
         break;
       }
       if (result == LZMA_MEMLIMIT_ERROR)
@@ -389,6 +408,7 @@ class LzmaDecoder : public BufferedDecoder {
  private:
   lzma_stream m_stream = LZMA_STREAM_INIT;
   lzma_options_lzma m_options{};  // read by a raw decoder for its whole life
+  Framing m_framing;
 };
 
 class Bzip2Decoder : public BufferedDecoder {

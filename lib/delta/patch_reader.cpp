@@ -95,6 +95,7 @@ std::unique_ptr<ByteSource> open_stream(const RandomInput& patch, const PatchHea
   Framing framing;
   framing.compact = header.version == mpd_compact_version;
   framing.lzma_dictionary_log = header.lzma_dictionary_log;
+  framing.last = offset + size == header.patch_size;
   return make_decompressor(header.codec, std::make_unique<RegionSource>(patch, offset, size), name,
                            framing);
 }
@@ -291,6 +292,7 @@ void apply_dictionary(const PatchHeader& header, const uint8_t* old_data, uint64
   framing.prefix = old_data;
   framing.prefix_size = old_size;
   framing.prefix_output_limit = header.new_size;
+  framing.last = true;
   auto frame = make_decompressor(
       Codec::zstd, std::make_unique<RegionSource>(patch, header.extra_offset, header.extra_size),
       name, framing);

@@ -82,12 +82,22 @@ Streams dictionary_streams(const uint8_t* old_data, uint64_t old_size, const uin
   return streams;
 }
 
+// The codec of the instruction streams: bzip2 for BSDIFF40; for mpd the one asked for,
+// else LZMA, which is the smaller on diff and extra bytes.
+Codec instruction_codec(const DiffOptions& options) {
+  if (options.format == PatchFormat::bsdiff)
+    return Codec::bzip2;
+  return options.codec.value_or(Codec::lzma);
+}
+
 // Dictionary mode is tried on small pairs only: zstd's best levels take about a second per
 // few MiB of old and new file, and the decoder's window must reach the old file's start.
+// It is zstd's, so a patch asked to be LZMA never uses it.
 bool dictionary_worth_trying(const DiffOptions& options, uint64_t old_size, uint64_t new_size) {
   bool filter_asked = options.filter && *options.filter != Filter::none;
+  bool codec_allows = options.codec.value_or(Codec::zstd) == Codec::zstd;
   return options.format == PatchFormat::mpd && options.container == Container::automatic &&
-         !filter_asked && new_size > 0 && new_size <= dictionary_new_limit &&
+         codec_allows && !filter_asked && new_size > 0 && new_size <= dictionary_new_limit &&
          old_size <= dictionary_old_limit;
 }
 
@@ -211,7 +221,7 @@ Streams encode_streams(const uint8_t* old_data, const uint8_t* new_data,
                        const std::vector<Instruction>& list, const DiffOptions& options, int level,
                        ProgressSink& progress) {
   std::atomic<uint64_t> coded{0};
-  Codec codec = options.format == PatchFormat::bsdiff ? Codec::bzip2 : options.codec;
+  Codec codec = instruction_codec(options);
   std::string control;
   for (size_t i = 0; i < list.size(); ++i) {
     if (i % 65536 == 0)
@@ -285,10 +295,9 @@ Streams encode_streams(const uint8_t* old_data, const uint8_t* new_data,
 }
 
 void check_options(const DiffOptions& options, int level) {
-  if (options.format == PatchFormat::mpd && options.codec != Codec::zstd &&
-      options.codec != Codec::lzma)
+  Codec codec = instruction_codec(options);
+  if (options.format == PatchFormat::mpd && codec != Codec::zstd && codec != Codec::lzma)
     throw usage_error("mpd patches use zstd or lzma", "codec");
-  Codec codec = options.format == PatchFormat::bsdiff ? Codec::bzip2 : options.codec;
   if (level < 1 || level > max_level(codec))
     throw usage_error("level " + std::to_string(level) + " is out of range 1-" +
                           std::to_string(max_level(codec)) + " for " + codec_name(codec),
@@ -308,7 +317,7 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
                             uint64_t new_size, const DiffOptions& options, const ByteSink& out,
                             ProgressSink& progress, const NewFileMemory& new_memory,
                             std::shared_ptr<const void> old_owner) {
-  Codec codec = options.format == PatchFormat::bsdiff ? Codec::bzip2 : options.codec;
+  Codec codec = instruction_codec(options);
   int level = options.level < 0 ? default_level(codec) : options.level;
   check_options(options, level);
   uint64_t needed = diff_memory_estimate(old_size, new_size);

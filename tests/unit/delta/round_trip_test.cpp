@@ -44,7 +44,9 @@ std::string shuffled_blocks(const std::string& data, size_t block, uint32_t seed
 
 std::vector<DiffOptions> every_format() {
   std::vector<DiffOptions> all;
+  all.push_back(DiffOptions{});  // automatic: LZMA, or dictionary mode when smaller
   DiffOptions lzma;
+  lzma.codec = Codec::lzma;
   lzma.level = 6;
   all.push_back(lzma);
   DiffOptions zstd;
@@ -56,6 +58,7 @@ std::vector<DiffOptions> every_format() {
   bsdiff.format = PatchFormat::bsdiff;
   all.push_back(bsdiff);
   DiffOptions runs;  // the diff stream as zero runs and literals (automatic for large diffs)
+  runs.codec = Codec::lzma;
   runs.level = 6;
   runs.diff_coding = DiffCoding::runs;
   all.push_back(runs);
@@ -64,8 +67,9 @@ std::vector<DiffOptions> every_format() {
 
 void check_round_trip(const std::string& old_data, const std::string& new_data) {
   for (const auto& options : every_format()) {
-    INFO("format " << format_name(options.format) << " codec " << codec_name(options.codec)
-                   << " runs " << (options.diff_coding == DiffCoding::runs));
+    INFO("format " << format_name(options.format) << " codec "
+                   << codec_name(options.codec.value_or(Codec::none)) << " runs "
+                   << (options.diff_coding == DiffCoding::runs));
     std::string patch = make_patch(old_data, new_data, options);
     CHECK(apply_patch(old_data, patch) == new_data);
   }

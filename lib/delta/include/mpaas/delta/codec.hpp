@@ -52,6 +52,10 @@ struct LzmaContext {
 struct Framing {
   bool compact = false;
   uint8_t lzma_dictionary_log = 0;
+  // Decoding: a compact stream is one frame, and bytes after it are refused; `last` says
+  // the stream is the patch's last one, which runs to the end of the file, so that such
+  // bytes are reported as trailing data rather than passed to the decoder as a next frame.
+  bool last = false;
   // zstd only: bytes the frame may refer back into (dictionary mode: the old file), which
   // must stay alive and unchanged while the stream is coded. The decoder then accepts
   // windows up to dictionary_window_log but only frames that declare their content size,

@@ -35,7 +35,10 @@ enum class Container { automatic, version2 };
 
 struct DiffOptions {
   PatchFormat format = PatchFormat::mpd;
-  Codec codec = Codec::lzma;
+  // mpd's codec. Empty: LZMA for the instruction streams, or dictionary mode (zstd) when
+  // that is smaller. A codec asked for is the codec of the patch: LZMA rules out dictionary
+  // mode, which is zstd's (zstd allows it).
+  std::optional<Codec> codec;
   int level = -1;  // -1: the codec's default
   int threads = 1;
   std::optional<Filter> filter;  // empty: detected from the new file (mpd only)
