@@ -23,6 +23,9 @@ void add_global_flags(CLI::App& app, GlobalOptions& global, OptionMetadata& meta
   app.add_option("--profile", global.profile, "Profile of the user config to use")->group(group);
   app.add_option("--endpoint", global.endpoint, "Platform API endpoint (default: embedded)")
       ->group(group);
+  app.add_option("--cacert", global.cacert,
+                 "CA bundle (PEM) that the endpoint's certificate must chain to")
+      ->group(group);
   app.add_option("--data-dir", global.data_dir, "Data folder of the embedded platform")
       ->group(group);
   // The one rule for -o: it names the file a command writes (as for curl, gcc, bsdiff).

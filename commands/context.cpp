@@ -15,6 +15,8 @@ void Context::load_config() {
   ConfigInputs inputs;
   if (!global.endpoint.empty())
     inputs.flags["endpoint"] = global.endpoint;
+  if (!global.cacert.empty())
+    inputs.flags["cacert"] = global.cacert;
   if (!global.data_dir.empty())
     inputs.flags["data_dir"] = global.data_dir;
   if (!global.output.empty())

@@ -26,6 +26,7 @@ namespace mpaas {
 struct GlobalOptions {
   std::string profile;
   std::string endpoint;
+  std::string cacert;  // PEM bundle trusted for the endpoint instead of the system's
   std::string data_dir;
   std::string output;  // empty: from config, else text
   bool quiet = false;

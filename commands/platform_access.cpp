@@ -3,7 +3,10 @@
 
 #include <fstream>
 
+#include "login/credentials.hpp"
+#include "login/remote.hpp"
 #include "mpaas/core/error.hpp"
+#include "mpaas/platform/http/http_platform.hpp"
 #include "mpaas/platform/local.hpp"
 
 namespace mpaas {
@@ -17,13 +20,43 @@ std::string platform_actor(const Context& context) {
   return "unknown";
 }
 
-std::unique_ptr<platform::Platform> open_platform(Context& context) {
+std::string configured_endpoint(const Context& context) {
   auto endpoint = context.config.get("endpoint");
-  if (endpoint && !endpoint->value.empty()) {
-    throw failure("an endpoint is configured (" + endpoint->source +
-                      ") but this mpaas has no platform client yet; unset it to use the "
-                      "embedded platform in the data folder",
-                  "endpoint");
+  return endpoint ? endpoint->value : std::string();
+}
+
+namespace {
+
+// $XDG_STATE_HOME/mpaas, else ~/.local/state/mpaas: resumable uploads are remembered there.
+std::filesystem::path state_dir(const Context& context) {
+  auto found = context.environment.find("XDG_STATE_HOME");
+  if (found != context.environment.end() && !found->second.empty())
+    return std::filesystem::path(found->second) / "mpaas";
+  found = context.environment.find("HOME");
+  std::string home = found != context.environment.end() ? found->second : "/root";
+  return std::filesystem::path(home) / ".local" / "state" / "mpaas";
+}
+
+}  // namespace
+
+platform::http::HttpPlatformOptions remote_options(const Context& context,
+                                                   const std::string& endpoint) {
+  platform::http::check_endpoint(endpoint);
+  platform::http::HttpPlatformOptions options;
+  options.client.endpoint = endpoint;
+  options.client.token = platform_token(context, endpoint);
+  auto ca_file = context.config.get("cacert");
+  if (ca_file && !ca_file->value.empty())
+    options.client.ca_file = context.resolve(ca_file->value);
+  options.state_dir = state_dir(context);
+  return options;
+}
+
+std::unique_ptr<platform::Platform> open_platform(Context& context) {
+  std::string endpoint = configured_endpoint(context);
+  if (!endpoint.empty()) {
+    context.log("platform at " + endpoint);
+    return std::make_unique<platform::http::HttpPlatform>(remote_options(context, endpoint));
   }
   std::filesystem::path data_dir = context.resolve(context.data_dir().string());
   return platform::open_local_platform(data_dir / "platform", platform_actor(context),

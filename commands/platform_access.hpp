@@ -1,5 +1,5 @@
 // How the `app` and `release` commands reach the platform: the embedded one in the data
-// folder (<data_dir>/platform) until an endpoint names a server (the HTTP client is next).
+// folder (<data_dir>/platform), or the server an endpoint names (login/remote.hpp).
 #pragma once
 
 #include <istream>

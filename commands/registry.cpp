@@ -19,6 +19,13 @@ void register_keys_commands(Command& root);
 // mpaas app, mpaas release (the platform)
 void register_app_commands(Command& root);
 void register_release_commands(Command& root);
+void register_token_commands(Command& root);
+void register_serve_command(Command& root);
+
+// mpaas login, logout, api (a remote platform)
+void register_login_command(Command& root);
+void register_logout_command(Command& root);
+void register_api_command(Command& root);
 
 // mpaas diff, mpaas patch
 namespace delta_commands {
@@ -41,6 +48,11 @@ void register_all_commands(Command& root) {
   // platform:
   register_app_commands(root);
   register_release_commands(root);
+  register_token_commands(root);
+  register_serve_command(root);
+  register_login_command(root);
+  register_logout_command(root);
+  register_api_command(root);
 
   register_config_commands(root);
   register_version_command(root);

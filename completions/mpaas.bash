@@ -44,6 +44,11 @@ _mpaas() {
       "mpaas release whitelist list") cmd_path="$cmd_path $word" ;;
       "mpaas release check") cmd_path="$cmd_path $word" ;;
       "mpaas release reach") cmd_path="$cmd_path $word" ;;
+      "mpaas token") cmd_path="$cmd_path $word" ;;
+      "mpaas token create") cmd_path="$cmd_path $word" ;;
+      "mpaas token list") cmd_path="$cmd_path $word" ;;
+      "mpaas token revoke") cmd_path="$cmd_path $word" ;;
+      "mpaas serve") cmd_path="$cmd_path $word" ;;
       "mpaas config") cmd_path="$cmd_path $word" ;;
       "mpaas config get") cmd_path="$cmd_path $word" ;;
       "mpaas config set") cmd_path="$cmd_path $word" ;;
@@ -65,10 +70,11 @@ _mpaas() {
     --platform) COMPREPLY=($(compgen -W "android ios h5" -- "$cur")); return ;;
     --kind) COMPREPLY=($(compgen -W "native offline hotfix" -- "$cur")); return ;;
     --state) COMPREPLY=($(compgen -W "draft gray paused released rolled-back" -- "$cur")); return ;;
+    --scope) COMPREPLY=($(compgen -W "read release admin" -- "$cur")); return ;;
   esac
   local commands="" flags=""
   case "$cmd_path" in
-    "mpaas") commands="new offline keys diff patch app release config version completion help"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas") commands="new offline keys diff patch app release token serve config version completion help"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas new") commands=""; flags="--set --app-id --ref --subdir --author --no-git --force --list --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas offline") commands="build sign verify inspect extract config diff apply"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas offline build") commands=""; flags="-o --output --key --digest --unsigned --id --name --version --root --main-url --vhost --type --include --exclude --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
@@ -106,6 +112,11 @@ _mpaas() {
     "mpaas release whitelist list") commands=""; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas release check") commands=""; flags="--app --platform --device-id --app-version --os-version --model --region --network --count --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas release reach") commands=""; flags="--devices --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas token") commands="create list revoke"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas token create") commands=""; flags="--name --scope --expires --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas token list") commands=""; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas token revoke") commands=""; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas serve") commands=""; flags="--listen --tls-cert --tls-key --insecure --upload-expiry --threads --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config") commands="get set unset list path"; flags="--version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config get") commands=""; flags="--reveal --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas config set") commands=""; flags="--project --version --profile --endpoint --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;

@@ -78,6 +78,16 @@ function __mpaas_path_is
                 set cmd_path "$cmd_path $token"
             case 'mpaas release reach'
                 set cmd_path "$cmd_path $token"
+            case 'mpaas token'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas token create'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas token list'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas token revoke'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas serve'
+                set cmd_path "$cmd_path $token"
             case 'mpaas config'
                 set cmd_path "$cmd_path $token"
             case 'mpaas config get'
@@ -108,6 +118,8 @@ complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a diff -d 'Make a binary patc
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a patch -d 'Apply a binary patch (mpd or BSDIFF40) to OLD, or show its header'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a app -d 'Create, list, show and delete apps on the platform'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a release -d 'Upload releases and run gray rollouts on the platform'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a token -d 'Create, list and revoke API tokens of the platform'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a serve -d 'Serve the platform over HTTP API v1 (docs/api.md)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a config -d 'Read and edit settings, profiles and their sources'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a version -d 'Show the version, commit and linked libraries'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a completion -d 'Print a shell completion script'
@@ -232,6 +244,18 @@ complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l region -r -d 'Th
 complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l network -r -d 'The device'\''s network (wifi, 4g...)'
 complete -c mpaas -n '__mpaas_path_is "mpaas release check"' -l count -d 'A device-side check: take a time-window place (a plain check never does)'
 complete -c mpaas -n '__mpaas_path_is "mpaas release reach"' -l devices -r -d 'CSV with a header (id,app_version,os_version,model,region,network) or NDJSON; - is stdin'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas token"' -a create -d 'Make a token; its secret is shown this once'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas token"' -a list -d 'List tokens (never their secrets)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas token"' -a revoke -d 'Revoke a token (exit 6 when it is revoked already)'
+complete -c mpaas -n '__mpaas_path_is "mpaas token create"' -l name -r -d 'What the token is for: letters, digits, '\''.'\'', '\''_'\'', '\''-'\'''
+complete -c mpaas -n '__mpaas_path_is "mpaas token create"' -l scope -r -f -a 'read release admin' -d 'What it may do (each includes the ones before)'
+complete -c mpaas -n '__mpaas_path_is "mpaas token create"' -l expires -r -d 'Lifetime (30d, 12h) or an RFC 3339 time'
+complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l listen -r -d 'Address and port to listen on (HOST:PORT)'
+complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l tls-cert -r -d 'TLS certificate (PEM) to serve HTTPS'
+complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l tls-key -r -d 'TLS private key (PEM) of --tls-cert'
+complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l insecure -d 'Allow plain HTTP on an address other than loopback'
+complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l upload-expiry -r -d 'Remove unfinished uploads after this long (30m, 24h, 7d)'
+complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l threads -r -d 'Connections served at once'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a get -d 'Print the effective value of a key'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a set -d 'Set a key in the user config or the project file'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas config"' -a unset -d 'Remove a key from the user config or project file'

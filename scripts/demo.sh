@@ -108,4 +108,28 @@ step mpaas release list --app com.example.shop
 printf '\n$ mpaas release rollout com.example.shop/android/1.2.0 --percent 20   # after finish: exit 6\n'
 mpaas release rollout com.example.shop/android/1.2.0 --percent 20 || echo "(exit code $?)"
 
+# --- mpaas serve: the same platform over HTTP API v1 (docs/api.md) ---
+# The server runs on a free loopback port; on first start it writes an admin token to
+# admin-token (0600) in the platform folder. A CI token is made with `mpaas token`, and a
+# device asks for its updates with plain curl (no token: devices need none).
+step mpaas token create --name ci --scope release --expires 30d
+step mpaas token list
+"$mpaas_binary" serve --listen 127.0.0.1:0 2> serve.log &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q '/v1$' serve.log 2>/dev/null && break; sleep 0.1; done
+base=$(sed -n 's|.* on \(http://[0-9.:]*\)/v1$|\1|p' serve.log)
+step cat serve.log
+step curl -s "$base/healthz"
+step curl -s "$base/v1/apps/com.example.shop/updates?platform=android&device_id=device-7&os_version=13"
+token=$(cat "$XDG_DATA_HOME/mpaas/platform/admin-token")
+printf '\n$ curl -s -H "Authorization: Bearer $token" %s/v1/apps   # the admin token\n' "$base"
+curl -s -H "Authorization: Bearer $token" "$base/v1/apps"
+printf '\n$ curl -s %s/v1/apps   # no token: 401\n' "$base"
+curl -s "$base/v1/apps"
+kill -TERM $server_pid
+wait $server_pid || true
+trap 'rm -rf "$work"' EXIT
+step tail -n 4 serve.log
+
 printf '\nDemo finished.\n'

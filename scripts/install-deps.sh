@@ -10,12 +10,12 @@ build_packages=(
   libcli11-dev libgit2-dev libcurl4-openssl-dev libarchive-dev libssl-dev
   libyaml-cpp-dev nlohmann-json3-dev libzstd-dev liblzma-dev libdivsufsort-dev
   libdeflate-dev libbz2-dev libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev
-  libkainjow-mustache-dev catch2 zlib1g-dev libre2-dev
+  libkainjow-mustache-dev catch2 zlib1g-dev libre2-dev nettle-dev
 )
 # Test, interop and benchmark tools: the standard tools users run against our output.
 test_packages=(
   bsdiff xdelta3 zstd openssl libarchive-tools tar curl unzip zip clang libclang-rt-14-dev
-  groff-base man-db time
+  groff-base man-db time wrk nginx-light
 )
 
 wanted=("${build_packages[@]}")

@@ -86,6 +86,26 @@ std::string json_safe(const std::string& text) {
   return safe;
 }
 
+// Whether any string or key in `value` needs json_safe's rewriting; nearly always false, and
+// walking the tree is much cheaper than copying it (a check prints a hundred releases).
+bool needs_rewrite(const Json& value) {
+  if (value.is_string())
+    return !is_valid_utf8(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    for (const auto& item : value) {
+      if (needs_rewrite(item))
+        return true;
+    }
+  }
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      if (!is_valid_utf8(key) || needs_rewrite(item))
+        return true;
+    }
+  }
+  return false;
+}
+
 Json json_safe(const Json& value) {
   if (value.is_string())
     return json_safe(value.get<std::string>());
@@ -105,6 +125,8 @@ Json json_safe(const Json& value) {
 }
 
 std::string dump_json(const Json& value) {
+  if (!needs_rewrite(value))
+    return value.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
   return json_safe(value).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
@@ -125,6 +147,10 @@ OutputFormat parse_output_format(const std::string& name) {
 bool is_valid_utf8(std::string_view text) {
   uint32_t code_point = 0;
   for (size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {  // ASCII, the usual case
+      ++i;
+      continue;
+    }
     size_t length = utf8_sequence(text, i, code_point);
     if (length == 0)
       return false;

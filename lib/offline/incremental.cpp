@@ -362,7 +362,7 @@ DiffSummary diff_packages(const fs::path& old_package, const fs::path& new_packa
              {"target_name", target.manifest.name},
              {"base_tree_sha256", tree_hash(base_hashes)},
              {"target_tree_sha256", tree_hash(target_hashes)},
-             {"changes", changes},
+             {"changes", std::move(changes)},
              {"deleted", deleted}};
   auto index_blob = blobs.put(index.dump(2) + "\n");
   payload.push_back({incremental_index, blobs.path(index_blob), index_blob.size});

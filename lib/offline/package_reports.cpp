@@ -98,7 +98,7 @@ Json to_json(const InspectReport& report) {
       {"signature", report.signature},
       {"signatures", report.verdict ? signature_rows(report.verdict->signatures) : Json::array()},
       {"mismatches", mismatches},
-      {"entries", entries},
+      {"entries", std::move(entries)},
       {"files", files}};
 }
 

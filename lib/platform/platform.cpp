@@ -2,11 +2,13 @@
 // ids, and the decision for one device now (gray semantics plus the time window).
 #include "mpaas/platform/platform.hpp"
 
+#include <cstdio>
 #include <ctime>
 #include <random>
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/interrupt.hpp"
+#include "mpaas/core/sha256.hpp"
 
 namespace mpaas::platform {
 namespace {
@@ -118,8 +120,10 @@ std::string format_time(int64_t seconds) {
   std::time_t when = static_cast<std::time_t>(seconds);
   std::tm parts{};
   gmtime_r(&when, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  // snprintf, not strftime: strftime consults the locale, and a check formats hundreds.
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900,
+                parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
   return text;
 }
 
@@ -156,6 +160,82 @@ std::string new_release_id() {
     bits >>= 5;
   }
   return id;
+}
+
+// ---- tokens ----
+
+std::string scope_name(Scope scope) {
+  switch (scope) {
+    case Scope::read:
+      return "read";
+    case Scope::release:
+      return "release";
+    case Scope::admin:
+      return "admin";
+  }
+  return "read";
+}
+
+Scope parse_scope(const std::string& name) {
+  if (name == "read")
+    return Scope::read;
+  if (name == "release")
+    return Scope::release;
+  if (name == "admin")
+    return Scope::admin;
+  throw usage_error("unknown scope '" + name.substr(0, 40) + "', expected read, release or admin",
+                    "scope");
+}
+
+bool scope_allows(Scope held, Scope needed) {
+  return static_cast<int>(held) >= static_cast<int>(needed);
+}
+
+namespace {
+
+// Random bytes from the kernel (getrandom through std::random_device on glibc).
+std::string random_bytes(size_t count) {
+  std::random_device random;
+  std::string bytes;
+  while (bytes.size() < count) {
+    auto word = random();
+    for (int i = 0; i < 4 && bytes.size() < count; ++i) {
+      bytes += static_cast<char>(word & 0xff);
+      word >>= 8;
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::string new_token_secret() {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  // 256 bits as 43 base64url characters (the last carries 4 bits).
+  auto bytes = random_bytes(32);
+  std::string secret = "mpaas_";
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char byte : bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      secret += alphabet[(buffer >> bits) & 63];
+    }
+  }
+  if (bits > 0)
+    secret += alphabet[(buffer << (6 - bits)) & 63];
+  return secret;
+}
+
+std::string token_secret_hash(const std::string& secret) {
+  return to_hex(sha256_of(secret));
+}
+
+std::string new_token_id() {
+  auto id = new_release_id();
+  return "tok_" + id.substr(4);
 }
 
 bool is_release_id(const std::string& text) {

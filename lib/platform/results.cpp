@@ -2,6 +2,8 @@
 // interface: the CLI prints it and the HTTP API will send it.
 #include "mpaas/platform/platform.hpp"
 
+#include <algorithm>
+
 namespace mpaas::platform {
 namespace {
 
@@ -15,6 +17,23 @@ Json percent_json(BasisPoints points) {
     return Json(points / 100);
   return Json(static_cast<double>(points) / 100.0);
 }
+
+// Builds an object field by field, in order. nlohmann's initializer lists copy every value
+// once more, which is most of the cost when a check prints a hundred releases.
+class ObjectBuilder {
+ public:
+  explicit ObjectBuilder(size_t fields) : m_json(Json::object()) {
+    m_json.get_ref<Json::object_t&>().reserve(fields);
+  }
+  ObjectBuilder& add(const char* key, Json value) {
+    m_json.get_ref<Json::object_t&>().emplace_back(key, std::move(value));
+    return *this;
+  }
+  Json take() { return std::move(m_json); }
+
+ private:
+  Json m_json;
+};
 
 }  // namespace
 
@@ -56,31 +75,35 @@ Json to_json(const Release& release) {
     rules.push_back(rule);
   Json window = nullptr;
   if (release.window) {
-    window = Json{{"max_devices", release.window->max_devices},
-                  {"until", format_time(release.window->until)},
-                  {"counted", release.window->counted}};
+    window = ObjectBuilder(3)
+                 .add("max_devices", release.window->max_devices)
+                 .add("until", format_time(release.window->until))
+                 .add("counted", release.window->counted)
+                 .take();
   }
-  return Json{{"id", release.id},
-              {"app", release.app},
-              {"platform", release.platform},
-              {"kind", release.kind},
-              {"package", text_or_null(release.package)},
-              {"version", release.version},
-              {"state", state_name(release.state)},
-              {"percent", percent_json(release.percent)},
-              {"window", window},
-              {"whitelist", release.whitelist},
-              {"rules", rules},
-              {"min_app_version", text_or_null(release.min_app_version)},
-              {"max_app_version", text_or_null(release.max_app_version)},
-              {"mandatory", release.mandatory},
-              {"notes", text_or_null(release.notes)},
-              {"file_name", release.file_name},
-              {"size", release.size},
-              {"sha256", release.sha256},
-              {"created_at", format_time(release.created_at)},
-              {"updated_at", format_time(release.updated_at)},
-              {"created_by", release.created_by}};
+  return ObjectBuilder(21)
+      .add("id", release.id)
+      .add("app", release.app)
+      .add("platform", release.platform)
+      .add("kind", release.kind)
+      .add("package", text_or_null(release.package))
+      .add("version", release.version)
+      .add("state", state_name(release.state))
+      .add("percent", percent_json(release.percent))
+      .add("window", std::move(window))
+      .add("whitelist", release.whitelist)
+      .add("rules", std::move(rules))
+      .add("min_app_version", text_or_null(release.min_app_version))
+      .add("max_app_version", text_or_null(release.max_app_version))
+      .add("mandatory", release.mandatory)
+      .add("notes", text_or_null(release.notes))
+      .add("file_name", release.file_name)
+      .add("size", release.size)
+      .add("sha256", release.sha256)
+      .add("created_at", format_time(release.created_at))
+      .add("updated_at", format_time(release.updated_at))
+      .add("created_by", release.created_by)
+      .take();
 }
 
 // Text shows what a release engineer checks at a glance; JSON keeps every field.
@@ -185,19 +208,24 @@ Json to_json(const CheckResult& result) {
     offers.push_back(to_json(release));
   Json skipped = Json::array();
   for (const auto& skip : result.skipped)
-    skipped.push_back(Json{{"release", skip.release}, {"reason", skip.reason}});
+    skipped.push_back(
+        ObjectBuilder(2).add("release", skip.release).add("reason", skip.reason).take());
   Json decisions = Json::array();
   for (const auto& verdict : result.decisions) {
-    decisions.push_back(Json{{"release", verdict.release},
-                             {"kind", verdict.kind},
-                             {"version", verdict.version},
-                             {"offered", verdict.offered},
-                             {"reason", verdict.reason}});
+    decisions.push_back(ObjectBuilder(5)
+                            .add("release", verdict.release)
+                            .add("kind", verdict.kind)
+                            .add("version", verdict.version)
+                            .add("offered", verdict.offered)
+                            .add("reason", verdict.reason)
+                            .take());
   }
-  return Json{{"device", to_json(result.device)},
-              {"offers", offers},
-              {"skipped", skipped},
-              {"decisions", decisions}};
+  return ObjectBuilder(4)
+      .add("device", to_json(result.device))
+      .add("offers", std::move(offers))
+      .add("skipped", std::move(skipped))
+      .add("decisions", std::move(decisions))
+      .take();
 }
 
 TextLayout text_layout(const CheckResult&) {
@@ -207,6 +235,79 @@ TextLayout text_layout(const CheckResult&) {
                             {"offered", "OFFERED"},
                             {"reason", "REASON"}},
                            "decisions");
+}
+
+Json to_json(const ReleaseGate& gate) {
+  Json rules = Json::array();
+  for (const auto& rule : gate.rules)
+    rules.push_back(rule.text);
+  // Sorted, so that the same gate always prints the same bytes.
+  auto sorted = [](const std::unordered_set<std::string>& ids) {
+    std::vector<std::string> list(ids.begin(), ids.end());
+    std::sort(list.begin(), list.end());
+    return Json(list);
+  };
+  return ObjectBuilder(5)
+      .add("release", to_json(gate.release))
+      .add("rules", std::move(rules))
+      .add("whitelist", sorted(gate.whitelist))
+      .add("counted", sorted(gate.counted))
+      .add("now", format_time(gate.now))
+      .take();
+}
+
+// ---- tokens ----
+
+namespace {
+
+Json time_or_null(int64_t seconds) {
+  return seconds == 0 ? Json(nullptr) : Json(format_time(seconds));
+}
+
+}  // namespace
+
+Json to_json(const Token& token) {
+  ObjectBuilder object(8);
+  object.add("id", token.id)
+      .add("name", token.name)
+      .add("scope", scope_name(token.scope))
+      .add("created_at", format_time(token.created_at))
+      .add("expires_at", time_or_null(token.expires_at))
+      .add("revoked_at", time_or_null(token.revoked_at))
+      .add("last_used_at", time_or_null(token.last_used_at))
+      // Only the reply that makes a token carries its secret; every other form has null.
+      .add("secret", token.secret.empty() ? Json(nullptr) : Json(token.secret));
+  return object.take();
+}
+
+TextLayout text_layout(const Token& token) {
+  std::vector<Column> columns = {{"id", "id"},
+                                 {"name", "name"},
+                                 {"scope", "scope"},
+                                 {"created_at", "created_at"},
+                                 {"expires_at", "expires_at"},
+                                 {"revoked_at", "revoked_at"}};
+  // The secret is shown once, when the token is made: it leads, so that it can be copied.
+  if (!token.secret.empty())
+    columns.insert(columns.begin(), Column{"secret", "secret"});
+  return TextLayout::record(std::move(columns));
+}
+
+Json to_json(const TokenList& list) {
+  Json rows = Json::array();
+  for (const auto& token : list.tokens)
+    rows.push_back(to_json(token));
+  return rows;
+}
+
+TextLayout text_layout(const TokenList&) {
+  return TextLayout::table({{"id", "ID"},
+                            {"name", "NAME"},
+                            {"scope", "SCOPE"},
+                            {"created_at", "CREATED"},
+                            {"expires_at", "EXPIRES"},
+                            {"revoked_at", "REVOKED"},
+                            {"last_used_at", "LAST USED"}});
 }
 
 Json to_json(const ReachResult& result) {

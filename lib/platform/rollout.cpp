@@ -258,20 +258,19 @@ bool is_version(const std::string& text) {
   return !version_parts(text).empty();
 }
 
+VersionNumbers version_numbers(const std::string& text, const std::string& field) {
+  auto parts = version_parts(text);
+  if (parts.empty())
+    throw invalid_input("not a version: '" + text + "' (" + field + ")", field);
+  VersionNumbers numbers{};
+  std::copy(parts.begin(), parts.end(), numbers.begin());
+  return numbers;
+}
+
 int compare_versions(const std::string& a, const std::string& b, const std::string& field) {
-  auto left = version_parts(a);
-  auto right = version_parts(b);
-  if (left.empty())
-    throw invalid_input("not a version: '" + a + "' (" + field + ")", field);
-  if (right.empty())
-    throw invalid_input("not a version: '" + b + "' (" + field + ")", field);
-  for (size_t i = 0; i < max_version_parts; ++i) {
-    uint32_t x = i < left.size() ? left[i] : 0;
-    uint32_t y = i < right.size() ? right[i] : 0;
-    if (x != y)
-      return x < y ? -1 : 1;
-  }
-  return 0;
+  auto left = version_numbers(a, field);
+  auto right = version_numbers(b, field);
+  return left < right ? -1 : left == right ? 0 : 1;
 }
 
 Rule parse_rule(const std::string& text) {

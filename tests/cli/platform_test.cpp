@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "process.hpp"
+#include "served.hpp"
 #include "temp_dir.hpp"
 
 using mpaas::test::RunOptions;
@@ -23,17 +24,32 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Where the commands' platform lives: in-process (the embedded platform), or behind a real
+// `mpaas serve` on the same data folder, reached through the HTTP client. The scenarios
+// below run on both: one suite, two platforms, the same results.
+enum class Where { embedded, served };
+
 struct Platform {
   TempDir home;
+  std::unique_ptr<mpaas::test::ServedPlatform> server;
+
+  explicit Platform(Where where = Where::embedded) {
+    if (where == Where::served)
+      server = std::make_unique<mpaas::test::ServedPlatform>(home.path());
+  }
 
   RunResult run(std::vector<std::string> arguments, const std::string& input = "") {
-    return mpaas::test::run_mpaas(arguments, home.path(), RunOptions{home.path(), {}, input});
+    RunOptions options{home.path(), {}, input};
+    if (server)
+      options.env = server->client_environment();
+    return mpaas::test::run_mpaas(arguments, home.path(), options);
   }
 
   json run_json(std::vector<std::string> arguments, int expected = 0) {
     arguments.insert(arguments.begin(), "--json");
     auto result = run(arguments);
-    INFO(arguments[1] << " " << arguments[2] << ": " << result.err);
+    INFO((server ? "[mpaas serve] " : "[embedded] ")
+         << arguments[1] << " " << arguments[2] << ": " << result.err);
     REQUIRE(result.exit_code == expected);
     return json::parse(expected == 0 ? result.out : result.err);
   }
@@ -46,6 +62,11 @@ struct Platform {
 
   fs::path data() const { return home / ".local/share/mpaas/platform"; }
 };
+
+// Each scenario once per platform, named in the report.
+Where each_platform() {
+  return GENERATE(Where::embedded, Where::served);
+}
 
 void check_release_shape(const json& release) {
   for (const char* key : {"id", "app", "platform", "version", "kind", "state", "sha256",
@@ -74,7 +95,7 @@ size_t regular_files(const fs::path& folder) {
 }  // namespace
 
 TEST_CASE("app commands create, list, show and delete with their exit codes", "[cli][platform]") {
-  Platform p;
+  Platform p(each_platform());
   auto app = p.run_json({"app", "create", "com.example.shop", "--name", "Shop"});
   CHECK(app == json::parse(R"({"id": "com.example.shop", "name": "Shop", "releases": 0,
                                "created_at": ")" +
@@ -96,7 +117,7 @@ TEST_CASE("app commands create, list, show and delete with their exit codes", "[
 }
 
 TEST_CASE("release upload, list, show, history and download", "[cli][platform]") {
-  Platform p;
+  Platform p(each_platform());
   p.run_json({"app", "create", "com.example.shop"});
   mpaas::test::write_text(p.home / "app.apk", std::string(100000, 'a') + "end");
   mpaas::test::write_text(p.home / "testers.txt", "# testers\ntester-1\n\ntester-2\n");
@@ -180,7 +201,7 @@ TEST_CASE("release upload, list, show, history and download", "[cli][platform]")
 }
 
 TEST_CASE("an .amr upload is read for its id and version, which must agree", "[cli][platform]") {
-  Platform p;
+  Platform p(each_platform());
   REQUIRE(p.run({"new", "h5", "shop", "--app-id", "com.example.shop", "--no-git"}).exit_code == 0);
   REQUIRE(p.run({"offline", "build", "shop", "-o", "shop.amr"}).exit_code == 0);
   p.run_json({"app", "create", "com.example.shop"});
@@ -206,7 +227,7 @@ TEST_CASE("an .amr upload is read for its id and version, which must agree", "[c
 }
 
 TEST_CASE("lifecycle commands and their refusals (exit 6, nothing changed)", "[cli][platform]") {
-  Platform p;
+  Platform p(each_platform());
   p.run_json({"app", "create", "com.example.shop"});
   mpaas::test::write_text(p.home / "app.apk", "apk");
   std::string id =
@@ -239,7 +260,7 @@ TEST_CASE("lifecycle commands and their refusals (exit 6, nothing changed)", "[c
 }
 
 TEST_CASE("whitelist add, remove and list, and 100,000 ids from a file", "[cli][platform]") {
-  Platform p;
+  Platform p(each_platform());
   p.run_json({"app", "create", "com.example.shop"});
   mpaas::test::write_text(p.home / "app.apk", "apk");
   std::string id = p.run_json({"release", "upload", "app.apk", "--app", "com.example.shop",
@@ -270,7 +291,7 @@ TEST_CASE("whitelist add, remove and list, and 100,000 ids from a file", "[cli][
 }
 
 TEST_CASE("release check explains each decision; reach counts a device list", "[cli][platform]") {
-  Platform p;
+  Platform p(each_platform());
   p.run_json({"app", "create", "com.example.shop"});
   mpaas::test::write_text(p.home / "app.apk", "apk");
   std::string id = p.run_json({"release", "upload", "app.apk", "--app", "com.example.shop",
@@ -316,7 +337,7 @@ TEST_CASE("release check explains each decision; reach counts a device list", "[
 
 TEST_CASE("the time window counts device-side checks only and never more than N",
           "[cli][platform]") {
-  Platform p;
+  Platform p(each_platform());
   p.run_json({"app", "create", "com.example.shop"});
   mpaas::test::write_text(p.home / "app.apk", "apk");
   std::string id = p.run_json({"release", "upload", "app.apk", "--app", "com.example.shop",
@@ -378,7 +399,7 @@ TEST_CASE("the time window counts device-side checks only and never more than N"
 
 TEST_CASE("concurrent processes uploading and rolling out on one data folder lose nothing",
           "[cli][platform][concurrency]") {
-  Platform p;
+  Platform p(each_platform());
   p.run_json({"app", "create", "com.example.shop"});
   constexpr int workers = 4, uploads = 4;
   for (int w = 0; w < workers; ++w) {

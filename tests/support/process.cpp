@@ -12,7 +12,6 @@
 extern char** environ;
 
 namespace mpaas::test {
-namespace {
 
 std::vector<std::string> merged_environment(const std::map<std::string, std::string>& overrides) {
   std::map<std::string, std::string> environment;
@@ -34,8 +33,6 @@ std::vector<std::string> merged_environment(const std::map<std::string, std::str
     flat.push_back(name + "=" + value);
   return flat;
 }
-
-}  // namespace
 
 RunResult run_program(const std::string& program, const std::vector<std::string>& arguments,
                       const RunOptions& options) {

@@ -23,6 +23,10 @@ struct RunOptions {
   std::string stdin_data;
 };
 
+// The test's own environment with `overrides` applied ("NAME=value" entries); a value of
+// "\x01" unsets.
+std::vector<std::string> merged_environment(const std::map<std::string, std::string>& overrides);
+
 // Runs `program` with `arguments`.
 RunResult run_program(const std::string& program, const std::vector<std::string>& arguments,
                       const RunOptions& options = {});

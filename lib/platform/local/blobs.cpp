@@ -174,7 +174,17 @@ UniqueFd BlobStore::lock_temp_folder(int operation) const {
   return UniqueFd(fd);
 }
 
+// A temp file created after this look is a live upload's, never a stale one; so an empty
+// tmp/ needs neither the lock nor a scan (the common case, on every platform start).
+bool BlobStore::has_temps() const {
+  std::error_code error;
+  fs::directory_iterator entries(m_tmp, error);
+  return !error && entries != fs::directory_iterator();
+}
+
 void BlobStore::clean_stale_temps(const std::function<void(const std::string&)>& forget) {
+  if (!has_temps())
+    return;
   // Waits for writers between creating and locking their file (they hold it shared).
   UniqueFd folder_lock = lock_temp_folder(LOCK_EX);
   std::error_code error;

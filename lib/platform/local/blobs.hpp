@@ -57,6 +57,7 @@ class BlobStore {
   void clean_stale_temps(const std::function<void(const std::string& sha256)>& forget);
 
  private:
+  bool has_temps() const;
   // The lock file beside tmp/ held shared by a writer while it creates and locks its temp
   // file, and exclusively by the cleaner.
   UniqueFd lock_temp_folder(int operation) const;

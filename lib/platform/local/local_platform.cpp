@@ -4,8 +4,11 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <fstream>
 #include <map>
+#include <set>
 
 #include "blobs.hpp"
 #include "mpaas/core/atomic_file.hpp"
@@ -341,6 +344,22 @@ class LocalPlatform : public Platform {
     return history;
   }
 
+  Artifact open_artifact(const std::string& ref) override {
+    Artifact artifact;
+    {
+      Transaction transaction(m_db, Mode::read);
+      artifact.release = find_release(ref);
+    }
+    auto blob = m_blobs.path_of(artifact.release.sha256);
+    auto stream = std::make_unique<std::ifstream>(blob, std::ios::binary);
+    if (!*stream)
+      throw failure("the artifact of " + artifact.release.id +
+                        " is missing from the blob folder (" + blob.string() + ")",
+                    blob.string());
+    artifact.bytes = std::move(stream);
+    return artifact;
+  }
+
   Download download(const std::string& ref, const fs::path& destination,
                     ProgressSink& progress) override {
     Release release;
@@ -460,51 +479,101 @@ class LocalPlatform : public Platform {
     check_app_id(request.app);
     check_platform_name(request.platform);
     check_device_id(request.device.id, "device id");
-    Transaction transaction(m_db, request.count ? Mode::write : Mode::read);
-    load_app(request.app);
-    Statement query(m_db, select_releases("WHERE app = ? AND platform = ? ORDER BY created_at, "
-                                          "rowid")
-                              .c_str());
-    query.bind(1, request.app).bind(2, request.platform);
-    std::vector<Release> releases;
-    while (query.step())
-      releases.push_back(read_release(query, m_file));
-
-    Statement whitelisted(m_db, "SELECT 1 FROM whitelist WHERE release = ? AND device = ?");
-    Statement counted(m_db, "SELECT 1 FROM window_devices WHERE release = ? AND device = ?");
-    auto at = now();
-    std::vector<GateDecision> decisions;
-    for (const auto& release : releases) {
-      std::vector<Rule> rules;
-      for (const auto& text : release.rules)
-        rules.push_back(parse_rule(text));
-      bool listed = release.whitelist > 0 && exists(whitelisted, release.id, request.device.id);
-      bool holds_place = (release.window || release.state == ReleaseState::gray) &&
-                         exists(counted, release.id, request.device.id);
-      uint32_t free = 0;
-      if (release.window && release.window->max_devices > release.window->counted)
-        free = release.window->max_devices - release.window->counted;
-      decisions.push_back(
-          decide_now(release, rules, listed, holds_place, free, at, request.device));
+    // Most checks change nothing: decided in a read transaction. Only a device-side check
+    // that would take a time-window place decides again under the write lock, where the
+    // count cannot move under it.
+    if (request.count) {
+      {
+        Transaction transaction(m_db, Mode::read);
+        auto decided = decide_check(request, false);
+        if (!decided.takes_place)
+          return std::move(decided.result);
+      }
+      Transaction transaction(m_db, Mode::write);
+      auto decided = decide_check(request, true);
+      transaction.commit();
+      return std::move(decided.result);
     }
-    supersede_older(releases, decisions);
+    Transaction transaction(m_db, Mode::read);
+    return std::move(decide_check(request, false).result);
+  }
 
-    CheckResult result;
-    result.device = request.device;
-    for (size_t i : presentation_order(releases)) {
-      auto& release = releases[i];
-      auto& decision = decisions[i];
-      if (decision.offered && decision.takes_place && request.count)
-        take_place(release, request.device.id, at);
-      result.decisions.push_back(
-          Verdict{release.id, release.kind, release.version, decision.offered, decision.reason});
-      if (decision.offered)
-        result.offers.push_back(release);
-      else
-        result.skipped.push_back(Skipped{release.id, decision.reason});
-    }
+  void set_actor(const std::string& actor) override { m_actor = actor.substr(0, 128); }
+
+  // ---- tokens ----
+
+  Token create_token(const TokenRequest& request) override {
+    check_token_name(request.name);
+    Token token;
+    token.id = new_token_id();
+    token.name = request.name;
+    token.scope = request.scope;
+    token.created_at = now();
+    token.expires_at = request.expires_at;
+    if (token.expires_at != 0 && token.expires_at <= token.created_at)
+      throw usage_error("the expiry is in the past", "expires");
+    token.secret = new_token_secret();
+    Transaction transaction(m_db, Mode::write);
+    Statement insert(m_db,
+                     "INSERT INTO tokens (id, name, scope, secret_sha256, created_at, expires_at, "
+                     "created_by) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, token.id)
+        .bind(2, token.name)
+        .bind(3, scope_name(token.scope))
+        .bind(4, token_secret_hash(token.secret))
+        .bind(5, token.created_at)
+        .bind(6, token.expires_at)
+        .bind(7, m_actor)
+        .run();
     transaction.commit();
-    return result;
+    return token;
+  }
+
+  TokenList list_tokens() override {
+    Transaction transaction(m_db, Mode::read);
+    auto sql = std::string("SELECT ") + token_columns + " FROM tokens ORDER BY created_at, id";
+    Statement query(m_db, sql.c_str());
+    TokenList list;
+    while (query.step())
+      list.tokens.push_back(read_token(query));
+    return list;
+  }
+
+  Token revoke_token(const std::string& id) override {
+    Transaction transaction(m_db, Mode::write);
+    auto token = load_token(id);
+    if (token.revoked_at != 0)
+      throw conflict("token '" + id + "' is revoked already", "token");
+    token.revoked_at = now();
+    Statement update(m_db, "UPDATE tokens SET revoked_at = ? WHERE id = ?");
+    update.bind(1, token.revoked_at).bind(2, id).run();
+    transaction.commit();
+    return token;
+  }
+
+  std::optional<Token> authenticate(const std::string& secret) override {
+    if (secret.size() > 128)
+      return std::nullopt;
+    auto at = now();
+    auto sql = std::string("SELECT ") + token_columns +
+               " FROM tokens WHERE secret_sha256 = ? AND revoked_at = 0 AND "
+               "(expires_at = 0 OR expires_at > ?)";
+    Statement query(m_db, sql.c_str());
+    query.bind(1, token_secret_hash(secret)).bind(2, at);
+    if (!query.step())
+      return std::nullopt;
+    auto token = read_token(query);
+    query.reset();
+    // The last use is recorded to the minute: a write per request would cost every request
+    // a synced commit.
+    if (at - token.last_used_at >= 60) {
+      Transaction transaction(m_db, Mode::write);
+      Statement update(m_db, "UPDATE tokens SET last_used_at = ? WHERE id = ?");
+      update.bind(1, at).bind(2, token.id).run();
+      transaction.commit();
+      token.last_used_at = at;
+    }
+    return token;
   }
 
   ReleaseGate gate(const std::string& ref) override {
@@ -540,7 +609,9 @@ class LocalPlatform : public Platform {
     CheckedUpload checked;
     check_app_id(request.app);
     check_platform_name(request.platform);
-    bool amr = ends_with_amr(request.file);
+    // The name the user gave decides (an upload over HTTP arrives as a temp file).
+    bool amr =
+        ends_with_amr(request.file_name.empty() ? request.file : fs::path(request.file_name));
     checked.kind = request.kind.empty() ? (amr ? "offline" : "native") : request.kind;
     check_kind_name(checked.kind);
     if (amr && checked.kind != "offline")
@@ -679,50 +750,164 @@ class LocalPlatform : public Platform {
 
   // A device gets the newest offered native release, the newest offered version of each
   // offline package and every offered hot-fix; the others are superseded.
-  void supersede_older(const std::vector<Release>& releases,
+  void supersede_older(const std::vector<const Release*>& releases,
                        std::vector<GateDecision>& decisions) const {
     std::map<std::string, size_t> best;  // kind + package -> index
     for (size_t i = 0; i < releases.size(); ++i) {
-      if (!decisions[i].offered || releases[i].kind == "hotfix")
+      if (!decisions[i].offered || releases[i]->kind == "hotfix")
         continue;
-      auto key = releases[i].kind + "/" + releases[i].package;
+      auto key = releases[i]->kind + "/" + releases[i]->package;
       auto found = best.find(key);
       if (found == best.end()) {
         best[key] = i;
-      } else if (newer(releases[i], releases[found->second])) {
+      } else if (newer(*releases[i], *releases[found->second])) {
         found->second = i;
       }
     }
     for (size_t i = 0; i < releases.size(); ++i) {
-      if (!decisions[i].offered || releases[i].kind == "hotfix")
+      if (!decisions[i].offered || releases[i]->kind == "hotfix")
         continue;
-      auto chosen = best[releases[i].kind + "/" + releases[i].package];
+      auto chosen = best[releases[i]->kind + "/" + releases[i]->package];
       if (chosen != i) {
         decisions[i] = GateDecision{
             false, false,
-            "superseded by " + releases[chosen].id + " (" + releases[chosen].version + ")"};
+            "superseded by " + releases[chosen]->id + " (" + releases[chosen]->version + ")"};
       }
     }
   }
 
   // native, offline, hotfix; newest version first within a kind.
-  static std::vector<size_t> presentation_order(const std::vector<Release>& releases) {
+  static std::vector<size_t> presentation_order(const std::vector<const Release*>& releases) {
+    // Keys computed once: kind rank, package, then newest version first.
+    struct Key {
+      int rank;
+      const std::string* package;
+      VersionNumbers version;
+    };
+    std::vector<Key> keys;
+    keys.reserve(releases.size());
+    for (const Release* release : releases) {
+      int rank = release->kind == "native" ? 0 : release->kind == "offline" ? 1 : 2;
+      keys.push_back(Key{rank, &release->package, version_numbers(release->version, "version")});
+    }
     std::vector<size_t> order(releases.size());
     for (size_t i = 0; i < order.size(); ++i)
       order[i] = i;
-    auto rank = [](const std::string& kind) {
-      return kind == "native" ? 0 : kind == "offline" ? 1 : 2;
-    };
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      const auto& x = releases[a];
-      const auto& y = releases[b];
-      if (rank(x.kind) != rank(y.kind))
-        return rank(x.kind) < rank(y.kind);
-      if (x.package != y.package)
-        return x.package < y.package;
-      return newer(x, y);
+      const auto& x = keys[a];
+      const auto& y = keys[b];
+      if (x.rank != y.rank)
+        return x.rank < y.rank;
+      if (*x.package != *y.package)
+        return *x.package < *y.package;
+      return x.version > y.version;
     });
     return order;
+  }
+
+  // An app's releases for one platform with their parsed rules, as checks need them, kept
+  // while the database is unchanged: PRAGMA data_version moves when another connection
+  // commits, the connection's own change count when this one writes. A server answering
+  // many checks then reads the releases once, not per request.
+  struct CheckedRelease {
+    Release release;
+    std::vector<Rule> rules;
+    bool has_places = false;  // some device holds a time-window place in it
+  };
+  struct ReleaseSet {
+    std::string app, platform;
+    int64_t data_version = -1;
+    int64_t own_changes = -1;
+    std::vector<CheckedRelease> releases;
+  };
+
+  const std::vector<CheckedRelease>& releases_for_check(const std::string& app,
+                                                        const std::string& platform) {
+    int64_t data_version = 0;
+    {
+      Statement version(m_db, "PRAGMA data_version");
+      if (version.step())
+        data_version = version.integer(0);
+    }
+    auto own_changes = static_cast<int64_t>(sqlite3_total_changes64(m_db.handle()));
+    auto& cached = m_check_cache;
+    if (cached.app == app && cached.platform == platform && cached.data_version == data_version &&
+        cached.own_changes == own_changes)
+      return cached.releases;
+    load_app(app);
+    cached = ReleaseSet{app, platform, data_version, own_changes, {}};
+    Statement query(m_db, select_releases("WHERE app = ? AND platform = ? ORDER BY created_at, "
+                                          "rowid")
+                              .c_str());
+    query.bind(1, app).bind(2, platform);
+    while (query.step()) {
+      CheckedRelease entry;
+      entry.release = read_release(query, m_file);
+      for (const auto& text : entry.release.rules)
+        entry.rules.push_back(parse_rule(text));
+      cached.releases.push_back(std::move(entry));
+    }
+    Statement places(m_db,
+                     "SELECT DISTINCT w.release FROM window_devices w JOIN releases r ON "
+                     "r.id = w.release WHERE r.app = ? AND r.platform = ?");
+    places.bind(1, app).bind(2, platform);
+    std::set<std::string> with_places;
+    while (places.step())
+      with_places.insert(places.text(0));
+    for (auto& entry : cached.releases)
+      entry.has_places = with_places.count(entry.release.id) > 0;
+    return cached.releases;
+  }
+
+  struct DecidedCheck {
+    CheckResult result;
+    bool takes_place = false;  // an offer would take a time-window place
+  };
+
+  // Decides every release of the app for the device, inside the caller's transaction; with
+  // `take`, offers that need a time-window place take it.
+  DecidedCheck decide_check(const CheckRequest& request, bool take) {
+    const auto& cached = releases_for_check(request.app, request.platform);
+    // Decided on the kept releases in place; only the offers are copied into the result.
+    std::vector<const Release*> releases;
+    releases.reserve(cached.size());
+    Statement whitelisted(m_db, "SELECT 1 FROM whitelist WHERE release = ? AND device = ?");
+    Statement counted(m_db, "SELECT 1 FROM window_devices WHERE release = ? AND device = ?");
+    auto at = now();
+    std::vector<GateDecision> decisions;
+    decisions.reserve(cached.size());
+    for (const auto& entry : cached) {
+      const auto& release = entry.release;
+      bool listed = release.whitelist > 0 && exists(whitelisted, release.id, request.device.id);
+      bool holds_place = entry.has_places && exists(counted, release.id, request.device.id);
+      uint32_t free = 0;
+      if (release.window && release.window->max_devices > release.window->counted)
+        free = release.window->max_devices - release.window->counted;
+      decisions.push_back(
+          decide_now(release, entry.rules, listed, holds_place, free, at, request.device));
+      releases.push_back(&release);
+    }
+    supersede_older(releases, decisions);
+
+    DecidedCheck decided;
+    decided.result.device = request.device;
+    for (size_t i : presentation_order(releases)) {
+      const Release& release = *releases[i];
+      auto& decision = decisions[i];
+      decided.result.decisions.push_back(
+          Verdict{release.id, release.kind, release.version, decision.offered, decision.reason});
+      if (!decision.offered) {
+        decided.result.skipped.push_back(Skipped{release.id, decision.reason});
+        continue;
+      }
+      decided.result.offers.push_back(release);
+      if (decision.takes_place && request.count) {
+        decided.takes_place = true;
+        if (take)
+          take_place(decided.result.offers.back(), request.device.id, at);
+      }
+    }
+    return decided;
   }
 
   // Counts the device into the release's time window, inside the check's write transaction:
@@ -785,6 +970,41 @@ class LocalPlatform : public Platform {
     else
       insert.bind(4, new_value);
     insert.bind(5, now()).bind(6, m_actor).run();
+  }
+
+  static constexpr const char* token_columns =
+      "id, name, scope, created_at, expires_at, revoked_at, last_used_at";
+
+  static Token read_token(const Statement& row) {
+    Token token;
+    token.id = row.text(0);
+    token.name = row.text(1);
+    token.scope = parse_scope(row.text(2));
+    token.created_at = row.integer(3);
+    token.expires_at = row.integer(4);
+    token.revoked_at = row.integer(5);
+    token.last_used_at = row.integer(6);
+    return token;
+  }
+
+  Token load_token(const std::string& id) {
+    auto sql = std::string("SELECT ") + token_columns + " FROM tokens WHERE id = ?";
+    Statement query(m_db, sql.c_str());
+    query.bind(1, id);
+    if (!query.step())
+      throw not_found("no token '" + id.substr(0, 64) + "'", "token");
+    return read_token(query);
+  }
+
+  static void check_token_name(const std::string& name) {
+    bool valid = !name.empty() && name.size() <= 64;
+    for (char c : name) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
+        valid = false;
+    }
+    if (!valid)
+      throw usage_error("invalid token name: 1 to 64 characters of letters, digits, '.', '_', '-'",
+                        "name");
   }
 
   bool app_exists(const std::string& id) {
@@ -850,6 +1070,7 @@ class LocalPlatform : public Platform {
   BlobStore m_blobs;
   Database m_db;
   std::string m_file;
+  ReleaseSet m_check_cache;
 };
 
 }  // namespace

@@ -72,7 +72,25 @@ CREATE TABLE window_devices (
 ) WITHOUT ROWID;
 )sql";
 
-const char* const migrations[] = {migration_1, migration_2};
+// Version 3: a check reads one app's releases for a platform in creation order; the index
+// gives them in that order (before, SQLite sorted them in a temporary b-tree every check).
+// API tokens for `mpaas serve`: only the SHA-256 of a secret is kept.
+const char* const migration_3 = R"sql(
+CREATE INDEX releases_by_app ON releases(app, platform, created_at);
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  secret_sha256 TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL DEFAULT 0,
+  revoked_at INTEGER NOT NULL DEFAULT 0,
+  last_used_at INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL
+);
+)sql";
+
+const char* const migrations[] = {migration_1, migration_2, migration_3};
 constexpr int latest = static_cast<int>(sizeof migrations / sizeof migrations[0]);
 
 int64_t pragma_integer(Database& db, const char* sql) {
@@ -100,6 +118,15 @@ void check_readable_version(Database& db) {
   }
 }
 
+// Whether the database is at this build's version, after refusing one that is not ours or
+// newer. One read transaction for the pragmas: each statement outside a transaction would
+// take and drop the WAL read lock on its own.
+bool is_current(Database& db) {
+  Transaction transaction(db, Transaction::Mode::read);
+  check_readable_version(db);
+  return pragma_integer(db, "PRAGMA user_version") == latest;
+}
+
 }  // namespace
 
 int schema_version() {
@@ -107,17 +134,16 @@ int schema_version() {
 }
 
 void open_schema(Database& db) {
-  check_readable_version(db);
-  // WAL lets readers run beside the one writer; FULL syncs each commit (release data is not
-  // something to lose on a power cut).
+  // FULL syncs each commit (release data is not something to lose on a power cut).
+  db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+  if (is_current(db))
+    return;
+  // WAL lets readers run beside the one writer. The mode is stored in the file, so it is set
+  // once, when the database is created or migrated, not on every start.
   {
     Statement mode(db, "PRAGMA journal_mode=WAL");
     mode.step();
   }
-  db.exec("PRAGMA synchronous=FULL");
-  db.exec("PRAGMA foreign_keys=ON");
-  if (pragma_integer(db, "PRAGMA user_version") == latest)
-    return;
   Transaction transaction(db, Transaction::Mode::write);
   // Another process may have migrated it meanwhile: decide again under the write lock.
   check_readable_version(db);

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "error_kind.hpp"
 #include "mpaas/core/clock.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/interrupt.hpp"
@@ -15,6 +16,7 @@
 
 using namespace mpaas;
 using namespace mpaas::platform;
+using mpaas::test::kind_of_error;
 using mpaas::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -55,16 +57,6 @@ struct Fixture {
     store = open_local_platform(folder, "tester", clock);
   }
 };
-
-ErrorKind kind_of_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.kind();
-  }
-  FAIL("no error");
-  return ErrorKind::failure;
-}
 
 size_t files_under(const fs::path& folder) {
   size_t count = 0;
@@ -146,6 +138,17 @@ TEST_CASE("an upload stores a verified blob and creates a gray release", "[platf
   CHECK(kind_of_error([&] { f.store->download(release.id, f.home / "bad.apk", progress); }) ==
         ErrorKind::verification);
   CHECK_FALSE(fs::exists(f.home / "bad.apk"));
+}
+
+TEST_CASE("an artifact is opened for reading by id or APP/PLATFORM/VERSION", "[platform][local]") {
+  Fixture f;
+  auto release = f.upload("1.0.0", "the artifact bytes");
+  auto artifact = f.store->open_artifact("com.example.shop/android/1.0.0");
+  CHECK(artifact.release.id == release.id);
+  std::string bytes((std::istreambuf_iterator<char>(*artifact.bytes)),
+                    std::istreambuf_iterator<char>());
+  CHECK(bytes == "the artifact bytes");
+  CHECK(kind_of_error([&] { f.store->open_artifact("rel_aaaaaaaaaaaa"); }) == ErrorKind::not_found);
 }
 
 TEST_CASE("an upload needs an existing app and valid fields", "[platform][local]") {
@@ -526,7 +529,32 @@ int64_t user_version(const fs::path& file) {
   return version;
 }
 
+std::string journal_mode(const fs::path& file) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &statement, nullptr);
+  sqlite3_step(statement);
+  std::string mode = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return mode;
+}
+
 }  // namespace
+
+// WAL is set once, when the file is created or migrated (it is stored in the file), so that
+// readers run beside a writer; a start on a current database does not set it again.
+TEST_CASE("new and migrated databases are in WAL mode", "[platform][local][schema]") {
+  TempDir home;
+  FakeClock clock;
+  open_local_platform(home / "new", "tester", clock).reset();
+  CHECK(journal_mode(home / "new" / "platform.db") == "wal");
+  write_version_1(home / "old" / "platform.db");
+  CHECK(journal_mode(home / "old" / "platform.db") == "delete");
+  open_local_platform(home / "old", "tester", clock).reset();
+  CHECK(journal_mode(home / "old" / "platform.db") == "wal");
+}
 
 TEST_CASE("a version 1 database is migrated with its data kept", "[platform][local][schema]") {
   TempDir home;
@@ -554,6 +582,62 @@ TEST_CASE("a version 1 database is migrated with its data kept", "[platform][loc
   store.reset();
   store = open_local_platform(folder, "tester", clock);
   CHECK(store->show_release(release.id).percent == 5000);
+}
+
+namespace {
+
+// Version 2 as it shipped: version 1 plus the time window, typed out here too.
+void write_version_2(const fs::path& file) {
+  write_version_1(file);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+  exec_sql(db, R"sql(
+    ALTER TABLE releases ADD COLUMN window_max INTEGER;
+    ALTER TABLE releases ADD COLUMN window_until INTEGER;
+    ALTER TABLE releases ADD COLUMN window_counted INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE window_devices (release TEXT NOT NULL, device TEXT NOT NULL,
+      at INTEGER NOT NULL, PRIMARY KEY (release, device)) WITHOUT ROWID;
+    UPDATE releases SET window_max = 5, window_until = 1750000600, window_counted = 1;
+    INSERT INTO window_devices VALUES ('rel_aaaaaaaaaaaa', 'early', 1700000100);
+    PRAGMA user_version = 2;
+  )sql");
+  sqlite3_close(db);
+}
+
+bool has_index(const fs::path& file, const std::string& name) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", -1,
+                     &statement, nullptr);
+  sqlite3_bind_text(statement, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+  bool found = sqlite3_step(statement) == SQLITE_ROW;
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("a version 2 database is migrated with its time window kept",
+          "[platform][local][schema]") {
+  TempDir home;
+  FakeClock clock;
+  clock.set(std::chrono::system_clock::time_point(std::chrono::seconds(1750000000)));
+  auto folder = home / "platform";
+  write_version_2(folder / "platform.db");
+  CHECK_FALSE(has_index(folder / "platform.db", "releases_by_app"));
+  auto store = open_local_platform(folder, "tester", clock);
+  CHECK(user_version(folder / "platform.db") == local_schema_version());
+  CHECK(has_index(folder / "platform.db", "releases_by_app"));
+  auto release = store->show_release("rel_aaaaaaaaaaaa");
+  REQUIRE(release.window);
+  CHECK(release.window->max_devices == 5);
+  CHECK(release.window->counted == 1);
+  // The device counted before the migration keeps its place.
+  CheckRequest check{"com.example.old", "android", Device{"early", "", "13", "", "", ""}, true};
+  CHECK(store->check(check).offers.size() == 1);
+  CHECK(store->show_release(release.id).window->counted == 1);
 }
 
 TEST_CASE("a database from a newer schema is refused and not written",

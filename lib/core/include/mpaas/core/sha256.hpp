@@ -1,12 +1,15 @@
-// Streaming SHA-256 over OpenSSL 3 EVP, and hex helpers.
+// Streaming SHA-256 (GNU Nettle), and hex helpers.
 // Feed any number of chunks with update(), then take the digest once with finish().
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct sha256_ctx;  // Nettle's state, kept opaque so that users need no Nettle headers
 
 namespace mpaas {
 
@@ -24,7 +27,7 @@ class Sha256 {
   Sha256Digest finish();
 
  private:
-  void* m_context;  // EVP_MD_CTX*, kept opaque so that users need no OpenSSL headers
+  std::unique_ptr<sha256_ctx> m_context;
 };
 
 Sha256Digest sha256_of(std::string_view data);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -204,6 +205,7 @@ struct ReleaseGate {
   std::unordered_set<std::string> counted;  // devices holding a time-window place
   int64_t now = 0;
 };
+Json to_json(const ReleaseGate& gate);
 
 struct ReachResult {
   std::string release;
@@ -229,6 +231,44 @@ GateDecision decide_now(const Release& release, const std::vector<Rule>& rules, 
 // time-window place in input order, as the devices would if they checked in in that order.
 ReachResult reach(const ReleaseGate& gate, std::istream& devices, const std::string& source_name);
 
+// ---- tokens (docs/api.md) ----
+
+// What a token may do; each scope includes the ones before it.
+enum class Scope { read, release, admin };
+std::string scope_name(Scope scope);
+Scope parse_scope(const std::string& name);  // usage_error naming "scope"
+bool scope_allows(Scope held, Scope needed);
+
+struct Token {
+  std::string id;  // "tok_" + 12 base32 characters
+  std::string name;
+  Scope scope = Scope::read;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;    // 0: never
+  int64_t revoked_at = 0;    // 0: live
+  int64_t last_used_at = 0;  // 0: never used
+  std::string secret;        // only in create_token's result; stored hashed
+};
+Json to_json(const Token& token);
+TextLayout text_layout(const Token& token);
+
+struct TokenList {
+  std::vector<Token> tokens;
+};
+Json to_json(const TokenList& list);
+TextLayout text_layout(const TokenList& list);
+
+struct TokenRequest {
+  std::string name;  // 1..64 characters of [A-Za-z0-9._-]
+  Scope scope = Scope::read;
+  int64_t expires_at = 0;  // 0: never
+};
+
+// A fresh secret: "mpaas_" + 43 base64url characters (256 random bits), and its stored form.
+std::string new_token_secret();
+std::string token_secret_hash(const std::string& secret);
+std::string new_token_id();
+
 // ---- the interface ----
 
 class Platform {
@@ -249,6 +289,13 @@ class Platform {
   // Writes the artifact to `destination`, verified against its stored sha256.
   virtual Download download(const std::string& ref, const std::filesystem::path& destination,
                             ProgressSink& progress) = 0;
+  // The stored artifact to read from, with its release: for serving it over HTTP (ranges)
+  // without a copy. Not verified on the way: the reader checks the release's sha256.
+  struct Artifact {
+    Release release;
+    std::unique_ptr<std::istream> bytes;
+  };
+  virtual Artifact open_artifact(const std::string& ref) = 0;
   // Illegal transitions are conflicts and change nothing.
   virtual Release change(const std::string& ref, const LifecycleChange& change) = 0;
 
@@ -260,6 +307,17 @@ class Platform {
 
   virtual CheckResult check(const CheckRequest& request) = 0;
   virtual ReleaseGate gate(const std::string& ref) = 0;
+
+  // Who the changes that follow are recorded as (a server names the calling token).
+  virtual void set_actor(const std::string& actor) = 0;
+
+  virtual Token create_token(const TokenRequest& request) = 0;
+  virtual TokenList list_tokens() = 0;
+  // Revoking twice is a conflict; the token is returned with revoked_at set.
+  virtual Token revoke_token(const std::string& id) = 0;
+  // The live (not revoked, not expired) token whose secret this is, its use recorded; none
+  // for anything else. Never says which of those it was.
+  virtual std::optional<Token> authenticate(const std::string& secret) = 0;
 };
 
 // ---- plain helpers shared by every implementation ----

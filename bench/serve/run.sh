@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Benchmark of `mpaas serve` (issue 13's speed goals), each figure beside nginx serving a
+# static JSON file of the same size on the same machine in the same run, the ceiling for
+# HTTP here:
+#   - device update checks (GET /v1/apps/APP/updates) against an app with 100 releases and a
+#     mix of device ids: requests per second and p50/p99 latency with wrk (1 thread, 64
+#     connections, keep-alive, DURATION seconds);
+#   - upload throughput over loopback: the mpaas client (tus, chunked) beside curl sending
+#     the same file to the same server in one request, and the client's peak memory.
+# Usage: bench/serve/run.sh path/to/mpaas
+# Environment: DURATION (wrk seconds, default 10), UPLOAD_MB (default 1024).
+set -euo pipefail
+
+mpaas=$(realpath "${1:-build/release/mpaas}")
+duration=${DURATION:-10}
+upload_mb=${UPLOAD_MB:-1024}
+work=$(mktemp -d "${TMPDIR:-/tmp}/mpaas-bench-serve-XXXXXX")
+server_pid=
+nginx_pid=
+cleanup() {
+  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [[ -n $nginx_pid ]] && kill "$nginx_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export HOME="$work/home" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config"
+mkdir -p "$HOME"
+app=com.example.bench
+
+# A loopback port nothing answers on (bash's /dev/tcp connects; a refusal means free).
+free_port() {
+  local port
+  while true; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+}
+
+# 100 releases on the embedded platform, made before the server starts.
+"$mpaas" app create "$app" --name Bench >/dev/null
+for ((i = 1; i <= 100; i++)); do
+  head -c 4096 /dev/urandom > "$work/artifact"
+  kind=hotfix
+  ((i % 10 == 0)) && kind=native
+  "$mpaas" release upload "$work/artifact" --app "$app" --platform android --version "1.0.$i" \
+    --kind "$kind" --percent 50 --rule 'os_version>=10' --rule 'model!~*Lite' >/dev/null
+done
+
+"$mpaas" serve --listen 127.0.0.1:0 2> "$work/serve.log" &
+server_pid=$!
+for _ in $(seq 100); do
+  grep -q '/v1$' "$work/serve.log" 2>/dev/null && break
+  sleep 0.1
+done
+port=$(sed -n 's|.*://127.0.0.1:\([0-9]*\)/v1$|\1|p' "$work/serve.log")
+token=$(cat "$XDG_DATA_HOME/mpaas/platform/admin-token")
+
+# Device ids vary per request (a hash of a counter), so that no response is cached anywhere.
+cat > "$work/checks.lua" <<LUA
+counter = 0
+request = function()
+  counter = counter + 1
+  local path = "/v1/apps/$app/updates?platform=android&os_version=13&model=Pixel%208" ..
+    "&app_version=1.2.0&device_id=dev-" .. counter .. "-" .. math.random(1000000)
+  return wrk.format("GET", path)
+end
+LUA
+sample="http://127.0.0.1:$port/v1/apps/$app/updates?platform=android&os_version=13&device_id=dev-1"
+curl -sf "$sample" > "$work/check.json"
+
+# nginx with 2 workers serving a static file of the same size.
+nginx_port=$(free_port)
+mkdir -p "$work/nginx/html" "$work/nginx/logs"
+cp "$work/check.json" "$work/nginx/html/check.json"
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 100000;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $work/nginx/html;
+    default_type application/json;
+  }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+nginx_pid=$!
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:$nginx_port/check.json" >/dev/null && break
+  sleep 0.1
+done
+
+# wrk_run URL [script] -> "requests/s p50_ms p99_ms"
+wrk_run() {
+  local url=$1 script=${2:-}
+  local args=(-t1 -c64 "-d${duration}s" --latency)
+  [[ -n $script ]] && args+=(-s "$script")
+  wrk "${args[@]}" "$url" > "$work/wrk.out"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' "$work/wrk.out"
+}
+read -r check_rps check_p50 check_p99 < <(wrk_run "http://127.0.0.1:$port/v1/apps/$app/updates" \
+  "$work/checks.lua")
+read -r nginx_rps nginx_p50 nginx_p99 < <(wrk_run "http://127.0.0.1:$nginx_port/check.json")
+errors=$(grep -c " 5[0-9][0-9] " "$work/serve.log" || true)
+
+# Uploads: curl in one PATCH to a tus upload, then the mpaas client (chunked tus).
+head -c "$((upload_mb * 1024 * 1024))" /dev/urandom > "$work/big.bin"
+size=$(stat -c %s "$work/big.bin")
+location=$(curl -sf -i -X POST -H "Authorization: Bearer $token" -H "Tus-Resumable: 1.0.0" \
+  -H "Content-Length: 0" -H "Upload-Length: $size" "http://127.0.0.1:$port/v1/uploads" |
+  tr -d '\r' | sed -n 's/^Location: //p')
+start=$(date +%s%N)
+curl -sf -X PATCH -H "Authorization: Bearer $token" -H "Tus-Resumable: 1.0.0" \
+  -H "Upload-Offset: 0" -H "Content-Type: application/offset+octet-stream" \
+  --data-binary @"$work/big.bin" "http://127.0.0.1:$port$location" >/dev/null
+end=$(date +%s%N)
+curl_mbs=$(awk "BEGIN { printf \"%.0f\", $size / 1048576 / (($end - $start) / 1e9) }")
+client_mbs=n/a
+client_mib=n/a
+if MPAAS_TOKEN=$token /usr/bin/time -f '%e %M' -o "$work/upload.time" "$mpaas" \
+  --endpoint "http://127.0.0.1:$port" release upload "$work/big.bin" --app "$app" \
+  --platform android --version 9.9.9 >/dev/null 2>"$work/upload.err"; then
+  read -r upload_s upload_kb < "$work/upload.time"
+  client_mbs=$(awk "BEGIN { printf \"%.0f\", $size / 1048576 / $upload_s }")
+  client_mib=$((upload_kb / 1024))
+else
+  echo "mpaas client upload failed: $(head -c 300 "$work/upload.err")" >&2
+fi
+
+echo "mpaas serve: 100 releases, wrk -t1 -c64 -d${duration}s, $(nproc) cores; upload ${upload_mb} MiB"
+printf '%-34s %12s %12s   %s\n' "measure" "mpaas" "nginx/curl" "goal"
+printf '%-34s %12s %12s   %s\n' "update checks per second" "$check_rps" "$nginx_rps" \
+  ">= 20000 and >= 1/4 of nginx"
+printf '%-34s %12s %12s\n' "  p50 latency, ms" "$check_p50" "$nginx_p50"
+printf '%-34s %12s %12s   %s\n' "  p99 latency, ms" "$check_p99" "$nginx_p99" "<= 2x nginx"
+printf '%-34s %12s %12s\n' "  5xx responses" "$errors" ""
+printf '%-34s %12s %12s   %s\n' "upload MiB/s (client vs curl)" "$client_mbs" "$curl_mbs" \
+  ">= 80% of curl"
+printf '%-34s %12s %12s   %s\n' "  client peak memory, MiB" "$client_mib" "" "flat"

@@ -1,0 +1,287 @@
+// The routes that move bytes: tus uploads, the release made from a finished upload, and the
+// device side (update checks, artifact downloads with ranges). See docs/api.md.
+#include <ctime>
+
+#include "server_state.hpp"
+
+namespace mpaas::platform::server {
+namespace {
+
+const char* const tus_version = "1.0.0";
+
+std::string http_date(int64_t seconds) {
+  std::time_t when = static_cast<std::time_t>(seconds);
+  std::tm parts{};
+  gmtime_r(&when, &parts);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &parts);
+  return text;
+}
+
+// RFC 4648 base64, as tus metadata and checksums use; nullopt for anything malformed.
+std::optional<std::string> decode_base64(const std::string& text) {
+  static const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (text.size() % 4 != 0 || text.size() > 4096)
+    return std::nullopt;
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  size_t padding = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '=') {
+      if (i + 2 < text.size())
+        return std::nullopt;
+      ++padding;
+      continue;
+    }
+    if (padding > 0)
+      return std::nullopt;
+    auto value = alphabet.find(c);
+    if (value == std::string::npos)
+      return std::nullopt;
+    buffer = (buffer << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+// Upload-Metadata: "key base64,key base64" (a key alone has an empty value).
+std::map<std::string, std::string> parse_metadata(const std::string& header) {
+  std::map<std::string, std::string> pairs;
+  size_t start = 0;
+  while (start <= header.size() && !header.empty()) {
+    size_t end = header.find(',', start);
+    if (end == std::string::npos)
+      end = header.size();
+    auto item = header.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ')
+      item.erase(0, 1);
+    auto space = item.find(' ');
+    auto key = item.substr(0, space);
+    std::string value;
+    if (space != std::string::npos) {
+      auto decoded = decode_base64(item.substr(space + 1));
+      if (!decoded)
+        throw usage_error("Upload-Metadata value of '" + key.substr(0, 40) + "' is not base64",
+                          "Upload-Metadata");
+      value = *decoded;
+    }
+    if (!key.empty())
+      pairs[key] = value;
+    start = end + 1;
+  }
+  return pairs;
+}
+
+uint64_t header_number(const httplib::Request& request, const char* name) {
+  auto text = request.get_header_value(name);
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+    throw usage_error(std::string(name) + " must be a number of bytes", name);
+  return std::stoull(text);
+}
+
+std::optional<std::string> checksum_of(const httplib::Request& request) {
+  if (!request.has_header("Upload-Checksum"))
+    return std::nullopt;
+  auto header = request.get_header_value("Upload-Checksum");
+  auto space = header.find(' ');
+  if (space == std::string::npos || header.substr(0, space) != "sha256")
+    throw usage_error("Upload-Checksum must be 'sha256 <base64>'", "Upload-Checksum");
+  auto digest = decode_base64(header.substr(space + 1));
+  if (!digest || digest->size() != 32)
+    throw usage_error("Upload-Checksum must be 'sha256 <base64 of 32 bytes>'", "Upload-Checksum");
+  return digest;
+}
+
+void set_upload_headers(httplib::Response& response, const UploadInfo& info) {
+  response.set_header("Upload-Offset", std::to_string(info.offset));
+  response.set_header("Upload-Length", std::to_string(info.length));
+  response.set_header("Upload-Expires", http_date(info.expires_at));
+}
+
+// The device's update check from the query of GET /v1/apps/{app}/updates; it counts.
+CheckRequest update_check(const httplib::Request& request) {
+  CheckRequest check;
+  check.app = request.matches[1];
+  check.platform = request.get_param_value("platform");
+  check.device.id = request.get_param_value("device_id");
+  check.device.app_version = request.get_param_value("app_version");
+  check.device.os_version = request.get_param_value("os_version");
+  check.device.model = request.get_param_value("model");
+  check.device.region = request.get_param_value("region");
+  check.device.network = request.get_param_value("network");
+  check.count = true;
+  return check;
+}
+
+}  // namespace
+
+httplib::Server::Handler ApiServer::State::tus_route(
+    std::function<void(const httplib::Request&, httplib::Response&, Platform&)> handler) {
+  return [this, handler](const httplib::Request& request, httplib::Response& response) {
+    response.set_header("Tus-Resumable", tus_version);
+    try {
+      if (request.get_header_value("Tus-Resumable") != tus_version) {
+        response.set_header("Tus-Version", tus_version);
+        response.status = 412;
+        return;
+      }
+      auto platform = pool.take();
+      admit(request, response, *platform, Access::release);
+      handler(request, response, *platform);
+    } catch (const Error& error) {
+      send_error(response, error);
+    } catch (const std::exception&) {
+      send_error(response, failure("internal error"));
+    }
+  };
+}
+
+void ApiServer::State::register_tus_routes() {
+  auto& server = *http;
+  server.Options("/v1/uploads", [this](const httplib::Request&, httplib::Response& response) {
+    response.set_header("Tus-Resumable", tus_version);
+    response.set_header("Tus-Version", tus_version);
+    response.set_header("Tus-Extension", "creation,checksum,termination,expiration");
+    response.set_header("Tus-Checksum-Algorithm", "sha256");
+    response.set_header("Tus-Max-Size", std::to_string(options.max_upload));
+    response.status = 204;
+  });
+  server.Post("/v1/uploads", tus_route([this](const auto& request, auto& response, Platform&) {
+                auto metadata = parse_metadata(request.get_header_value("Upload-Metadata"));
+                std::string sha256;
+                if (metadata.count("sha256")) {
+                  auto raw = metadata["sha256"];
+                  sha256 = raw.size() == 32
+                               ? to_hex(reinterpret_cast<const uint8_t*>(raw.data()), raw.size())
+                               : raw;
+                }
+                auto info = uploads.create(header_number(request, "Upload-Length"),
+                                           metadata["filename"], sha256);
+                response.status = 201;
+                response.set_header("Location", "/v1/uploads/" + info.id);
+                set_upload_headers(response, info);
+              }));
+  // HEAD comes here too (cpp-httplib answers HEAD with a GET route, without the body).
+  server.Get(R"(/v1/uploads/([^/]+))",
+             tus_route([this](const auto& request, auto& response, Platform&) {
+               set_upload_headers(response, uploads.info(request.matches[1]));
+               response.set_header("Cache-Control", "no-store");
+               response.status = 200;
+             }));
+  server.Delete(R"(/v1/uploads/([^/]+))",
+                tus_route([this](const auto& request, auto& response, Platform&) {
+                  uploads.remove(request.matches[1]);
+                  response.status = 204;
+                }));
+  server.Patch(
+      R"(/v1/uploads/([^/]+))", [this](const httplib::Request& request, httplib::Response& response,
+                                       const httplib::ContentReader& reader) {
+        tus_route([&](const auto&, auto& reply, Platform&) {
+          if (request.get_header_value("Content-Type") != "application/offset+octet-stream") {
+            throw usage_error("a PATCH body is application/offset+octet-stream", "Content-Type");
+          }
+          auto checksum = checksum_of(request);
+          UploadStore::Append append(uploads, request.matches[1],
+                                     header_number(request, "Upload-Offset"));
+          reader([&](const char* data, size_t size) {
+            append.write(data, size);
+            return true;
+          });
+          auto info = append.finish(checksum);
+          set_upload_headers(reply, info);
+          reply.status = 204;
+        })(request, response);
+      });
+}
+
+std::pair<int, Json> ApiServer::State::create_release(const httplib::Request& request,
+                                                      Platform& platform) {
+  auto started = now_seconds();
+  auto body = parse_body(request.body, options.max_json_body);
+  auto upload_id = optional_text(body, "upload");
+  if (upload_id.empty())
+    throw usage_error("'upload' is required: the id of a completed upload", "upload");
+  auto made = release_request(request.matches[1], body);
+  auto info = uploads.info(upload_id);
+  made.file = uploads.data_of(upload_id);
+  if (made.file_name.empty())
+    made.file_name = info.file_name.empty() ? "artifact" : info.file_name;
+  auto expected = optional_text(body, "sha256");
+  if (expected.empty())
+    expected = info.sha256;
+  if (!expected.empty() && to_hex(sha256_of_file(made.file)) != expected) {
+    throw verification_failed("the upload does not match the sha256 given for it", "sha256");
+  }
+  NullProgress progress;
+  auto release = platform.upload(made, progress);
+  uploads.remove(upload_id);
+  // if_absent that found the same artifact changed nothing: 200, not 201.
+  bool existed = made.if_absent && release.created_at < started;
+  return {existed ? 200 : 201, to_json(release)};
+}
+
+void ApiServer::State::register_device_routes() {
+  auto& server = *http;
+  server.Get(R"(/v1/apps/([^/]+)/updates)", [this](const httplib::Request& request,
+                                                   httplib::Response& response) {
+    try {
+      auto platform = pool.take();
+      response.set_content(check_response_text(platform->check(update_check(request))) + "\n",
+                           "application/json; charset=utf-8");
+    } catch (const Error& error) {
+      send_error(response, error);
+    } catch (const std::exception&) {
+      send_error(response, failure("internal error"));
+    }
+  });
+  server.Get(R"(/v1/releases/([^/]+)/artifact)",
+             [this](const httplib::Request& request, httplib::Response& response) {
+               try {
+                 Platform::Artifact artifact;
+                 {
+                   auto platform = pool.take();
+                   artifact = platform->open_artifact(request.matches[1]);
+                 }
+                 auto etag = "\"" + artifact.release.sha256 + "\"";
+                 response.set_header("ETag", etag);
+                 response.set_header("Accept-Ranges", "bytes");
+                 if (request.get_header_value("If-None-Match") == etag) {
+                   response.status = 304;
+                   return;
+                 }
+                 std::shared_ptr<std::istream> bytes = std::move(artifact.bytes);
+                 // cpp-httplib answers Range requests itself for a provider of known length (206
+                 // and Content-Range, 416 for a range outside the file).
+                 response.set_content_provider(
+                     artifact.release.size, "application/octet-stream",
+                     [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+                       std::vector<char> buffer(std::min<size_t>(length, 1 << 16));
+                       bytes->clear();
+                       bytes->seekg(static_cast<std::streamoff>(offset));
+                       size_t left = length;
+                       while (left > 0) {
+                         bytes->read(buffer.data(),
+                                     static_cast<std::streamsize>(std::min(left, buffer.size())));
+                         auto got = static_cast<size_t>(bytes->gcount());
+                         if (got == 0 || !sink.write(buffer.data(), got))
+                           return false;
+                         left -= got;
+                       }
+                       return true;
+                     });
+               } catch (const Error& error) {
+                 send_error(response, error);
+               } catch (const std::exception&) {
+                 send_error(response, failure("internal error"));
+               }
+             });
+}
+
+}  // namespace mpaas::platform::server

@@ -1,0 +1,79 @@
+// The tus 1.0 upload store of `mpaas serve` (docs/api.md, "Uploads"): one data file and one
+// small metadata file per upload in the uploads folder. A PATCH appends at the offset the
+// store holds, under an flock of the upload, and is undone (truncated back) when its
+// checksum does not match; an upload past its expiry is removed by the next creation or by
+// sweep(). Every name comes from the store (random ids), never from a request.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "mpaas/core/clock.hpp"
+#include "mpaas/core/sha256.hpp"
+
+namespace mpaas::platform::server {
+
+struct UploadInfo {
+  std::string id;  // "up_" + 16 base32 characters
+  uint64_t length = 0;
+  uint64_t offset = 0;
+  int64_t expires_at = 0;  // seconds since the epoch
+  std::string file_name;   // from Upload-Metadata "filename", may be empty
+  std::string sha256;      // from Upload-Metadata "sha256" (hex), may be empty
+  bool complete() const { return offset == length; }
+};
+
+class UploadStore {
+ public:
+  UploadStore(std::filesystem::path folder, uint64_t max_length, int64_t expiry_seconds,
+              const Clock& clock);
+
+  UploadInfo create(uint64_t length, const std::string& file_name, const std::string& sha256);
+  UploadInfo info(const std::string& id);
+  // One PATCH: bytes are appended at `offset`, which must be the current one (conflict
+  // otherwise), as they arrive. Bytes received before a dropped connection are kept (that
+  // is what a client resumes from); a checksum mismatch at the end undoes the whole append.
+  class Append {
+   public:
+    Append(UploadStore& store, const std::string& id, uint64_t offset);
+    ~Append();
+    Append(const Append&) = delete;
+    Append& operator=(const Append&) = delete;
+    void write(const char* data, size_t size);
+    // `checksum_sha256`: the raw 32-byte digest the client sent for this body, if any.
+    UploadInfo finish(const std::optional<std::string>& checksum_sha256);
+
+   private:
+    UploadStore& m_store;
+    UploadInfo m_info;
+    int m_fd = -1;
+    uint64_t m_start = 0;
+    Sha256 m_hash;
+  };
+
+  void remove(const std::string& id);
+  // The data file of a complete upload, for the release that consumes it.
+  std::filesystem::path data_of(const std::string& id);
+  // Removes uploads past their expiry.
+  void sweep();
+
+ private:
+  std::filesystem::path data_path(const std::string& id) const;
+  std::filesystem::path meta_path(const std::string& id) const;
+  void write_meta(const UploadInfo& info);
+  UploadInfo read_meta(const std::string& id);
+
+  std::filesystem::path m_folder;
+  uint64_t m_max_length;
+  int64_t m_expiry;
+  const Clock& m_clock;
+  std::mutex m_mutex;  // creation and sweeping; appends lock their upload's file
+  friend class Append;
+};
+
+bool is_upload_id(const std::string& text);
+
+}  // namespace mpaas::platform::server

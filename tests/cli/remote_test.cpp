@@ -1,0 +1,192 @@
+// The platform client against a real `mpaas serve` when things go wrong: an upload killed
+// halfway resumes, a server killed mid-rollout loses no acknowledged change, and fifty
+// clients at once lose nothing. (The release scenarios themselves run on both platforms
+// in platform_test.cpp.)
+#include <signal.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "background.hpp"
+#include "process.hpp"
+#include "served.hpp"
+#include "temp_dir.hpp"
+
+using mpaas::test::RunOptions;
+using mpaas::test::RunResult;
+using mpaas::test::ServedPlatform;
+using mpaas::test::TempDir;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+RunResult client(const TempDir& home, const ServedPlatform& server,
+                 const std::vector<std::string>& arguments) {
+  return mpaas::test::run_mpaas(arguments, home.path(),
+                                RunOptions{home.path(), server.client_environment(), ""});
+}
+
+json client_json(const TempDir& home, const ServedPlatform& server,
+                 std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), "--json");
+  auto result = client(home, server, arguments);
+  INFO(arguments[1] << " " << arguments[2] << ": " << result.err);
+  REQUIRE(result.exit_code == 0);
+  return json::parse(result.out);
+}
+
+// The largest file in the server's unfinished-uploads folder (0 when there is none).
+uintmax_t largest_upload(const fs::path& home) {
+  uintmax_t largest = 0;
+  std::error_code error;
+  for (const auto& entry :
+       fs::directory_iterator(home / ".local/share/mpaas/platform/uploads", error)) {
+    if (entry.is_regular_file(error))
+      largest = std::max(largest, entry.file_size(error));
+  }
+  return largest;
+}
+
+std::string patterned(size_t size) {
+  std::string bytes(size, '\0');
+  uint32_t state = 12345;
+  for (auto& byte : bytes) {
+    state = state * 1103515245u + 12345u;
+    byte = static_cast<char>(state >> 24);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("an upload killed halfway resumes from the server's offset and yields the same blob",
+          "[cli][remote]") {
+  TempDir home;
+  ServedPlatform server(home.path());
+  client_json(home, server, {"app", "create", "com.example.shop"});
+  // Eight chunks of the client's 8 MiB.
+  constexpr size_t size = 64u << 20;
+  auto bytes = patterned(size);
+  mpaas::test::write_text(home / "big.apk", bytes);
+  std::vector<std::string> upload = {"release", "upload",           "big.apk",
+                                     "--app",   "com.example.shop", "--platform",
+                                     "android", "--version",        "2.0.0"};
+
+  auto env = mpaas::test::mpaas_environment(home.path());
+  for (const auto& [name, value] : server.client_environment())
+    env[name] = value;
+  mpaas::test::BackgroundProcess first(mpaas::test::mpaas_binary(), upload, env,
+                                       home / "first.log");
+  // Killed once the server holds at least one chunk and not yet all of them.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  uintmax_t held = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    held = largest_upload(home.path());
+    if (held >= (8u << 20))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  first.stop(SIGKILL, std::chrono::seconds(10));
+  held = largest_upload(home.path());
+  INFO("held at the kill: " << held);
+  REQUIRE(held >= (8u << 20));
+  REQUIRE(held < size);
+  CHECK(client_json(home, server, {"release", "list", "--app", "com.example.shop"}).empty());
+
+  // The same command again continues the same upload: no second creation.
+  auto log_before = server.process().stderr_text();
+  auto release = client_json(home, server, upload);
+  auto log = server.process().stderr_text().substr(log_before.size());
+  CHECK(log.find("HEAD /v1/uploads/") != std::string::npos);
+  CHECK(log.find("POST /v1/uploads ") == std::string::npos);
+  CHECK(release["size"] == size);
+
+  auto id = release["id"].get<std::string>();
+  auto got = client(home, server, {"release", "download", id, "-o", "got.apk"});
+  REQUIRE(got.exit_code == 0);
+  CHECK(mpaas::test::read_text(home / "got.apk") == bytes);
+  CHECK(largest_upload(home.path()) == 0);
+}
+
+TEST_CASE("a server killed with SIGKILL and restarted mid-rollout loses no acknowledged change",
+          "[cli][remote]") {
+  TempDir home;
+  auto server = std::make_unique<ServedPlatform>(home.path());
+  int port = server->port();
+  client_json(home, *server, {"app", "create", "com.example.shop"});
+  mpaas::test::write_text(home / "app.apk", "apk");
+  std::string id =
+      client_json(home, *server,
+                  {"release", "upload", "app.apk", "--app", "com.example.shop", "--platform",
+                   "android", "--version", "1.0.0", "--percent", "1"})["id"];
+  auto environment = server->client_environment();
+
+  // A rollout script raises the percentage step by step while the server dies and comes back.
+  std::vector<int> acknowledged;
+  std::atomic<bool> done{false};
+  std::thread rollout([&] {
+    for (int percent = 2; percent <= 40; ++percent) {
+      auto result =
+          mpaas::test::run_mpaas({"release", "rollout", id, "--percent", std::to_string(percent)},
+                                 home.path(), RunOptions{home.path(), environment, ""});
+      if (result.exit_code == 0)
+        acknowledged.push_back(percent);
+    }
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(server->process().stop(SIGKILL, std::chrono::seconds(10)) == 128 + SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  server = std::make_unique<ServedPlatform>(home.path(), std::vector<std::string>{}, port);
+  rollout.join();
+  REQUIRE(done);
+  INFO("acknowledged: " << acknowledged.size());
+  REQUIRE(!acknowledged.empty());
+
+  // Every acknowledged percentage is in the history, and the release ends at the last one
+  // or later (a change the server made but could not acknowledge may follow it).
+  auto history = client_json(home, *server, {"release", "history", id});
+  std::set<std::string> recorded;
+  for (const auto& change : history)
+    recorded.insert(change["new"].get<std::string>());
+  for (int percent : acknowledged)
+    CHECK(recorded.count(std::to_string(percent)) == 1);
+  auto shown = client_json(home, *server, {"release", "show", id});
+  CHECK(shown["percent"].get<double>() >= acknowledged.back());
+}
+
+TEST_CASE("fifty clients creating releases at once lose nothing", "[cli][remote]") {
+  TempDir home;
+  ServedPlatform server(home.path());
+  client_json(home, server, {"app", "create", "com.example.shop"});
+  constexpr int clients = 50;
+  for (int i = 0; i < clients; ++i)
+    mpaas::test::write_text(home / ("a" + std::to_string(i) + ".apk"), patterned(1000 + i));
+  std::vector<std::thread> threads;
+  std::vector<std::string> failures(clients);
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      auto result = client(home, server,
+                           {"release", "upload", "a" + std::to_string(i) + ".apk", "--app",
+                            "com.example.shop", "--platform", "android", "--version",
+                            "1." + std::to_string(i) + ".0", "--percent", "5"});
+      if (result.exit_code != 0)
+        failures[static_cast<size_t>(i)] = result.err;
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  for (const auto& failure : failures)
+    CHECK(failure == "");
+  auto list = client_json(home, server, {"release", "list", "--app", "com.example.shop"});
+  CHECK(list.size() == clients);
+  std::set<uint64_t> sizes;
+  for (const auto& release : list)
+    sizes.insert(release["size"].get<uint64_t>());
+  CHECK(sizes.size() == clients);
+}
