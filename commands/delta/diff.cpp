@@ -16,7 +16,8 @@ namespace {
 delta::DiffOptions engine_options(const DiffCommandOptions& options) {
   delta::DiffOptions engine;
   engine.format = delta::parse_format(options.format);
-  engine.codec = delta::parse_codec(options.codec);
+  if (options.codec != "auto")
+    engine.codec = delta::parse_codec(options.codec);
   engine.level = options.level;
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   engine.threads = options.threads > 0 ? options.threads : static_cast<int>(std::min(cores, 4u));
@@ -90,10 +91,12 @@ void register_diff(Command& root) {
       .option("-o,--output", options->output, "The patch file to write ('-' for stdout)")
       .choice("--format", options->format, "Patch format: mpd (ours, default) or bsdiff (BSDIFF40)",
               {"mpd", "bsdiff"})
-      .choice("--codec", options->codec, "Codec of mpd patches: lzma (smaller, default) or zstd",
-              {"zstd", "lzma"})
+      .choice("--codec", options->codec,
+              "Codec of mpd patches: auto (default: lzma, or zstd's dictionary mode when that "
+              "is smaller), lzma or zstd",
+              {"auto", "lzma", "zstd"})
       .option("--level", options->level,
-              "Compression level: zstd 1-22 (default 19), lzma 1-9 (default 9)")
+              "Compression level: zstd 1-22 (default 19), lzma and auto 1-9 (default 9)")
       .option("--threads", options->threads, "Threads for matching and coding (default: up to 4)")
       .option("--memory-limit", options->memory_limit,
               "Refuse inputs that need more memory than SIZE (e.g. 2G)")

@@ -13,7 +13,7 @@ struct DiffCommandOptions {
   std::string new_path;
   std::string output;
   std::string format = "mpd";
-  std::string codec = "lzma";
+  std::string codec = "auto";  // auto: lzma, or zstd's dictionary mode when smaller
   int level = -1;
   int threads = 0;
   std::string memory_limit;

@@ -39,6 +39,14 @@ void ProgressBar::finish() {
   m_active = false;
 }
 
+namespace {
+
+std::string elapsed_text(double seconds) {
+  return std::to_string(static_cast<long long>(seconds)) + "s";
+}
+
+}  // namespace
+
 std::string ProgressBar::render_line() const {
   double seconds = std::chrono::duration<double>(m_clock.steady_now() - m_started).count();
   double rate = seconds > 0 ? static_cast<double>(m_done) / seconds : 0.0;
@@ -54,9 +62,17 @@ std::string ProgressBar::render_line() const {
     char percent[16];
     std::snprintf(percent, sizeof(percent), "%3d%%", static_cast<int>(fraction * 100));
     line += percent;
-  } else {
+  } else if (m_done > 0) {
     line += human_bytes(m_done);
+  } else {
+    // Nothing to count (a library call that reports nothing): a spinner and the time spent
+    // say that work goes on, where "0 B" looked stuck.
+    static constexpr char spinner[] = {'|', '/', '-', '\\'};
+    auto quarter_seconds = static_cast<size_t>(seconds * 4);
+    line += std::string(1, spinner[quarter_seconds % 4]) + " " + elapsed_text(seconds);
   }
+  if (m_total > 0 && m_done == 0 && seconds >= 1)
+    line += " " + elapsed_text(seconds);  // not started counting yet: show it is alive
   if (rate > 0) {
     line += " " + human_bytes(static_cast<uint64_t>(rate)) + "/s";
     if (m_total > m_done) {

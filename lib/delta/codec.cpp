@@ -35,6 +35,14 @@ void in_pieces(const uint8_t* data, size_t size, Code code) {
   }
 }
 
+// A window that reaches from the end of the data back to the start of the prefix.
+unsigned prefix_window_log(uint64_t reach) {
+  unsigned log = 10;
+  while (log < static_cast<unsigned>(dictionary_window_log) && (uint64_t{1} << log) < reach)
+    ++log;
+  return log;
+}
+
 class StoredCompressor : public Compressor {
  public:
   void write(const uint8_t* data, size_t size) override {
@@ -48,18 +56,23 @@ class StoredCompressor : public Compressor {
 
 class ZstdCompressor : public Compressor {
  public:
-  ZstdCompressor(int level, int threads, uint64_t size_hint) : m_context(ZSTD_createCCtx()) {
+  ZstdCompressor(int level, int threads, uint64_t size_hint, Framing framing)
+      : m_context(ZSTD_createCCtx()) {
     if (!m_context)
       throw failure("out of memory (zstd)");
     ZSTD_CCtx_setParameter(m_context, ZSTD_c_compressionLevel, level);
     // A checksum per stream, so that corruption reads as corruption (exit 3), not as a
-    // wrong output file.
-    ZSTD_CCtx_setParameter(m_context, ZSTD_c_checksumFlag, 1);
+    // wrong output file; compact frames leave that to the new file's SHA-256.
+    ZSTD_CCtx_setParameter(m_context, ZSTD_c_checksumFlag, framing.compact ? 0 : 1);
+    if (framing.compact)
+      ZSTD_CCtx_setParameter(m_context, ZSTD_c_format, ZSTD_f_zstd1_magicless);
     // Parameters sized for the data (small streams get small tables, which is also much
     // faster), with the window capped so that readers need at most 8 MiB.
-    ZSTD_compressionParameters parameters =
-        ZSTD_getCParams(level, size_hint == 0 ? ZSTD_CONTENTSIZE_UNKNOWN : size_hint, 0);
+    ZSTD_compressionParameters parameters = ZSTD_getCParams(
+        level, size_hint == 0 ? ZSTD_CONTENTSIZE_UNKNOWN : size_hint, framing.prefix_size);
     unsigned window_log = std::min<unsigned>(parameters.windowLog, max_window_log);
+    if (framing.prefix)
+      window_log = prefix_window_log(framing.prefix_size + size_hint);
     auto set = [&](ZSTD_cParameter parameter, unsigned value) {
       ZSTD_CCtx_setParameter(m_context, parameter, static_cast<int>(value));
     };
@@ -70,8 +83,15 @@ class ZstdCompressor : public Compressor {
     set(ZSTD_c_minMatch, parameters.minMatch);
     set(ZSTD_c_targetLength, parameters.targetLength);
     set(ZSTD_c_strategy, static_cast<unsigned>(parameters.strategy));
-    if (threads > 1)
-      ZSTD_CCtx_setParameter(m_context, ZSTD_c_nbWorkers, threads);
+    // zstd's multi-threaded mode writes the same bytes for any number of workers, but not
+    // the same as its single-threaded mode: the mode follows the size, never the threads.
+    if (size_hint >= lzma_split_size)
+      ZSTD_CCtx_setParameter(m_context, ZSTD_c_nbWorkers, std::max(threads, 1));
+    if (framing.prefix) {
+      // The reader of a frame with a prefix insists on its content size (see ZstdDecoder).
+      ZSTD_CCtx_setPledgedSrcSize(m_context, size_hint > 0 ? size_hint : ZSTD_CONTENTSIZE_UNKNOWN);
+      ZSTD_CCtx_refPrefix(m_context, framing.prefix, static_cast<size_t>(framing.prefix_size));
+    }
   }
   ~ZstdCompressor() override { ZSTD_freeCCtx(m_context); }
 
@@ -108,15 +128,21 @@ class ZstdCompressor : public Compressor {
 
 class LzmaCompressor : public Compressor {
  public:
-  LzmaCompressor(int level, int threads, uint64_t size_hint) {
+  LzmaCompressor(int level, int threads, uint64_t size_hint, LzmaContext context, Framing framing) {
     lzma_options_lzma options{};
     lzma_lzma_preset(&options, static_cast<uint32_t>(level));
+    options.lc = context.literal_context_bits;
+    options.lp = context.literal_position_bits;
+    options.pb = context.position_bits;
     options.nice_len = 273;  // long runs of zeros in the diff stream need the longest matches
-    uint32_t dictionary = std::min<uint32_t>(options.dict_size, 1u << 21);
-    while (dictionary > 4096 && dictionary / 2 >= size_hint && size_hint > 0)
-      dictionary /= 2;
-    options.dict_size = dictionary;
+    options.dict_size = uint32_t{1} << lzma_dictionary_log(level, size_hint);
     lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+    if (framing.compact) {
+      options.dict_size = uint32_t{1} << framing.lzma_dictionary_log;
+      if (lzma_raw_encoder(&m_stream, filters) != LZMA_OK)
+        throw failure("cannot start the lzma encoder (lzma)");
+      return;
+    }
     // A stream of 4 MiB or more is cut into two xz blocks, coded on two threads when
     // allowed. The cut depends only on the size, so the bytes never depend on the threads;
     // the second block's empty dictionary costs a few hundred bytes.
@@ -233,6 +259,13 @@ class BufferedDecoder : public ByteSource {
   [[noreturn]] void truncated() const {
     throw invalid_input("patch is truncated (" + m_what + ")");
   }
+  // A compact stream's frame has ended: any byte left in its region is refused, before a
+  // decoder could read it as the start of another frame (and report that instead).
+  void check_nothing_after_frame(const Framing& framing) {
+    if (!framing.compact || !refill())
+      return;
+    corrupt(framing.last ? "trailing bytes after the streams" : "bytes after the end of a stream");
+  }
 
   std::unique_ptr<ByteSource> m_compressed;
   std::string m_what;
@@ -253,26 +286,46 @@ class StoredDecoder : public ByteSource {
 
 class ZstdDecoder : public BufferedDecoder {
  public:
-  ZstdDecoder(std::unique_ptr<ByteSource> compressed, std::string what)
-      : BufferedDecoder(std::move(compressed), std::move(what)), m_context(ZSTD_createDCtx()) {
+  ZstdDecoder(std::unique_ptr<ByteSource> compressed, std::string what, Framing framing)
+      : BufferedDecoder(std::move(compressed), std::move(what)),
+        m_context(ZSTD_createDCtx()),
+        m_framing(framing) {
     if (!m_context)
       throw failure("out of memory (zstd)");
     ZSTD_DCtx_setParameter(m_context, ZSTD_d_windowLogMax, max_window_log);
+    if (framing.compact)
+      ZSTD_DCtx_setParameter(m_context, ZSTD_d_format, ZSTD_f_zstd1_magicless);
+    if (framing.prefix) {
+      ZSTD_DCtx_setParameter(m_context, ZSTD_d_windowLogMax, dictionary_window_log);
+      ZSTD_DCtx_refPrefix(m_context, framing.prefix, static_cast<size_t>(framing.prefix_size));
+      m_format = framing.compact ? ZSTD_f_zstd1_magicless : ZSTD_f_zstd1;
+      m_output_limit = framing.prefix_output_limit;
+      m_check_frame = true;
+    }
   }
   ~ZstdDecoder() override { ZSTD_freeDCtx(m_context); }
 
   size_t read(uint8_t* buffer, size_t size) override {
     ZSTD_outBuffer output{buffer, size, 0};
     while (output.pos == 0 && size > 0) {
+      if (m_frame_ended) {
+        check_nothing_after_frame(m_framing);
+        if (m_framing.compact)
+          return 0;
+      }
       bool have_input = refill();
+      if (m_check_frame)
+        check_frame_header();
       ZSTD_inBuffer input{m_input.data(), m_input_size, m_input_position};
       size_t result = ZSTD_decompressStream(m_context, &output, &input);
       bool progressed = input.pos > m_input_position || output.pos > 0;
       m_input_position = input.pos;
       if (ZSTD_isError(result))
         corrupt(ZSTD_getErrorName(result));
-      if (progressed)
+      if (progressed) {
         m_frame_done = result == 0;
+        m_frame_ended = m_frame_done;
+      }
       if (output.pos == 0 && !have_input) {
         if (!m_frame_done)
           truncated();
@@ -283,14 +336,43 @@ class ZstdDecoder : public BufferedDecoder {
   }
 
  private:
+  // With a prefix the window may be large: only a frame that declares a content size
+  // within the limit is decoded, since zstd then sizes its buffer to the content.
+  void check_frame_header() {
+    ZSTD_frameHeader header{};
+    size_t result = ZSTD_getFrameHeader_advanced(&header, m_input.data() + m_input_position,
+                                                 m_input_size - m_input_position, m_format);
+    if (result > 0 && !ZSTD_isError(result))
+      truncated();  // the frame header did not fit in what is left of the stream
+    if (ZSTD_isError(result))
+      corrupt(ZSTD_getErrorName(result));
+    if (header.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN ||
+        header.frameContentSize > m_output_limit || header.frameType != ZSTD_frame)
+      corrupt("dictionary frame without a content size within the limit");
+    m_check_frame = false;
+  }
+
   ZSTD_DCtx* m_context;
-  bool m_frame_done = true;  // an empty region is an empty stream
+  Framing m_framing;
+  bool m_frame_done = true;    // an empty region is an empty stream
+  bool m_frame_ended = false;  // a frame was decoded to its end (and nothing after it yet)
+  bool m_check_frame = false;
+  ZSTD_format_e m_format = ZSTD_f_zstd1;
+  uint64_t m_output_limit = 0;
 };
 
 class LzmaDecoder : public BufferedDecoder {
  public:
-  LzmaDecoder(std::unique_ptr<ByteSource> compressed, std::string what)
-      : BufferedDecoder(std::move(compressed), std::move(what)) {
+  LzmaDecoder(std::unique_ptr<ByteSource> compressed, std::string what, Framing framing)
+      : BufferedDecoder(std::move(compressed), std::move(what)), m_framing(framing) {
+    if (framing.compact) {
+      // The container checked the dictionary size (at most 8 MiB).
+      m_options.dict_size = uint32_t{1} << framing.lzma_dictionary_log;
+      lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &m_options}, {LZMA_VLI_UNKNOWN, nullptr}};
+      if (lzma_raw_decoder(&m_stream, filters) != LZMA_OK)
+        throw failure("cannot start the lzma decoder (lzma)");
+      return;
+    }
     // 8 MiB dictionary plus the decoder's own state.
     if (lzma_stream_decoder(&m_stream, 16u << 20, 0) != LZMA_OK)
       throw failure("cannot start the xz decoder (lzma)");
@@ -310,6 +392,7 @@ class LzmaDecoder : public BufferedDecoder {
       m_input_position = m_input_size - m_stream.avail_in;
       if (result == LZMA_STREAM_END) {
         m_ended = true;
+        check_nothing_after_frame(m_framing);
         break;
       }
       if (result == LZMA_MEMLIMIT_ERROR)
@@ -324,6 +407,8 @@ class LzmaDecoder : public BufferedDecoder {
 
  private:
   lzma_stream m_stream = LZMA_STREAM_INIT;
+  lzma_options_lzma m_options{};  // read by a raw decoder for its whole life
+  Framing m_framing;
 };
 
 class Bzip2Decoder : public BufferedDecoder {
@@ -425,13 +510,23 @@ int max_level(Codec codec) {
   return levels_of(codec).max_level;
 }
 
-std::unique_ptr<Compressor> make_compressor(Codec codec, int level, int threads,
-                                            uint64_t size_hint) {
+uint8_t lzma_dictionary_log(int level, uint64_t size_hint) {
+  lzma_options_lzma options{};
+  lzma_lzma_preset(&options, static_cast<uint32_t>(level));
+  // At most 2 MiB (the diff streams gain nothing from more), and no more than the data.
+  uint8_t log = 12;
+  while (log < 21 && (uint32_t{1} << log) < options.dict_size && (uint64_t{1} << log) < size_hint)
+    ++log;
+  return log;
+}
+
+std::unique_ptr<Compressor> make_compressor(Codec codec, int level, int threads, uint64_t size_hint,
+                                            LzmaContext context, Framing framing) {
   switch (codec) {
     case Codec::zstd:
-      return std::make_unique<ZstdCompressor>(level, threads, size_hint);
+      return std::make_unique<ZstdCompressor>(level, threads, size_hint, framing);
     case Codec::lzma:
-      return std::make_unique<LzmaCompressor>(level, threads, size_hint);
+      return std::make_unique<LzmaCompressor>(level, threads, size_hint, context, framing);
     case Codec::bzip2:
       return std::make_unique<Bzip2Compressor>();
     case Codec::none:
@@ -441,12 +536,12 @@ std::unique_ptr<Compressor> make_compressor(Codec codec, int level, int threads,
 }
 
 std::unique_ptr<ByteSource> make_decompressor(Codec codec, std::unique_ptr<ByteSource> compressed,
-                                              const std::string& what) {
+                                              const std::string& what, Framing framing) {
   switch (codec) {
     case Codec::zstd:
-      return std::make_unique<ZstdDecoder>(std::move(compressed), what);
+      return std::make_unique<ZstdDecoder>(std::move(compressed), what, framing);
     case Codec::lzma:
-      return std::make_unique<LzmaDecoder>(std::move(compressed), what);
+      return std::make_unique<LzmaDecoder>(std::move(compressed), what, framing);
     case Codec::bzip2:
       return std::make_unique<Bzip2Decoder>(std::move(compressed), what);
     case Codec::none:

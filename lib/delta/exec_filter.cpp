@@ -2,6 +2,7 @@
 #include "mpaas/delta/exec_filter.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/interrupt.hpp"
@@ -130,6 +131,69 @@ void vote_arm64(const uint8_t* old_data, const uint8_t* new_data, const Instruct
   }
 }
 
+// A byte range of a file, [begin, end).
+struct Span {
+  uint64_t begin = 0;
+  uint64_t end = 0;
+};
+
+// The file range holding an ELF64 (little-endian) file's executable sections, or the whole
+// file for anything else. Every field is checked against the file: it is untrusted input.
+Span code_span(const uint8_t* data, uint64_t size) {
+  Span whole{0, size};
+  constexpr uint64_t section_entry = 64;
+  if (size < 64 ||
+      std::memcmp(data,
+                  "\x7f"
+                  "ELF",
+                  4) != 0 ||
+      data[4] != 2 || data[5] != 1)
+    return whole;
+  uint64_t table = get_u64(data + 0x28);
+  uint64_t entry_size = get_u16(data + 0x3A), count = get_u16(data + 0x3C);
+  if (entry_size < section_entry || table > size || count > (size - table) / entry_size)
+    return whole;
+  Span code{size, 0};
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint8_t* section = data + table + i * entry_size;
+    constexpr uint32_t no_bits = 8;
+    constexpr uint64_t executable = 4;
+    uint64_t offset = get_u64(section + 0x18), length = get_u64(section + 0x20);
+    if (get_u32(section + 4) == no_bits || !(get_u64(section + 8) & executable) || offset > size ||
+        length > size - offset || length == 0)
+      continue;
+    code.begin = std::min(code.begin, offset);
+    code.end = std::max(code.end, offset + length);
+  }
+  return code.begin < code.end ? code : whole;
+}
+
+constexpr uint64_t sample_size = uint64_t{512} << 10;
+
+// The new file's sample: sample_size bytes from the middle of its code.
+Span new_sample(const uint8_t* data, uint64_t size) {
+  Span code = code_span(data, size);
+  uint64_t length = std::min(sample_size, code.end - code.begin);
+  uint64_t begin = code.begin + (code.end - code.begin - length) / 2;
+  return {begin, begin + length};
+}
+
+// Where the sample's code should lie in the old file: at the same relative place in its
+// code, with room either side for code that moved.
+Span old_window(const uint8_t* data, uint64_t size, Span new_code, Span sample) {
+  Span code = code_span(data, size);
+  uint64_t new_length = std::max<uint64_t>(new_code.end - new_code.begin, 1);
+  uint64_t middle_in_new = (sample.begin + sample.end) / 2 - new_code.begin;
+  // 128-bit product: sizes may reach 2^62.
+  auto scaled = static_cast<uint64_t>(static_cast<unsigned __int128>(middle_in_new) *
+                                      (code.end - code.begin) / new_length);
+  uint64_t middle = code.begin + scaled;
+  uint64_t half = 3 * (sample.end - sample.begin) / 2;
+  uint64_t begin = middle > half ? middle - half : 0;
+  uint64_t end = std::min(size, middle + half);
+  return {begin, std::max(begin, end)};
+}
+
 }  // namespace
 
 std::string filter_name(Filter filter) {
@@ -246,6 +310,27 @@ bool branch_filter_promising(Filter filter, const uint8_t* old_data, uint64_t ol
       vote_arm64(old_data, new_data, match, votes);
   }
   return votes.same_target > votes.same_displacement;
+}
+
+}  // namespace mpaas::delta
+
+namespace mpaas::delta {
+
+bool filter_promising_on_sample(Filter filter, const uint8_t* old_data, uint64_t old_size,
+                                const uint8_t* new_data, uint64_t new_size) {
+  if (filter == Filter::none)
+    return false;
+  Span sample = new_sample(new_data, new_size);
+  Span window = old_window(old_data, old_size, code_span(new_data, new_size), sample);
+  NullProgress quiet;
+  auto matches = find_matches(old_data + window.begin, window.end - window.begin,
+                              new_data + sample.begin, sample.end - sample.begin, {}, quiet);
+  // Branch positions count (ARM64 alignment and pages): back to whole-file offsets.
+  for (auto& match : matches) {
+    match.old_start += window.begin;
+    match.new_start += sample.begin;
+  }
+  return branch_filter_promising(filter, old_data, old_size, new_data, matches);
 }
 
 }  // namespace mpaas::delta

@@ -2,12 +2,17 @@
 // throughout; only the suffix array's element type depends on the old file's size.
 #include "mpaas/delta/matcher.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <type_traits>
 
@@ -42,14 +47,14 @@ uint64_t common_prefix(const uint8_t* a, uint64_t a_size, const uint8_t* b, uint
 template <class Index>
 class PrefixBuckets {
  public:
-  PrefixBuckets(const std::vector<Index>& suffixes, const uint8_t* old_data, uint64_t old_size) {
+  PrefixBuckets(const Index* suffixes, const uint8_t* old_data, uint64_t old_size) {
     // About 32 suffixes per bucket on average, in a table of at most 4 MiB.
     int bits = 8;
     while (bits < 20 && (uint64_t{1} << (bits + 5)) < old_size)
       ++bits;
     m_shift = 24 - bits;
     m_first.assign((size_t{1} << bits) + 1, 0);
-    for (size_t i = 0; i < suffixes.size(); ++i) {
+    for (uint64_t i = 0; i < old_size; ++i) {
       if (i % (uint64_t{1} << 20) == 0)
         throw_if_stop_requested();
       uint64_t at = static_cast<uint64_t>(suffixes[i]);
@@ -75,6 +80,49 @@ class PrefixBuckets {
   std::vector<std::make_unsigned_t<Index>> m_first;
 };
 
+// Room for a suffix array. Not zeroed, since the sort writes every entry, and backed by
+// huge pages where the kernel allows: faulting in 4 KiB pages one by one took a sixth of the
+// indexing time.
+template <class Index>
+class IndexBuffer {
+ public:
+  explicit IndexBuffer(uint64_t count) : m_size(count) {
+    constexpr size_t huge_page = size_t{2} << 20;
+    size_t bytes = static_cast<size_t>(std::max<uint64_t>(count, 1) * sizeof(Index));
+    bool large = bytes >= huge_page;
+    size_t rounded = large ? (bytes + huge_page - 1) / huge_page * huge_page : bytes;
+    void* memory = large ? std::aligned_alloc(huge_page, rounded) : std::malloc(bytes);
+    if (!memory)
+      throw std::bad_alloc();
+    if (large)
+      ::madvise(memory, rounded, MADV_HUGEPAGE);  // a hint: failure only costs speed
+    m_data.reset(static_cast<Index*>(memory));
+  }
+  Index* data() const { return m_data.get(); }
+  uint64_t size() const { return m_size; }
+
+ private:
+  struct Free {
+    void operator()(Index* memory) const { std::free(memory); }
+  };
+  std::unique_ptr<Index, Free> m_data;
+  uint64_t m_size;
+};
+
+// The suffix array of old[begin, begin + size), positions relative to begin. Parts are
+// searched one after the other and the longest match wins, so two halves find what one
+// array finds except for matches that cross the cut, which are found cut short there.
+template <class Index>
+struct SuffixPart {
+  SuffixPart(const uint8_t* old_data, uint64_t part_begin, uint64_t part_size)
+      : data(old_data + part_begin), begin(part_begin), size(part_size), suffixes(part_size) {}
+  const uint8_t* data;  // old_data + begin
+  uint64_t begin;
+  uint64_t size;
+  IndexBuffer<Index> suffixes;
+  std::unique_ptr<PrefixBuckets<Index>> buckets;  // made after the sort
+};
+
 // Scanning shortcuts. bsdiff searches the suffix array at nearly every byte where the
 // current alignment has a mismatch; on large, densely edited binaries that is millions of
 // searches. These three cut the searches about fivefold for patches within 1% of the size:
@@ -89,44 +137,83 @@ constexpr uint64_t consumed_step = 4u << 20;  // consumed ranges are reported in
 // millisecond of work), so that Ctrl-C takes effect at once.
 constexpr uint64_t stop_check_interval = 1024;
 
+// How far the scan of all slices has come. Any scanning thread adds to it; only the thread
+// that called find_matches passes it on to the sink, which is not thread-safe.
+class ScanProgress {
+ public:
+  explicit ScanProgress(ProgressSink& sink) : m_sink(sink), m_owner(std::this_thread::get_id()) {}
+  void add(uint64_t amount) {
+    uint64_t done = m_done += amount;
+    if (std::this_thread::get_id() != m_owner || done <= m_reported)
+      return;
+    m_sink.advance(done - m_reported);
+    m_reported = done;
+  }
+
+ private:
+  ProgressSink& m_sink;
+  std::thread::id m_owner;
+  std::atomic<uint64_t> m_done{0};
+  uint64_t m_reported = 0;  // by the owner only
+};
+
 template <class Index>
 class Scanner {
  public:
-  Scanner(const std::vector<Index>& suffixes, const PrefixBuckets<Index>& buckets,
-          const uint8_t* old_data, uint64_t old_size, const uint8_t* new_data,
-          std::function<void(uint64_t, uint64_t)> consumed)
+  Scanner(const std::vector<SuffixPart<Index>>& parts, const uint8_t* old_data, uint64_t old_size,
+          const uint8_t* new_data, std::function<void(uint64_t, uint64_t)> consumed)
       : m_consumed(std::move(consumed)),
-        m_suffixes(suffixes),
-        m_buckets(buckets),
+        m_parts(parts),
         m_old(old_data),
         m_old_size(old_size),
         m_new(new_data) {}
 
   // The longest match of new[at, end) in the old file: its length, and position in `position`.
+  // On equal lengths the earlier part wins, so the result does not depend on timing.
   uint64_t longest_match(uint64_t at, uint64_t end, uint64_t& position) const {
     position = 0;
-    if (m_old_size == 0)
+    uint64_t best = 0;
+    for (const auto& part : m_parts) {
+      uint64_t found = 0;
+      uint64_t length = longest_in_part(part, m_new + at, end - at, found);
+      if (length > best) {
+        best = length;
+        position = part.begin + found;
+      }
+    }
+    // A match that reaches the end of its part may go on in the next one.
+    if (best > 0)
+      best = common_prefix(m_old + position, m_old_size - position, m_new + at, end - at);
+    return best;
+  }
+
+  // Binary search in one part, comparing within the part only (as its sort did), so that
+  // the search order agrees with the array's.
+  static uint64_t longest_in_part(const SuffixPart<Index>& part, const uint8_t* target,
+                                  uint64_t target_size, uint64_t& position) {
+    position = 0;
+    if (part.size == 0)
       return 0;
-    const uint8_t* target = m_new + at;
-    uint64_t target_size = end - at;
+    const Index* suffixes = part.suffixes.data();
     // The target sorts among the suffixes of its own key, so its neighbours in the suffix
     // array lie in that run of ranks or just around it.
-    uint32_t key = m_buckets.key(target, target_size);
-    uint64_t first = m_buckets.first_rank(key), last = m_buckets.end_rank(key);
+    uint32_t key = part.buckets->key(target, target_size);
+    uint64_t first = part.buckets->first_rank(key), last = part.buckets->end_rank(key);
     uint64_t low = first > 0 ? first - 1 : 0;
-    uint64_t high = std::min(last, m_old_size - 1);
+    uint64_t high = std::min(last, part.size - 1);
     // Binary search. Every suffix between `low` and `high` shares at least
     // min(low_length, high_length) bytes with the target, so comparisons start there.
-    uint64_t low_length = prefix_with(low, target, target_size);
-    uint64_t high_length = prefix_with(high, target, target_size);
+    uint64_t low_length = prefix_with(part, low, target, target_size);
+    uint64_t high_length = prefix_with(part, high, target, target_size);
     while (high - low >= 2) {
       uint64_t middle = low + (high - low) / 2;
-      uint64_t suffix = static_cast<uint64_t>(m_suffixes[middle]);
-      uint64_t limit = std::min(m_old_size - suffix, target_size);
+      uint64_t suffix = static_cast<uint64_t>(suffixes[middle]);
+      const uint8_t* bytes = part.data + suffix;
+      uint64_t limit = std::min(part.size - suffix, target_size);
       uint64_t skip = std::min({low_length, high_length, limit});
       uint64_t length =
-          skip + common_prefix(m_old + suffix + skip, limit - skip, target + skip, limit - skip);
-      bool suffix_is_less = length < limit && m_old[suffix + length] < target[length];
+          skip + common_prefix(bytes + skip, limit - skip, target + skip, limit - skip);
+      bool suffix_is_less = length < limit && bytes[length] < target[length];
       if (suffix_is_less) {
         low = middle;
         low_length = length;
@@ -135,14 +222,15 @@ class Scanner {
         high_length = length;
       }
     }
-    position = low_length >= high_length ? static_cast<uint64_t>(m_suffixes[low])
-                                         : static_cast<uint64_t>(m_suffixes[high]);
+    position = low_length >= high_length ? static_cast<uint64_t>(suffixes[low])
+                                         : static_cast<uint64_t>(suffixes[high]);
     return std::max(low_length, high_length);
   }
 
-  uint64_t prefix_with(uint64_t rank, const uint8_t* target, uint64_t target_size) const {
-    uint64_t suffix = static_cast<uint64_t>(m_suffixes[rank]);
-    return common_prefix(m_old + suffix, m_old_size - suffix, target, target_size);
+  static uint64_t prefix_with(const SuffixPart<Index>& part, uint64_t rank, const uint8_t* target,
+                              uint64_t target_size) {
+    uint64_t suffix = static_cast<uint64_t>(part.suffixes.data()[rank]);
+    return common_prefix(part.data + suffix, part.size - suffix, target, target_size);
   }
 
   bool same_at(uint64_t new_position, int64_t offset) const {
@@ -170,7 +258,7 @@ class Scanner {
   // alignment of offset 0 (old and new at the same position), as the whole scan does: its
   // pending instruction must then begin at old[begin], not old[0], or everything up to its
   // first emitted instruction would be sent as extra bytes.
-  void scan(uint64_t begin, uint64_t end, std::vector<Instruction>& out, ProgressSink* progress) {
+  void scan(uint64_t begin, uint64_t end, std::vector<Instruction>& out, ScanProgress& progress) {
     uint64_t scan = begin, length = 0, position = 0;
     int64_t last_offset = 0;
     uint64_t last_scan = begin, last_position = std::min(begin, m_old_size);
@@ -237,13 +325,12 @@ class Scanner {
         m_consumed(released, last_scan);
         released = last_scan;
       }
-      if (progress && scan - reported >= (1u << 20)) {
-        progress->advance(scan - reported);
+      if (scan - reported >= (1u << 20)) {
+        progress.add(scan - reported);
         reported = scan;
       }
     }
-    if (progress)
-      progress->advance(end - reported);
+    progress.add(end - reported);
   }
 
  private:
@@ -304,8 +391,7 @@ class Scanner {
   }
 
   std::function<void(uint64_t, uint64_t)> m_consumed;
-  const std::vector<Index>& m_suffixes;
-  const PrefixBuckets<Index>& m_buckets;
+  const std::vector<SuffixPart<Index>>& m_parts;
   const uint8_t* m_old;
   uint64_t m_old_size;
   const uint8_t* m_new;
@@ -337,94 +423,152 @@ void join_continuations(std::vector<Instruction>& list) {
   list.resize(kept);
 }
 
-// The suffix array of the old file. libdivsufsort takes about a second per 10 MiB and cannot
-// be interrupted, so with an owner of the bytes it runs on a helper thread while this one
-// watches for a stop request: on a stop this throws at once, and the helper, detached, ends
-// the sort over the bytes `owner` keeps alive and frees its result (or dies with the
-// process, which is exiting).
+// Runs `work(0..count-1)` on up to `threads` threads (the caller's among them), each
+// index once. The first exception is rethrown after every thread has ended.
+template <class Work>
+void run_indexed(uint64_t count, int threads, const Work& work) {
+  std::atomic<uint64_t> next{0};
+  std::mutex error_mutex;
+  std::exception_ptr error;
+  auto loop = [&] {
+    for (uint64_t i = next++; i < count; i = next++) {
+      try {
+        work(i);
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (!error)
+          error = std::current_exception();
+        next = count;  // the others stop at their next index
+      }
+    }
+  };
+  uint64_t helpers = std::min<uint64_t>(count, static_cast<uint64_t>(std::max(threads, 1))) - 1;
+  std::vector<std::thread> workers;
+  for (uint64_t i = 0; i < helpers; ++i)
+    workers.emplace_back(loop);
+  loop();
+  for (auto& worker : workers)
+    worker.join();
+  if (error)
+    std::rethrow_exception(error);
+}
+
+// The parts of the old file's index, fixed by its size: a cut at the middle, so that two
+// threads sort at once (libdivsufsort itself uses one), costs one more binary search per
+// lookup and a cut-short match at the middle, which small files need not pay.
+constexpr uint64_t two_part_size = uint64_t{4} << 20;
+
 template <class Index>
-std::vector<Index> sort_suffixes(const uint8_t* old_data, uint64_t old_size,
-                                 const std::shared_ptr<const void>& owner) {
-  std::vector<Index> suffixes;
-  throw_if_stop_requested();
-  if (!owner || old_size < (uint64_t{1} << 20)) {
-    build_suffix_array(old_data, old_size, suffixes);
-    throw_if_stop_requested();
-    return suffixes;
+std::vector<SuffixPart<Index>> make_parts(const uint8_t* old_data, uint64_t old_size) {
+  std::vector<SuffixPart<Index>> parts;
+  uint64_t count = suffix_array_parts(old_size);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t begin = old_size * i / count, end = old_size * (i + 1) / count;
+    parts.emplace_back(old_data, begin, end - begin);
   }
+  return parts;
+}
+
+// Sorts every part, then builds its prefix buckets; `done` counts the bytes indexed.
+template <class Index>
+void index_parts(std::vector<SuffixPart<Index>>& parts, int threads, std::atomic<uint64_t>& done) {
+  run_indexed(parts.size(), threads, [&](uint64_t i) {
+    SuffixPart<Index>& part = parts[i];
+    build_suffix_array(part.data, part.size, part.suffixes.data());
+    part.buckets =
+        std::make_unique<PrefixBuckets<Index>>(part.suffixes.data(), part.data, part.size);
+    done += part.size;
+  });
+}
+
+// The index of the old file. libdivsufsort takes about a second per 10 MiB and cannot be
+// interrupted, so with an owner of the bytes it runs on helper threads while this one
+// reports progress and watches for a stop request: on a stop this throws at once, and the
+// helpers, detached, end the sort over the bytes `owner` keeps alive and free their result
+// (or die with the process, which is exiting).
+template <class Index>
+std::vector<SuffixPart<Index>> build_index(const uint8_t* old_data, uint64_t old_size,
+                                           const MatchOptions& options, ProgressSink& progress) {
+  throw_if_stop_requested();
   struct Job {
     std::mutex mutex;
     std::condition_variable finished;
-    bool done = false;
-    std::vector<Index> suffixes;
+    bool ended = false;
+    std::atomic<uint64_t> done{0};
+    std::vector<SuffixPart<Index>> parts;
     std::exception_ptr error;
     std::shared_ptr<const void> owner;
   };
   auto job = std::make_shared<Job>();
-  job->owner = owner;
-  std::thread([job, old_data, old_size] {
+  job->parts = make_parts<Index>(old_data, old_size);
+  if (!options.old_data_owner || old_size < (uint64_t{1} << 20)) {
+    index_parts(job->parts, options.threads, job->done);
+    progress.advance(old_size);
+    throw_if_stop_requested();
+    return std::move(job->parts);
+  }
+  job->owner = options.old_data_owner;
+  std::thread([job, threads = options.threads] {
     try {
-      build_suffix_array(old_data, old_size, job->suffixes);
+      index_parts(job->parts, threads, job->done);
     } catch (...) {
       job->error = std::current_exception();
     }
     std::lock_guard lock(job->mutex);
-    job->done = true;
+    job->ended = true;
     job->finished.notify_all();
   }).detach();
+  uint64_t reported = 0;
   std::unique_lock lock(job->mutex);
-  while (!job->finished.wait_for(lock, std::chrono::milliseconds(20), [&] { return job->done; }))
+  while (!job->finished.wait_for(lock, std::chrono::milliseconds(20), [&] { return job->ended; })) {
     throw_if_stop_requested();
+    uint64_t done = job->done;
+    progress.advance(done - reported);  // a sort gives no progress of its own: parts do
+    reported = done;
+  }
   if (job->error)
     std::rethrow_exception(job->error);
+  progress.advance(job->done - reported);
   throw_if_stop_requested();
-  return std::move(job->suffixes);
+  return std::move(job->parts);
 }
+
+// Slices of the new file, fixed by its size: fewer and larger slices would cost less at the
+// cuts but leave threads idle; a count that depended on the threads would change the patch.
+constexpr uint64_t slice_size = uint64_t{4} << 20;
 
 template <class Index>
 std::vector<Instruction> scan_all(const uint8_t* old_data, uint64_t old_size,
                                   const uint8_t* new_data, uint64_t new_size,
                                   const MatchOptions& options, ProgressSink& progress) {
-  progress.start("indexing", 0);
-  std::vector<Index> suffixes = sort_suffixes<Index>(old_data, old_size, options.old_data_owner);
+  progress.start("indexing", old_size);
+  std::vector<SuffixPart<Index>> index = build_index<Index>(old_data, old_size, options, progress);
   progress.finish();
 
   progress.start("matching", new_size);
-  PrefixBuckets<Index> buckets(suffixes, old_data, old_size);
-  Scanner<Index> scanner(suffixes, buckets, old_data, old_size, new_data, options.consumed);
-  // Slices of at least 4 MiB: fewer and the cut points would cost more than they save.
-  uint64_t slices = std::clamp<uint64_t>(new_size / (4u << 20), 1,
-                                         static_cast<uint64_t>(std::max(options.threads, 1)));
-  std::vector<std::vector<Instruction>> parts(slices);
-  std::vector<std::exception_ptr> errors(slices);
-  auto scan_slice = [&](uint64_t slice, ProgressSink* sink) {
-    try {
-      uint64_t begin = new_size * slice / slices;
-      uint64_t end = new_size * (slice + 1) / slices;
-      scanner.scan(begin, end, parts[slice], sink);
-    } catch (...) {
-      errors[slice] = std::current_exception();  // rethrown below, after every join
-    }
-  };
-  std::vector<std::thread> workers;
-  for (uint64_t slice = 1; slice < slices; ++slice)
-    workers.emplace_back(scan_slice, slice, nullptr);
-  scan_slice(0, slices == 1 ? &progress : nullptr);
-  for (auto& worker : workers)
-    worker.join();
-  for (const auto& error : errors)
-    if (error)
-      std::rethrow_exception(error);
+  Scanner<Index> scanner(index, old_data, old_size, new_data, options.consumed);
+  uint64_t slices = std::max<uint64_t>(new_size / slice_size, 1);
+  std::vector<std::vector<Instruction>> found(slices);
+  ScanProgress scanned(progress);
+  run_indexed(slices, options.threads, [&](uint64_t slice) {
+    uint64_t begin = new_size * slice / slices;
+    uint64_t end = new_size * (slice + 1) / slices;
+    scanner.scan(begin, end, found[slice], scanned);
+  });
   progress.finish();
 
-  std::vector<Instruction> all = std::move(parts[0]);
+  std::vector<Instruction> all = std::move(found[0]);
   for (uint64_t slice = 1; slice < slices; ++slice)
-    all.insert(all.end(), parts[slice].begin(), parts[slice].end());
+    all.insert(all.end(), found[slice].begin(), found[slice].end());
   join_continuations(all);
   return all;
 }
 
 }  // namespace
+
+uint64_t suffix_array_parts(uint64_t old_size) {
+  return old_size >= two_part_size ? 2 : 1;
+}
 
 uint64_t suffix_array_bytes(uint64_t old_size) {
   return old_size * (old_size <= index32_limit ? 4 : 8);

@@ -92,7 +92,12 @@ class ControlReader {
 
 std::unique_ptr<ByteSource> open_stream(const RandomInput& patch, const PatchHeader& header,
                                         uint64_t offset, uint64_t size, const std::string& name) {
-  return make_decompressor(header.codec, std::make_unique<RegionSource>(patch, offset, size), name);
+  Framing framing;
+  framing.compact = header.version == mpd_compact_version;
+  framing.lzma_dictionary_log = header.lzma_dictionary_log;
+  framing.last = offset + size == header.patch_size;
+  return make_decompressor(header.codec, std::make_unique<RegionSource>(patch, offset, size), name,
+                           framing);
 }
 
 // The diff bytes of a run-coded diff stream: the run stream holds varint pairs (zeros, then
@@ -277,6 +282,41 @@ class Applier {
   std::vector<uint8_t> m_buffer;
 };
 
+// Dictionary mode: the new file is the one zstd frame of the extra stream, decoded with the
+// old file as its prefix; it must yield exactly the new file's size.
+void apply_dictionary(const PatchHeader& header, const uint8_t* old_data, uint64_t old_size,
+                      const RandomInput& patch, const std::string& name, FilterDecoder& out,
+                      ProgressSink& progress) {
+  Framing framing;
+  framing.compact = true;
+  framing.prefix = old_data;
+  framing.prefix_size = old_size;
+  framing.prefix_output_limit = header.new_size;
+  framing.last = true;
+  auto frame = make_decompressor(
+      Codec::zstd, std::make_unique<RegionSource>(patch, header.extra_offset, header.extra_size),
+      name, framing);
+  progress.start("patching", header.new_size);
+  std::vector<uint8_t> buffer(
+      static_cast<size_t>(std::min<uint64_t>(buffer_size, header.new_size + 1)));
+  uint64_t written = 0;
+  while (true) {
+    throw_if_stop_requested();
+    size_t got = frame->read(buffer.data(), buffer.size());
+    if (got == 0)
+      break;
+    if (got > header.new_size - written)
+      throw invalid_input("patch is corrupted: more output than the new file's size (" + name +
+                          ")");
+    out.write(buffer.data(), got);
+    written += got;
+    progress.advance(got);
+  }
+  if (written != header.new_size)
+    throw invalid_input("patch is truncated (" + name + ")");
+  progress.finish();
+}
+
 }  // namespace
 
 // apply_patch_into, with the old file's check optional for callers that made it already.
@@ -307,10 +347,20 @@ PatchHeader apply_checked(uint8_t* old_data, uint64_t old_size, const RandomInpu
     new_hash.update(data, size);
     out(data, size);
   });
-  Applier applier(header, old_data, old_size, patch, name, decoder, progress);
-  applier.run();
+  if (header.dictionary) {
+    apply_dictionary(header, old_data, old_size, patch, name, decoder, progress);
+  } else {
+    Applier applier(header, old_data, old_size, patch, name, decoder, progress);
+    applier.run();
+  }
   decoder.finish();
   Sha256Digest actual = new_hash.finish();
+  // Version 3 streams carry no checksums of their own, and the old file was checked: a
+  // wrong output can only come from a corrupted patch.
+  if (header.version == mpd_compact_version && actual != header.new_sha256)
+    throw invalid_input("patch is corrupted: the patched file has sha256 " + to_hex(actual) +
+                        ", the patch expects sha256 " + to_hex(header.new_sha256) + " (" + name +
+                        ")");
   if (header.format == PatchFormat::mpd && actual != header.new_sha256)
     throw verification_failed("the patched file has sha256 " + to_hex(actual) +
                               ", the patch expects sha256 " + to_hex(header.new_sha256) + " (" +
@@ -337,11 +387,16 @@ std::string read_header(std::istream& in, const std::string& name) {
   auto* magic = reinterpret_cast<const uint8_t*>(header.data());
   size_t size = bsdiff_header_size;
   if (format_of_magic(magic, name) == PatchFormat::mpd) {
-    // The version (offset 8) says whether the header has 120 or 128 bytes.
+    // Version 3 has at most mpd_compact_header_max bytes, where a short patch may end
+    // sooner; else the version (offset 8) says whether the header has 120 or 128 bytes.
+    if (std::memcmp(header.data(), mpd_compact_magic, 4) == 0) {
+      read_more(in, header, mpd_compact_header_max - header.size());
+      return header;
+    }
     if (!read_more(in, header, 2))
       throw invalid_input("patch is truncated (" + name + ")", name);
-    size = get_u16(reinterpret_cast<const uint8_t*>(header.data()) + 8) == 1 ? mpd_v1_header_size
-                                                                             : mpd_header_size;
+    uint16_t version = get_u16(reinterpret_cast<const uint8_t*>(header.data()) + 8);
+    size = version == 1 ? mpd_v1_header_size : mpd_header_size;
   }
   if (!read_more(in, header, size - header.size()))
     throw invalid_input("patch is truncated (" + name + ")", name);

@@ -27,8 +27,10 @@ Json to_json(const DiffReport& report) {
   record["codec"] = codec_name(summary.codec);
   record["level"] = summary.level;
   record["filter"] = filter_name(summary.filter);
-  if (summary.format == PatchFormat::mpd)
+  if (summary.format == PatchFormat::mpd) {
+    record["mode"] = summary.dictionary ? "dictionary" : "instructions";
     record["diff_coding"] = summary.diff_runs ? "runs" : "direct";
+  }
   record["old_size"] = summary.old_size;
   record["new_size"] = summary.new_size;
   record["patch_size"] = summary.patch_size;
@@ -45,6 +47,7 @@ TextLayout text_layout(const DiffReport&) {
                              {"codec", "codec"},
                              {"level", "level"},
                              {"filter", "filter"},
+                             {"mode", "mode"},
                              {"diff_coding", "diff coding"},
                              {"old_size", "old", Unit::bytes},
                              {"new_size", "new", Unit::bytes},
@@ -69,6 +72,8 @@ Json to_json(const HeaderReport& report) {
   record["new_sha256"] = mpd ? Json(to_hex(header.new_sha256)) : Json(nullptr);
   record["patch_size"] = header.patch_size;
   record["diff_coding"] = header.diff_runs ? "runs" : "direct";
+  if (mpd)
+    record["mode"] = header.dictionary ? "dictionary" : "instructions";
   record["streams"] = {
       {"control", header.control_size}, {"diff", header.diff_size}, {"extra", header.extra_size}};
   if (header.diff_runs)

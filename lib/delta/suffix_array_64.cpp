@@ -6,11 +6,10 @@
 
 namespace mpaas::delta {
 
-void build_suffix_array(const uint8_t* data, uint64_t size, std::vector<int64_t>& out) {
-  out.assign(size, 0);
+void build_suffix_array(const uint8_t* data, uint64_t size, int64_t* out) {
   if (size == 0)
     return;
-  if (divsufsort64(data, out.data(), static_cast<saidx64_t>(size)) != 0)
+  if (divsufsort64(data, out, static_cast<saidx64_t>(size)) != 0)
     throw failure("suffix sorting failed (libdivsufsort64)");
 }
 

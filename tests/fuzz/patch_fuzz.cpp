@@ -1,4 +1,5 @@
-// Fuzzes every patch reader (mpd with zstd and lzma streams, BSDIFF40 with bzip2) through
+// Fuzzes every patch reader (mpd versions 1 to 3 with zstd and lzma streams, version 3's
+// dictionary mode, BSDIFF40 with bzip2) through
 // apply_patch against a fixed old file. An mpd input is also tried with its old-file hash
 // and size fixed up, so that the fuzzer reaches the streams behind the SHA-256 check.
 // Any mpaas::Error is an accepted refusal; a crash, leak or sanitizer report is a bug.
@@ -44,6 +45,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fixed.replace(16, 8, old_size);
     fixed.replace(32, 32, reinterpret_cast<const char*>(old_hash.data()), 32);
     try_apply(old_data, fixed);
+  }
+  // Version 3 keeps the old size as a varint: re-encode its header with the right fields.
+  if (patch.size() >= 4 && std::memcmp(patch.data(), mpaas::delta::mpd_compact_magic, 4) == 0) {
+    try {
+      mpaas::delta::MemoryInput input(patch);
+      mpaas::delta::PatchHeader header = mpaas::delta::parse_header(input, "fuzz");
+      header.old_size = old_data.size();
+      header.old_sha256 = old_hash;
+      try_apply(old_data, mpaas::delta::encode_mpd_compact_header(header) +
+                              patch.substr(header.control_offset));
+    } catch (const mpaas::Error&) {
+    }
   }
   return 0;
 }

@@ -81,7 +81,7 @@ TEST_CASE("argv table: diff and patch", "[cli][argv]") {
   CHECK(diff.filter == "arm64");
   auto defaults = parsed<DiffCommandOptions>({"diff", "a", "b", "-o", "-"});
   CHECK(defaults.format == "mpd");
-  CHECK(defaults.codec == "lzma");
+  CHECK(defaults.codec == "auto");
   CHECK(defaults.filter == "auto");
   auto patch = parsed<PatchCommandOptions>({"patch", "old", "p.mpd", "-o", "new"});
   CHECK(patch.inputs == std::vector<std::string>{"old", "p.mpd"});

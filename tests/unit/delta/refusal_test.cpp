@@ -36,10 +36,11 @@ ErrorKind kind_of_apply(const std::string& old_data, const std::string& patch) {
 }
 
 std::vector<DiffOptions> formats() {
-  DiffOptions lzma, zstd, bsdiff;
+  DiffOptions automatic, lzma, zstd, bsdiff;
+  lzma.codec = Codec::lzma;
   zstd.codec = Codec::zstd;
   bsdiff.format = PatchFormat::bsdiff;
-  return {lzma, zstd, bsdiff};
+  return {automatic, lzma, zstd, bsdiff};
 }
 
 }  // namespace
@@ -50,7 +51,8 @@ TEST_CASE("every truncation of a patch is refused as invalid input", "[delta][re
   for (const auto& options : formats()) {
     std::string patch = make_patch(old_data, new_data, options);
     for (size_t size = 0; size < patch.size(); ++size) {
-      INFO(format_name(options.format) << " " << codec_name(options.codec) << " prefix " << size);
+      INFO(format_name(options.format)
+           << " " << codec_name(options.codec.value_or(Codec::none)) << " prefix " << size);
       REQUIRE(kind_of_apply(old_data, patch.substr(0, size)) == ErrorKind::invalid_input);
     }
   }
@@ -117,7 +119,9 @@ TEST_CASE("a patch made for another old file names both hashes", "[delta][refusa
 }
 
 TEST_CASE("hostile headers are refused before any allocation", "[delta][refusal]") {
-  std::string patch = make_patch("abc", "abcd");
+  DiffOptions version2;
+  version2.container = Container::version2;
+  std::string patch = make_patch("abc", "abcd", version2);
   std::string huge = patch;
   for (int i = 0; i < 8; ++i)
     huge[24 + i] = '\x7f';  // new size near 2^63

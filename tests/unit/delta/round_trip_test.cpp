@@ -44,7 +44,9 @@ std::string shuffled_blocks(const std::string& data, size_t block, uint32_t seed
 
 std::vector<DiffOptions> every_format() {
   std::vector<DiffOptions> all;
+  all.push_back(DiffOptions{});  // automatic: LZMA, or dictionary mode when smaller
   DiffOptions lzma;
+  lzma.codec = Codec::lzma;
   lzma.level = 6;
   all.push_back(lzma);
   DiffOptions zstd;
@@ -56,6 +58,7 @@ std::vector<DiffOptions> every_format() {
   bsdiff.format = PatchFormat::bsdiff;
   all.push_back(bsdiff);
   DiffOptions runs;  // the diff stream as zero runs and literals (automatic for large diffs)
+  runs.codec = Codec::lzma;
   runs.level = 6;
   runs.diff_coding = DiffCoding::runs;
   all.push_back(runs);
@@ -64,8 +67,9 @@ std::vector<DiffOptions> every_format() {
 
 void check_round_trip(const std::string& old_data, const std::string& new_data) {
   for (const auto& options : every_format()) {
-    INFO("format " << format_name(options.format) << " codec " << codec_name(options.codec)
-                   << " runs " << (options.diff_coding == DiffCoding::runs));
+    INFO("format " << format_name(options.format) << " codec "
+                   << codec_name(options.codec.value_or(Codec::none)) << " runs "
+                   << (options.diff_coding == DiffCoding::runs));
     std::string patch = make_patch(old_data, new_data, options);
     CHECK(apply_patch(old_data, patch) == new_data);
   }
@@ -147,8 +151,10 @@ TEST_CASE("run-coded diff streams are marked in the header and stay small", "[de
     edited[i] = static_cast<char>(edited[i] ^ 0x20);
   DiffOptions runs;
   runs.diff_coding = DiffCoding::runs;
+  runs.container = Container::version2;
   DiffOptions direct;
   direct.diff_coding = DiffCoding::direct;
+  direct.container = Container::version2;
   std::string run_patch = make_patch(base, edited, runs);
   std::string direct_patch = make_patch(base, edited, direct);
   MemoryInput run_input(run_patch), direct_input(direct_patch);
@@ -169,6 +175,7 @@ TEST_CASE("version 1 patches (no run coding, 120-byte header) still apply", "[de
   edited[100] = 'X';
   DiffOptions direct;
   direct.diff_coding = DiffCoding::direct;
+  direct.container = Container::version2;
   std::string patch = make_patch(base, edited, direct);
   std::string version1 = patch.substr(0, mpd_v1_header_size) + patch.substr(mpd_header_size);
   version1[8] = 1;

@@ -1,7 +1,8 @@
 // Progress reporting for long work. Lib code reports to a ProgressSink it is handed;
 // it never decides where progress goes. NullProgress drops everything (not a terminal,
 // --quiet, tests). ProgressBar draws "label [=====>    ] 45% 12.0 MiB/s ETA 3s" on one
-// line of the stream it is given, redrawn at most every 100 ms by the injected clock,
+// line of the stream it is given ("label | 3s" while nothing is counted), redrawn at most
+// every 100 ms by the injected clock,
 // and is meant for a terminal's stderr only.
 #pragma once
 
@@ -17,7 +18,9 @@ namespace mpaas {
 class ProgressSink {
  public:
   virtual ~ProgressSink() = default;
-  // Starts a phase; total 0 means unknown (a spinner-less counter is drawn).
+  // Starts a phase; total 0 means unknown (a byte counter is drawn, or a spinner with the
+  // time spent while nothing is counted). Callers that wait on work which reports nothing
+  // call advance(0) now and then, so that the time shown moves on.
   virtual void start(const std::string& label, uint64_t total) = 0;
   virtual void advance(uint64_t amount) = 0;
   virtual void finish() = 0;

@@ -26,19 +26,28 @@ namespace mpaas::delta {
 // How mpd codes the diff stream: bytes as they are, or zero runs plus literal bytes.
 enum class DiffCoding { automatic, direct, runs };
 // automatic: direct up to this many diff bytes, runs above (see use_diff_runs).
-inline constexpr uint64_t direct_diff_limit = uint64_t{16} << 20;
+inline constexpr uint64_t direct_diff_limit = uint64_t{1} << 20;
+
+// Which mpd container to write: automatic (version 3, the compact one, with dictionary mode
+// when that is smaller, for small streams; version 2 for large ones), or always version 2
+// (what earlier releases wrote; for readers that know no other).
+enum class Container { automatic, version2 };
 
 struct DiffOptions {
   PatchFormat format = PatchFormat::mpd;
-  Codec codec = Codec::lzma;
+  // mpd's codec. Empty: LZMA for the instruction streams, or dictionary mode (zstd) when
+  // that is smaller. A codec asked for is the codec of the patch: LZMA rules out dictionary
+  // mode, which is zstd's (zstd allows it).
+  std::optional<Codec> codec;
   int level = -1;  // -1: the codec's default
   int threads = 1;
   std::optional<Filter> filter;  // empty: detected from the new file (mpd only)
   uint64_t memory_limit = 0;     // 0: none; else refuse inputs that need more
   DiffCoding diff_coding = DiffCoding::automatic;
-  // Up to this new-file size, an auto-detected filter is always tried against no filter;
-  // above it only when branch_filter_promising says so (each attempt is a full diff).
-  uint64_t thorough_limit = uint64_t{16} << 20;
+  Container container = Container::automatic;
+  // Up to this new-file size, an auto-detected filter is tried against no filter (two full
+  // diffs); above it a sample decides (filter_promising_on_sample) and one diff is made.
+  uint64_t thorough_limit = uint64_t{1} << 20;
 };
 
 struct DiffSummary {
@@ -47,6 +56,7 @@ struct DiffSummary {
   int level = 0;
   Filter filter = Filter::none;
   bool diff_runs = false;
+  bool dictionary = false;  // dictionary mode (one zstd frame over the old file) was smaller
   uint64_t old_size = 0, new_size = 0, patch_size = 0;
   uint64_t control_size = 0, diff_size = 0, extra_size = 0;
   uint64_t instructions = 0;

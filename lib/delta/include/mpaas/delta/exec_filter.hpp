@@ -30,6 +30,13 @@ Filter detect_filter(std::string_view data);
 bool branch_filter_promising(Filter filter, const uint8_t* old_data, uint64_t old_size,
                              const uint8_t* new_data, const std::vector<Instruction>& matches);
 
+// branch_filter_promising on a sample instead of a whole diff: about 512 KiB from the middle
+// of the new file's code (its executable ELF sections, else the whole file) against three
+// times as much of the old file's code around the same relative place. Costs a few
+// hundredths of a second where a second full diff would cost as much as the first.
+bool filter_promising_on_sample(Filter filter, const uint8_t* old_data, uint64_t old_size,
+                                const uint8_t* new_data, uint64_t new_size);
+
 // Rewrites `data` (a whole file starting at offset 0) in place.
 void filter_encode(Filter filter, uint8_t* data, uint64_t size);
 

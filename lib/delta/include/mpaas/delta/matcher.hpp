@@ -1,12 +1,14 @@
 // Finding what to copy: a suffix array of the old file (libdivsufsort; 32-bit indexes below
-// 2 GiB, 64-bit above) and a forward scan over the new file that picks, at each point, the
-// longest match in the old file unless the current alignment is nearly as good, then extends
-// each match with approximate runs both ways (bsdiff's scheme) so that small edits inside
-// moved code become mostly-zero differences. The new file can be scanned in several slices
-// at once (--threads); each slice starts with the alignment a single scan starts with, and
-// instructions cut at slice borders are joined, so the thread count changes the time, not
-// the patch. It produces instructions only; the formats encode them. Every loop checks for
-// a stop request (mpaas/core/interrupt.hpp) every millisecond or so of work.
+// 2 GiB, 64-bit above; a large file in two halves sorted at once on two threads) and a
+// forward scan over the new file that picks, at each point, the longest match in the old
+// file unless the current alignment is nearly as good, then extends each match with
+// approximate runs both ways (bsdiff's scheme) so that small edits inside moved code become
+// mostly-zero differences. The new file is scanned in slices of 4 MiB, several at once
+// (--threads); each slice starts with the alignment a single scan starts with, and
+// instructions cut at slice borders are joined. Index parts and slices depend on the sizes
+// only, so the thread count changes the time, never the patch. It produces instructions
+// only; the formats encode them. Every loop checks for a stop request
+// (mpaas/core/interrupt.hpp) every millisecond or so of work.
 #pragma once
 
 #include <cstdint>
@@ -46,9 +48,13 @@ std::vector<Instruction> find_matches(const uint8_t* old_data, uint64_t old_size
 // Bytes of working memory the suffix array of an old file of this size takes.
 uint64_t suffix_array_bytes(uint64_t old_size);
 
-// Built by suffix_array_32.cpp / suffix_array_64.cpp (the two libdivsufsort headers cannot
-// share a translation unit).
-void build_suffix_array(const uint8_t* data, uint64_t size, std::vector<int32_t>& out);
-void build_suffix_array(const uint8_t* data, uint64_t size, std::vector<int64_t>& out);
+// The old file is indexed in this many parts, sorted at once on two threads; fixed by the
+// size alone, so that the patch never depends on the thread count (see matcher.cpp).
+uint64_t suffix_array_parts(uint64_t old_size);
+
+// The suffix array of data[0, size) into out[0, size). Built by suffix_array_32.cpp /
+// suffix_array_64.cpp (the two libdivsufsort headers cannot share a translation unit).
+void build_suffix_array(const uint8_t* data, uint64_t size, int32_t* out);
+void build_suffix_array(const uint8_t* data, uint64_t size, int64_t* out);
 
 }  // namespace mpaas::delta
