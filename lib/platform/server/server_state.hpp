@@ -180,6 +180,14 @@ inline int status_of(const Error& error) {
   return 500;
 }
 
+// cpp-httplib 0.11 applies a request's Range header to whatever reply it writes, JSON and
+// error bodies included (a 404 became `{"erro` with a Content-Range). Only an artifact that
+// is there may be sent in part: every other reply forgets the ranges asked for. The request
+// is the library's own non-const object, handed to handlers as const.
+inline void forget_ranges(const httplib::Request& request) {
+  const_cast<httplib::Request&>(request).ranges.clear();
+}
+
 inline std::string bearer_of(const httplib::Request& request) {
   auto header = request.get_header_value("Authorization");
   const std::string prefix = "Bearer ";

@@ -277,8 +277,10 @@ void ApiServer::State::register_device_routes() {
                        return true;
                      });
                } catch (const Error& error) {
+                 forget_ranges(request);
                  send_error(response, error);
                } catch (const std::exception&) {
+                 forget_ranges(request);
                  send_error(response, failure("internal error"));
                }
              });
