@@ -256,6 +256,22 @@ void ApiServer::State::register_device_routes() {
                    response.status = 304;
                    return;
                  }
+                 // cpp-httplib 0.11 drops the connection for a range that starts past the
+                 // end of a provided body: answer 416 with the size, as RFC 9110 says.
+                 auto size = artifact.release.size;
+                 for (const auto& range : request.ranges) {
+                   if (range.first >= 0 && static_cast<uint64_t>(range.first) >= size) {
+                     forget_ranges(request);
+                     response.set_header("Content-Range", "bytes */" + std::to_string(size));
+                     send_json(response, 416,
+                               {{"error",
+                                 {{"kind", "invalid-input"},
+                                  {"message", "the range starts past the artifact's " +
+                                                  std::to_string(size) + " bytes"},
+                                  {"subject", "Range"}}}});
+                     return;
+                   }
+                 }
                  std::shared_ptr<std::istream> bytes = std::move(artifact.bytes);
                  // cpp-httplib answers Range requests itself for a provider of known length (206
                  // and Content-Range, 416 for a range outside the file).

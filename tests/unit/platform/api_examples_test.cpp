@@ -8,7 +8,9 @@
 // real one everywhere after.
 #include <httplib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -173,13 +175,16 @@ bool path_matches(const std::vector<std::string>& pattern, size_t p,
                   const std::vector<std::string>& path, size_t s) {
   if (p == pattern.size())
     return s == path.size();
-  if (s >= path.size() || path[s].empty())
+  if (s >= path.size())
+    return false;
+  bool parameter = pattern[p].size() > 2 && pattern[p].front() == '{';
+  if (parameter && path[s].empty())
     return false;
   if (pattern[p] == "{ref}") {
     return path_matches(pattern, p + 1, path, s + 1) ||
            (s + 3 <= path.size() && path_matches(pattern, p + 1, path, s + 3));
   }
-  if (pattern[p].size() > 2 && pattern[p].front() == '{')
+  if (parameter)
     return path_matches(pattern, p + 1, path, s + 1);
   return pattern[p] == path[s] && path_matches(pattern, p + 1, path, s + 1);
 }
@@ -432,6 +437,8 @@ std::vector<std::string> replay(const Example& example, LiveServer& server, Vary
     compare_json(expected, real, "", varying, differences);
     for (const auto& difference : differences)
       problem(shown.line, difference);
+    if (!differences.empty())
+      problem(shown.line, "the whole reply: " + response.body.substr(0, 4000));
   }
   return problems;
 }
@@ -495,7 +502,7 @@ TEST_CASE("the example check finds a wrong status, key, value, header or a missi
   broken = replaced(broken, "\"releases\": 0,", "\"release_count\": 0,");
   broken =
       replaced(broken, "\"name\": \"Shop\", \"releases\"", "\"name\": \"Shopping\", \"releases\"");
-  broken = replaced(broken, "Tus-Version: 1.0.0", "Tus-Version: 1.0.1");
+  broken = replaced(broken, "\nTus-Version: 1.0.0\n", "\nTus-Version: 1.0.1\n");
   broken = replaced(broken, "<!-- example: GET /healthz -->", "<!-- example: GET /nowhere -->");
   auto problems = replay_doc(broken);
   for (const auto& problem : problems)

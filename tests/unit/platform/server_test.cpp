@@ -382,6 +382,8 @@ TEST_CASE("a Range header applies to an artifact that is there, never to JSON or
   auto past = http.Get(("/v1/releases/" + id + "/artifact").c_str(), {{"Range", "bytes=50-60"}});
   REQUIRE(past);
   CHECK(past->status == 416);
+  CHECK(past->get_header_value("Content-Range") == "bytes */20");
+  CHECK(Json::parse(past->body)["error"]["subject"] == "Range");
 }
 
 TEST_CASE("a JSON body over its limit is refused before it is read, a chunked one too",
