@@ -531,7 +531,7 @@ class LocalPlatform : public Platform {
 
   TokenList list_tokens() override {
     Transaction transaction(m_db, Mode::read);
-    auto sql = std::string("SELECT ") + token_columns + " FROM tokens ORDER BY created_at, id";
+    auto sql = std::string("SELECT ") + token_columns + " FROM tokens ORDER BY created_at, rowid";
     Statement query(m_db, sql.c_str());
     TokenList list;
     while (query.step())

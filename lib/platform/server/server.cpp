@@ -12,6 +12,32 @@ namespace {
 // on one thread, and its logger runs after the reply is written.
 thread_local std::chrono::steady_clock::time_point request_started;
 
+bool is_artifact_download(const httplib::Request& request) {
+  const std::string prefix = "/v1/releases/", suffix = "/artifact";
+  const auto& path = request.path;
+  return (request.method == "GET" || request.method == "HEAD") &&
+         path.size() > prefix.size() + suffix.size() && path.rfind(prefix, 0) == 0 &&
+         path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// cpp-httplib reads a body whole before the route runs, up to its payload limit, which is
+// the largest upload (a tus PATCH streams instead): a JSON body announced over its limit, or
+// sent chunked with no length at all, is refused before a byte of it is read.
+std::optional<Error> refused_body(const httplib::Request& request, size_t limit) {
+  if (request.method == "PATCH")
+    return std::nullopt;
+  if (request.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos)
+    return usage_error("a request body needs a Content-Length", "Content-Length");
+  auto length = request.get_header_value("Content-Length");
+  if (length.empty() || length.size() > 19 ||
+      length.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;  // cpp-httplib refuses a malformed length itself
+  if (std::stoull(length) > limit)
+    return invalid_input("the body is larger than " + std::to_string(limit) + " bytes",
+                         "Content-Length");
+  return std::nullopt;
+}
+
 }  // namespace
 
 ApiServer::ApiServer(PlatformFactory factory, ServerOptions options, AccessLog log,
@@ -59,10 +85,17 @@ ApiServer::ApiServer(PlatformFactory factory, ServerOptions options, AccessLog l
                 .count();
         state.log(entry);
       });
-  state.http->set_pre_routing_handler([&state](const httplib::Request&, httplib::Response&) {
-    request_started = state.clock.steady_now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  state.http->set_pre_routing_handler(
+      [&state](const httplib::Request& request, httplib::Response& response) {
+        request_started = state.clock.steady_now();
+        if (!is_artifact_download(request))
+          forget_ranges(request);
+        if (auto refused = refused_body(request, state.options.max_json_body)) {
+          state.send_error(response, *refused);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   state.http->set_error_handler([&state](const httplib::Request&, httplib::Response& response) {
     if (!response.body.empty())
       return;

@@ -127,6 +127,7 @@ class IdempotencyCache {
     int status = 0;
     std::string body;
     int64_t at = 0;
+    std::string location;  // a tus creation's reply is its Location, not a body
   };
 
   std::optional<Entry> find(const std::string& key) {
@@ -178,6 +179,14 @@ inline int status_of(const Error& error) {
       return 500;
   }
   return 500;
+}
+
+// cpp-httplib 0.11 applies a request's Range header to whatever reply it writes, JSON and
+// error bodies included (a 404 became `{"erro` with a Content-Range). Only an artifact that
+// is there may be sent in part: every other reply forgets the ranges asked for. The request
+// is the library's own non-const object, handed to handlers as const.
+inline void forget_ranges(const httplib::Request& request) {
+  const_cast<httplib::Request&>(request).ranges.clear();
 }
 
 inline std::string bearer_of(const httplib::Request& request) {
@@ -306,9 +315,14 @@ struct ApiServer::State {
     }
     auto [status, body] = handler(request, platform, &token);
     send_json(response, status, body);
-    idempotency.remember(cache_key, {request_hash, status, response.body, now_seconds()},
+    idempotency.remember(cache_key, {request_hash, status, response.body, now_seconds(), ""},
                          now_seconds());
   }
+
+  // POST /v1/uploads with an Idempotency-Key: the same key and upload headers from the same
+  // token get the first creation's Location again, not a second upload.
+  void create_upload_once(const httplib::Request& request, httplib::Response& response,
+                          const Token& token, const std::function<void()>& create);
 
   void register_routes();
   void register_tus_routes();

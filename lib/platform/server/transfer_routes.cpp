@@ -133,7 +133,12 @@ httplib::Server::Handler ApiServer::State::tus_route(
         return;
       }
       auto platform = pool.take();
-      admit(request, response, *platform, Access::release);
+      auto token = admit(request, response, *platform, Access::release);
+      if (request.method == "POST" && request.has_header("Idempotency-Key")) {
+        create_upload_once(request, response, token,
+                           [&] { handler(request, response, *platform); });
+        return;
+      }
       handler(request, response, *platform);
     } catch (const Error& error) {
       send_error(response, error);
@@ -141,6 +146,31 @@ httplib::Server::Handler ApiServer::State::tus_route(
       send_error(response, failure("internal error"));
     }
   };
+}
+
+void ApiServer::State::create_upload_once(const httplib::Request& request,
+                                          httplib::Response& response, const Token& token,
+                                          const std::function<void()>& create) {
+  auto key = request.get_header_value("Idempotency-Key");
+  if (key.empty() || key.size() > 128)
+    throw usage_error("the Idempotency-Key must be 1 to 128 characters", "Idempotency-Key");
+  auto cache_key = token_key(token) + "\n" + request.path + "\n" + key;
+  // A creation has no body: what it asks for is in its headers.
+  auto request_hash = to_hex(sha256_of({request.get_header_value("Upload-Length"), "\n",
+                                        request.get_header_value("Upload-Metadata")}));
+  if (auto seen = idempotency.find(cache_key)) {
+    if (seen->request_hash != request_hash)
+      throw conflict("the Idempotency-Key was used for another request", "Idempotency-Key");
+    response.status = seen->status;
+    response.set_header("Location", seen->location);
+    response.set_header("Idempotent-Replayed", "true");
+    return;
+  }
+  create();
+  idempotency.remember(
+      cache_key,
+      {request_hash, response.status, "", now_seconds(), response.get_header_value("Location")},
+      now_seconds());
 }
 
 void ApiServer::State::register_tus_routes() {
@@ -266,6 +296,22 @@ void ApiServer::State::register_device_routes() {
                    response.status = 304;
                    return;
                  }
+                 // cpp-httplib 0.11 drops the connection for a range that starts past the
+                 // end of a provided body: answer 416 with the size, as RFC 9110 says.
+                 auto size = artifact.release.size;
+                 for (const auto& range : request.ranges) {
+                   if (range.first >= 0 && static_cast<uint64_t>(range.first) >= size) {
+                     forget_ranges(request);
+                     response.set_header("Content-Range", "bytes */" + std::to_string(size));
+                     send_json(response, 416,
+                               {{"error",
+                                 {{"kind", "invalid-input"},
+                                  {"message", "the range starts past the artifact's " +
+                                                  std::to_string(size) + " bytes"},
+                                  {"subject", "Range"}}}});
+                     return;
+                   }
+                 }
                  std::shared_ptr<std::istream> bytes = std::move(artifact.bytes);
                  // cpp-httplib answers Range requests itself for a provider of known length (206
                  // and Content-Range, 416 for a range outside the file).
@@ -287,8 +333,10 @@ void ApiServer::State::register_device_routes() {
                        return true;
                      });
                } catch (const Error& error) {
+                 forget_ranges(request);
                  send_error(response, error);
                } catch (const std::exception&) {
+                 forget_ranges(request);
                  send_error(response, failure("internal error"));
                }
              });

@@ -2,200 +2,23 @@
 // called with cpp-httplib's client: auth and scopes, errors as JSON, tus uploads and the
 // release made from one, the lifecycle, device checks and artifact ranges, idempotency, rate
 // limits, and the route list against docs/api.md.
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
-#include "mpaas/core/clock.hpp"
-#include "mpaas/core/sha256.hpp"
-#include "mpaas/platform/local.hpp"
-#include "mpaas/platform/server.hpp"
+#include "live_server.hpp"
 #include "process.hpp"
-#include "temp_dir.hpp"
 
 using namespace mpaas;
 using namespace mpaas::platform;
+using mpaas::test::base64;
+using mpaas::test::LiveServer;
+using mpaas::test::open_socket;
+using mpaas::test::raw_sha256;
+using mpaas::test::send_raw;
 using mpaas::test::TempDir;
-namespace fs = std::filesystem;
-
-namespace {
-
-std::string base64(const std::string& bytes) {
-  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-    for (int shift : {18, 12, 6, 0})
-      out += alphabet[(n >> shift) & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    uint32_t n = uint8_t(bytes[i]) << 16;
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-std::string raw_sha256(const std::string& bytes) {
-  auto digest = sha256_of(bytes);
-  return std::string(digest.begin(), digest.end());
-}
-
-int open_socket(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval timeout{3, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  return fd;
-}
-
-// Sends `bytes` on a new connection and returns what comes back before it closes (or 3 s).
-std::string send_raw(int port, const std::string& bytes) {
-  int fd = open_socket(port);
-  REQUIRE(fd >= 0);
-  ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  std::string reply;
-  char buffer[4096];
-  ssize_t got;
-  while ((got = ::recv(fd, buffer, sizeof buffer, 0)) > 0)
-    reply.append(buffer, static_cast<size_t>(got));
-  ::close(fd);
-  return reply;
-}
-
-// A server over a fresh embedded platform, serving on its own thread until destroyed.
-struct LiveServer {
-  TempDir home;
-  SystemClock clock;
-  fs::path folder = home / "platform";
-  std::string admin;
-  std::unique_ptr<server::ApiServer> api;
-  std::thread thread;
-  int port = 0;
-  std::vector<server::AccessLogEntry> log;
-  std::mutex log_mutex;
-
-  explicit LiveServer(double rate = 1000, double burst = 1000) {
-    {
-      auto platform = open_local_platform(folder, "setup", clock);
-      TokenRequest request;
-      request.name = "admin";
-      request.scope = Scope::admin;
-      admin = platform->create_token(request).secret;
-    }
-    server::ServerOptions options;
-    options.port = 0;
-    options.uploads = folder / "uploads";
-    options.threads = 8;
-    options.rate_per_second = rate;
-    options.rate_burst = burst;
-    api = std::make_unique<server::ApiServer>(
-        [this] { return open_local_platform(folder, "server", clock); }, options,
-        [this](const server::AccessLogEntry& entry) {
-          std::lock_guard lock(log_mutex);
-          log.push_back(entry);
-        },
-        clock);
-    port = api->bind();
-    thread = std::thread([this] { api->serve(); });
-    for (int i = 0; i < 200; ++i) {
-      auto ready = client().Get("/readyz");
-      if (ready && ready->status == 200)
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-
-  ~LiveServer() {
-    api->stop();
-    thread.join();
-  }
-
-  httplib::Client client() const {
-    httplib::Client made("127.0.0.1", port);
-    made.set_read_timeout(30, 0);
-    return made;
-  }
-
-  httplib::Headers auth(const std::string& secret) const {
-    return {{"Authorization", "Bearer " + secret}};
-  }
-
-  std::string token(const std::string& name, const std::string& scope) {
-    auto reply = client().Post("/v1/tokens", auth(admin),
-                               Json{{"name", name}, {"scope", scope}}.dump(), "application/json");
-    REQUIRE(reply);
-    REQUIRE(reply->status == 201);
-    return Json::parse(reply->body)["secret"].get<std::string>();
-  }
-
-  // Uploads `bytes` in chunks through tus; returns the upload id.
-  std::string upload(const std::string& bytes, const std::string& name, size_t chunk = 7) {
-    auto http = client();
-    httplib::Headers create = auth(admin);
-    create.emplace("Tus-Resumable", "1.0.0");
-    create.emplace("Upload-Length", std::to_string(bytes.size()));
-    create.emplace("Upload-Metadata", "filename " + base64(name));
-    auto made = http.Post("/v1/uploads", create, "", "application/offset+octet-stream");
-    REQUIRE(made);
-    REQUIRE(made->status == 201);
-    auto location = made->get_header_value("Location");
-    for (size_t offset = 0; offset < bytes.size(); offset += chunk) {
-      auto piece = bytes.substr(offset, chunk);
-      httplib::Headers patch = auth(admin);
-      patch.emplace("Tus-Resumable", "1.0.0");
-      patch.emplace("Upload-Offset", std::to_string(offset));
-      patch.emplace("Upload-Checksum", "sha256 " + base64(raw_sha256(piece)));
-      auto sent = http.Patch(location.c_str(), patch, piece, "application/offset+octet-stream");
-      REQUIRE(sent);
-      REQUIRE(sent->status == 204);
-      CHECK(sent->get_header_value("Upload-Offset") == std::to_string(offset + piece.size()));
-    }
-    return location.substr(std::string("/v1/uploads/").size());
-  }
-
-  Json post(const std::string& path, const Json& body, int expected,
-            const std::string& secret = "") {
-    auto reply = client().Post(path.c_str(), auth(secret.empty() ? admin : secret), body.dump(),
-                               "application/json");
-    REQUIRE(reply);
-    INFO(reply->body);
-    CHECK(reply->status == expected);
-    return Json::parse(reply->body);
-  }
-
-  Json get(const std::string& path, int expected, const std::string& secret = "") {
-    auto reply = client().Get(path.c_str(), auth(secret.empty() ? admin : secret));
-    REQUIRE(reply);
-    INFO(reply->body);
-    CHECK(reply->status == expected);
-    return Json::parse(reply->body);
-  }
-};
-
-}  // namespace
 
 TEST_CASE("health, readiness and unknown routes answer JSON", "[server]") {
   LiveServer server;
@@ -389,6 +212,30 @@ TEST_CASE("an Idempotency-Key makes a retried creation act once", "[server]") {
   REQUIRE(other);
   CHECK(other->status == 409);
   CHECK(server.get("/v1/apps", 200).size() == 1);
+
+  // A tus creation retried with its key gets the first upload's Location, not a second one.
+  httplib::Headers tus = server.auth(server.admin);
+  tus.emplace("Tus-Resumable", "1.0.0");
+  tus.emplace("Upload-Length", "10");
+  tus.emplace("Idempotency-Key", "upload-1");
+  auto created = http.Post("/v1/uploads", tus, "", "application/offset+octet-stream");
+  auto retried = http.Post("/v1/uploads", tus, "", "application/offset+octet-stream");
+  REQUIRE(created);
+  REQUIRE(retried);
+  CHECK(created->status == 201);
+  CHECK(retried->status == 201);
+  CHECK_FALSE(created->get_header_value("Location").empty());
+  CHECK(retried->get_header_value("Location") == created->get_header_value("Location"));
+  CHECK(retried->get_header_value("Idempotent-Replayed") == "true");
+  size_t parts = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(server.folder / "uploads"))
+    parts += entry.path().extension() == ".part";
+  CHECK(parts == 1);
+  tus.erase("Upload-Length");
+  tus.emplace("Upload-Length", "11");
+  auto changed = http.Post("/v1/uploads", tus, "", "application/offset+octet-stream");
+  REQUIRE(changed);
+  CHECK(changed->status == 409);
 }
 
 TEST_CASE("a token over its rate gets 429 with Retry-After", "[server]") {
@@ -440,7 +287,8 @@ TEST_CASE("bad bodies and oversized or garbage requests get a 4xx; the server ca
   CHECK(still->status == 200);
 }
 
-TEST_CASE("every route is in docs/api.md and answers (no 'no such route')", "[server]") {
+TEST_CASE("every route is in docs/api.md with an example and answers (no 'no such route')",
+          "[server]") {
   std::ifstream in(test::source_dir() / "docs" / "api.md");
   std::stringstream text;
   text << in.rdbuf();
@@ -452,6 +300,8 @@ TEST_CASE("every route is in docs/api.md and answers (no 'no such route')", "[se
     auto path = route.substr(space + 1);
     INFO(route);
     CHECK(doc.find("| " + method + " | `" + path) != std::string::npos);
+    // An example of it too, replayed by api_examples_test.cpp.
+    CHECK(doc.find("<!-- example: " + route + " -->") != std::string::npos);
     std::string concrete = path;
     for (auto [name, value] :
          {std::pair{"{app}", "com.example.none"}, std::pair{"{ref}", "rel_aaaaaaaaaaaa"},
@@ -514,4 +364,73 @@ TEST_CASE("a check's JSON text from kept release texts is what to_json gives", "
     // Again, from the kept texts.
     CHECK(server::check_response_text(result) == to_json(result).dump());
   }
+}
+
+TEST_CASE("a Range header applies to an artifact that is there, never to JSON or an error",
+          "[server]") {
+  LiveServer server;
+  auto http = server.client();
+  // cpp-httplib would cut any reply to the range: a JSON list, a 401, a 404 for the artifact.
+  auto apps =
+      http.Get("/v1/apps", {{"Authorization", "Bearer " + server.admin}, {"Range", "bytes=0-5"}});
+  REQUIRE(apps);
+  CHECK(apps->status == 200);
+  CHECK(apps->body == "[]\n");
+  CHECK_FALSE(apps->has_header("Content-Range"));
+  auto refused = http.Get("/v1/apps", {{"Range", "bytes=0-5"}});
+  REQUIRE(refused);
+  CHECK(refused->status == 401);
+  CHECK(Json::parse(refused->body)["error"]["kind"] == "auth");
+  for (std::string range : {"bytes=0-5", "bytes=500-600"}) {
+    INFO(range);
+    auto missing = http.Get("/v1/releases/rel_aaaaaaaaaaaa/artifact", {{"Range", range}});
+    REQUIRE(missing);
+    CHECK(missing->status == 404);
+    CHECK_FALSE(missing->has_header("Content-Range"));
+    CHECK(Json::parse(missing->body)["error"]["kind"] == "not-found");
+  }
+  // A release's artifact: a range inside it is 206, one past its end 416.
+  server.post("/v1/apps", {{"id", "com.example.shop"}}, 201);
+  std::string artifact = "twenty bytes of data";
+  auto upload = server.upload(artifact, "a.apk");
+  auto id =
+      server
+          .post("/v1/apps/com.example.shop/releases",
+                {{"upload", upload}, {"platform", "android"}, {"version", "1.0.0"}}, 201)["id"]
+          .get<std::string>();
+  auto part = http.Get(("/v1/releases/" + id + "/artifact").c_str(), {{"Range", "bytes=7-11"}});
+  REQUIRE(part);
+  CHECK(part->status == 206);
+  CHECK(part->body == "bytes");
+  CHECK(part->get_header_value("Content-Range") == "bytes 7-11/20");
+  auto past = http.Get(("/v1/releases/" + id + "/artifact").c_str(), {{"Range", "bytes=50-60"}});
+  REQUIRE(past);
+  CHECK(past->status == 416);
+  CHECK(past->get_header_value("Content-Range") == "bytes */20");
+  CHECK(Json::parse(past->body)["error"]["subject"] == "Range");
+}
+
+TEST_CASE("a JSON body over its limit is refused before it is read, a chunked one too",
+          "[server]") {
+  LiveServer server;
+  // Only the head arrives: the server must answer from the announced length, not wait for
+  // 5 MB (or 16 GiB) that it would otherwise read into memory first.
+  auto big = send_raw(server.port,
+                      "POST /v1/apps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 5000000\r\n\r\n{");
+  CHECK(big.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(big.find("\"subject\":\"Content-Length\"") != std::string::npos);
+  auto chunked = send_raw(server.port,
+                          "POST /v1/apps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n");
+  CHECK(chunked.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(chunked.find("needs a Content-Length") != std::string::npos);
+  // A body at the limit is read and judged as JSON; a PATCH may be as long as its upload.
+  auto http = server.client();
+  auto at_limit = http.Post("/v1/apps", server.auth(server.admin), std::string(4u << 20, ' '),
+                            "application/json");
+  REQUIRE(at_limit);
+  CHECK(at_limit->status == 422);
+  auto upload = server.upload(std::string(5u << 20, 'x'), "big.bin", 5u << 20);
+  CHECK(!upload.empty());
 }
