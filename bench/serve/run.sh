@@ -118,7 +118,8 @@ read -r check_rps check_p50 check_p99 < <(wrk_run "http://127.0.0.1:$port/v1/app
 read -r nginx_rps nginx_p50 nginx_p99 < <(wrk_run "http://127.0.0.1:$nginx_port/check.json")
 errors=$(grep -c " 5[0-9][0-9] " "$work/serve.log" || true)
 
-# Uploads: curl in one PATCH to a tus upload, then the mpaas client (chunked tus).
+# Uploads: curl in one PATCH to a tus upload (-T streams the file; --data-binary would hold
+# it in memory), then the mpaas client (chunked tus).
 head -c "$((upload_mb * 1024 * 1024))" /dev/urandom > "$work/big.bin"
 size=$(stat -c %s "$work/big.bin")
 location=$(curl -sf -i -X POST -H "Authorization: Bearer $token" -H "Tus-Resumable: 1.0.0" \
@@ -127,7 +128,7 @@ location=$(curl -sf -i -X POST -H "Authorization: Bearer $token" -H "Tus-Resumab
 start=$(date +%s%N)
 curl -sf -X PATCH -H "Authorization: Bearer $token" -H "Tus-Resumable: 1.0.0" \
   -H "Upload-Offset: 0" -H "Content-Type: application/offset+octet-stream" \
-  --data-binary @"$work/big.bin" "http://127.0.0.1:$port$location" >/dev/null
+  -T "$work/big.bin" "http://127.0.0.1:$port$location" >/dev/null
 end=$(date +%s%N)
 curl_mbs=$(awk "BEGIN { printf \"%.0f\", $size / 1048576 / (($end - $start) / 1e9) }")
 client_mbs=n/a
