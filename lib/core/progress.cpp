@@ -56,9 +56,13 @@ std::string ProgressBar::render_line() const {
     if (fraction > 1.0)
       fraction = 1.0;
     int filled = static_cast<int>(fraction * m_width);
-    line += "[" + std::string(static_cast<size_t>(filled), '=') + (filled < m_width ? ">" : "") +
-            std::string(static_cast<size_t>(m_width - filled - (filled < m_width ? 1 : 0)), ' ') +
-            "] ";
+    // Appended piece by piece: GCC 12 warns (falsely) about "literal" + std::string&&.
+    line += '[';
+    line.append(static_cast<size_t>(filled), '=');
+    if (filled < m_width)
+      line += '>';
+    line.append(static_cast<size_t>(m_width - filled - (filled < m_width ? 1 : 0)), ' ');
+    line += "] ";
     char percent[16];
     std::snprintf(percent, sizeof(percent), "%3d%%", static_cast<int>(fraction * 100));
     line += percent;
@@ -69,17 +73,23 @@ std::string ProgressBar::render_line() const {
     // say that work goes on, where "0 B" looked stuck.
     static constexpr char spinner[] = {'|', '/', '-', '\\'};
     auto quarter_seconds = static_cast<size_t>(seconds * 4);
-    line += std::string(1, spinner[quarter_seconds % 4]) + " " + elapsed_text(seconds);
+    line += spinner[quarter_seconds % 4];
+    line += ' ';
+    line += elapsed_text(seconds);
   }
-  if (m_total > 0 && m_done == 0 && seconds >= 1)
-    line += " " + elapsed_text(seconds);  // not started counting yet: show it is alive
+  if (m_total > 0 && m_done == 0 && seconds >= 1) {
+    line += ' ';  // not started counting yet: show it is alive
+    line += elapsed_text(seconds);
+  }
   if (rate > 0) {
-    line += " " + human_bytes(static_cast<uint64_t>(rate)) + "/s";
+    line += ' ';
+    line += human_bytes(static_cast<uint64_t>(rate));
+    line += "/s";
     if (m_total > m_done) {
-      line += " ETA " +
-              std::to_string(
-                  static_cast<long long>(static_cast<double>(m_total - m_done) / rate + 0.5)) +
-              "s";
+      line += " ETA ";
+      line += std::to_string(
+          static_cast<long long>(static_cast<double>(m_total - m_done) / rate + 0.5));
+      line += 's';
     }
   }
   return line;
