@@ -37,16 +37,7 @@ BackgroundProcess::BackgroundProcess(const std::string& program,
     ::dup2(null_fd, STDIN_FILENO);
     ::dup2(null_fd, STDOUT_FILENO);
     ::dup2(err, STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(program.c_str())};
-    for (const auto& argument : arguments)
-      argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& entry : environment)
-      envp.push_back(entry.data());
-    envp.push_back(nullptr);
-    execvpe(program.c_str(), argv.data(), envp.data());
-    _exit(127);
+    exec_program(program, arguments, environment);
   }
 }
 

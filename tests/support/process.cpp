@@ -34,6 +34,20 @@ std::vector<std::string> merged_environment(const std::map<std::string, std::str
   return flat;
 }
 
+void exec_program(const std::string& program, const std::vector<std::string>& arguments,
+                  std::vector<std::string>& environment) {
+  std::vector<char*> argv{const_cast<char*>(program.c_str())};
+  for (const auto& argument : arguments)
+    argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& entry : environment)
+    envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  execvpe(program.c_str(), argv.data(), envp.data());
+  _exit(127);
+}
+
 RunResult run_program(const std::string& program, const std::vector<std::string>& arguments,
                       const RunOptions& options) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
@@ -51,16 +65,7 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
     }
     if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0)
       _exit(127);
-    std::vector<char*> argv{const_cast<char*>(program.c_str())};
-    for (const auto& argument : arguments)
-      argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& entry : environment)
-      envp.push_back(entry.data());
-    envp.push_back(nullptr);
-    execvpe(program.c_str(), argv.data(), envp.data());
-    _exit(127);
+    exec_program(program, arguments, environment);
   }
   close(in_pipe[0]);
   close(out_pipe[1]);

@@ -27,6 +27,12 @@ struct RunOptions {
 // "\x01" unsets.
 std::vector<std::string> merged_environment(const std::map<std::string, std::string>& overrides);
 
+// In a forked child: replaces it with `program` (looked up on PATH) and `arguments`, with
+// `environment` ("NAME=value" entries) as its whole environment; exits 127 when it cannot.
+[[noreturn]] void exec_program(const std::string& program,
+                               const std::vector<std::string>& arguments,
+                               std::vector<std::string>& environment);
+
 // Runs `program` with `arguments`.
 RunResult run_program(const std::string& program, const std::vector<std::string>& arguments,
                       const RunOptions& options = {});
