@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "background.hpp"
+#include "gated_proxy.hpp"
 #include "process.hpp"
 #include "served.hpp"
 #include "temp_dir.hpp"
@@ -78,30 +79,41 @@ TEST_CASE("an upload killed halfway resumes from the server's offset and yields 
                                      "--app",   "com.example.shop", "--platform",
                                      "android", "--version",        "2.0.0"};
 
+  // The client reaches the server through a proxy that lets the first chunk and half of the
+  // second through, then holds: the kill lands mid-upload on any machine, however fast.
+  mpaas::test::GatedProxy proxy(server.port(), (8u << 20) + (4u << 20));
+  auto through_proxy = server.client_environment();
+  through_proxy["MPAAS_ENDPOINT"] = "http://127.0.0.1:" + std::to_string(proxy.port());
   auto env = mpaas::test::mpaas_environment(home.path());
-  for (const auto& [name, value] : server.client_environment())
+  for (const auto& [name, value] : through_proxy)
     env[name] = value;
   mpaas::test::BackgroundProcess first(mpaas::test::mpaas_binary(), upload, env,
                                        home / "first.log");
-  // Killed once the server holds at least one chunk and not yet all of them.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  uintmax_t held = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    held = largest_upload(home.path());
-    if (held >= (8u << 20))
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  bool holding = proxy.wait_until_holding(std::chrono::seconds(60));
   first.stop(SIGKILL, std::chrono::seconds(10));
-  held = largest_upload(home.path());
-  INFO("held at the kill: " << held << "; the client said: " << first.stderr_text());
+  // The server sees the connection cut and keeps what arrived; wait for it to let go.
+  auto settled = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  uintmax_t held = largest_upload(home.path());
+  while (held < proxy.forwarded() - (1u << 20) && std::chrono::steady_clock::now() < settled) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    held = largest_upload(home.path());
+  }
+  INFO("forwarded: " << proxy.forwarded() << "; held at the kill: " << held
+                     << "; the client said: " << first.stderr_text());
+  REQUIRE(holding);
   REQUIRE(held >= (8u << 20));
   REQUIRE(held < size);
   CHECK(client_json(home, server, {"release", "list", "--app", "com.example.shop"}).empty());
 
   // The same command again continues the same upload: no second creation.
+  proxy.open();
   auto log_before = server.process().stderr_text();
-  auto release = client_json(home, server, upload);
+  upload.insert(upload.begin(), "--json");
+  auto rerun =
+      mpaas::test::run_mpaas(upload, home.path(), RunOptions{home.path(), through_proxy, ""});
+  INFO("the second run said: " << rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  auto release = json::parse(rerun.out);
   auto log = server.process().stderr_text().substr(log_before.size());
   CHECK(log.find("HEAD /v1/uploads/") != std::string::npos);
   CHECK(log.find("POST /v1/uploads ") == std::string::npos);
