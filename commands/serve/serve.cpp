@@ -3,10 +3,13 @@
 #include <malloc.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
-#include <iomanip>
-#include <sstream>
+#include <cstdio>
+#include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "command.hpp"
 #include "mpaas/core/atomic_file.hpp"
@@ -94,12 +97,74 @@ void ensure_admin_token(platform::Platform& platform, const std::filesystem::pat
               << " (mode 0600)\n";
 }
 
-std::string log_line(const platform::server::AccessLogEntry& entry) {
-  std::ostringstream line;
-  line << entry.method << ' ' << entry.path << ' ' << entry.status << ' ' << entry.bytes << ' '
-       << std::fixed << std::setprecision(2) << entry.milliseconds << "ms\n";
-  return line.str();
+void append_log_line(std::string& out, const platform::server::AccessLogEntry& entry) {
+  char numbers[96];
+  int length = std::snprintf(numbers, sizeof numbers, " %d %llu %.2fms\n", entry.status,
+                             static_cast<unsigned long long>(entry.bytes), entry.milliseconds);
+  out += entry.method;
+  out += ' ';
+  out += entry.path;
+  out.append(numbers, static_cast<size_t>(std::max(length, 0)));
 }
+
+// The access log, one line per request, written out at least every 50 ms (and whenever
+// 64 KiB are waiting) rather than one write per request: at thousands of requests a second
+// the write, and the lock the request threads took turns on, cost a tenth of a request.
+// Each thread appends to its own buffer under its own lock, which only the flush contends.
+class AccessLogBuffer {
+ public:
+  explicit AccessLogBuffer(std::ostream& out) : m_out(out) {}
+
+  void add(const platform::server::AccessLogEntry& entry) {
+    auto& mine = own_buffer();
+    std::lock_guard lock(mine.mutex);
+    append_log_line(mine.waiting, entry);
+    if (mine.waiting.size() >= (64u << 10)) {
+      std::lock_guard out_lock(m_out_mutex);
+      write_out(mine.waiting);
+    }
+  }
+
+  void flush() {
+    std::lock_guard list_lock(m_list_mutex);
+    std::lock_guard out_lock(m_out_mutex);
+    for (auto& buffer : m_buffers) {
+      std::lock_guard lock(buffer->mutex);
+      write_out(buffer->waiting);
+    }
+  }
+
+ private:
+  struct Buffer {
+    std::mutex mutex;
+    std::string waiting;
+  };
+
+  // This thread's buffer, made on its first line. Buffers live as long as the log: a
+  // server's threads are few and fixed.
+  Buffer& own_buffer() {
+    thread_local std::pair<const AccessLogBuffer*, Buffer*> cached{nullptr, nullptr};
+    if (cached.first != this) {
+      std::lock_guard lock(m_list_mutex);
+      m_buffers.push_back(std::make_unique<Buffer>());
+      cached = {this, m_buffers.back().get()};
+    }
+    return *cached.second;
+  }
+
+  void write_out(std::string& waiting) {
+    if (waiting.empty())
+      return;
+    m_out.write(waiting.data(), static_cast<std::streamsize>(waiting.size()));
+    m_out.flush();
+    waiting.clear();
+  }
+
+  std::ostream& m_out;
+  std::mutex m_out_mutex;   // one writer at a time on the stream
+  std::mutex m_list_mutex;  // guards m_buffers
+  std::vector<std::unique_ptr<Buffer>> m_buffers;
+};
 
 // A server allocates and frees the same sizes on every request; glibc would hand the freed
 // top of each thread's heap back to the kernel and fault it in again on the next request,
@@ -147,15 +212,11 @@ int run_serve(const ServeOptions& options, Context& context) {
       std::chrono::seconds(parse_duration(options.upload_expiry, "upload-expiry"));
 
   keep_heap_memory();
-  auto& err = context.err;
-  std::mutex log_mutex;
+  AccessLogBuffer access_log(context.err);
   platform::server::ApiServer server(
       [folder, actor, &clock] { return platform::open_local_platform(folder, actor, clock); },
       server_options,
-      [&err, &log_mutex](const platform::server::AccessLogEntry& entry) {
-        std::lock_guard lock(log_mutex);
-        err << log_line(entry) << std::flush;
-      },
+      [&access_log](const platform::server::AccessLogEntry& entry) { access_log.add(entry); },
       clock);
   int port = server.bind();
   context.err << "mpaas: serving " << folder.string() << " on " << (tls ? "https" : "http") << "://"
@@ -164,14 +225,17 @@ int run_serve(const ServeOptions& options, Context& context) {
   // A signal only records a stop request (core/interrupt.hpp): this thread turns it into a
   // graceful stop, and requests in flight finish before serve() returns.
   std::atomic<bool> done{false};
-  std::thread watcher([&server, &done] {
-    while (!done && !stop_requested())
+  std::thread watcher([&server, &done, &access_log] {
+    while (!done && !stop_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      access_log.flush();
+    }
     server.stop();
   });
   server.serve();
   done = true;
   watcher.join();
+  access_log.flush();
   context.err << "mpaas: stopped\n";
   return 0;
 }

@@ -2,7 +2,10 @@
 #include "mpaas/platform/rollout.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <optional>
+#include <string_view>
 
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/sha256.hpp"
@@ -33,24 +36,26 @@ const std::string& device_field(const Device& device, const std::string& field) 
   return device.network;
 }
 
-// The numeric parts of a version, or empty when `text` is not one.
-std::vector<uint32_t> version_parts(const std::string& text) {
-  std::vector<uint32_t> parts;
+// The numeric parts of a version (unused parts 0), or nothing when `text` is not one. No
+// allocation: a check compares versions for every release it considers.
+std::optional<VersionNumbers> version_parts(std::string_view text) {
+  VersionNumbers parts{};
+  size_t count = 0;
   size_t start = 0;
   while (true) {
     size_t end = text.find('.', start);
-    if (end == std::string::npos)
+    if (end == std::string_view::npos)
       end = text.size();
     size_t digits = end - start;
-    if (digits == 0 || digits > max_version_part_digits || parts.size() == max_version_parts)
-      return {};
+    if (digits == 0 || digits > max_version_part_digits || count == max_version_parts)
+      return std::nullopt;
     uint32_t value = 0;
     for (size_t i = start; i < end; ++i) {
       if (text[i] < '0' || text[i] > '9')
-        return {};
+        return std::nullopt;
       value = value * 10 + static_cast<uint32_t>(text[i] - '0');
     }
-    parts.push_back(value);
+    parts[count++] = value;
     if (end == text.size())
       return parts;
     start = end + 1;
@@ -256,16 +261,14 @@ ReleaseState parse_state(const std::string& name) {
 }
 
 bool is_version(const std::string& text) {
-  return !version_parts(text).empty();
+  return version_parts(text).has_value();
 }
 
 VersionNumbers version_numbers(const std::string& text, const std::string& field) {
   auto parts = version_parts(text);
-  if (parts.empty())
+  if (!parts)
     throw invalid_input("not a version: '" + text + "' (" + field + ")", field);
-  VersionNumbers numbers{};
-  std::copy(parts.begin(), parts.end(), numbers.begin());
-  return numbers;
+  return *parts;
 }
 
 int compare_versions(const std::string& a, const std::string& b, const std::string& field) {
@@ -298,9 +301,11 @@ bool rule_matches(const Rule& rule, const Device& device, std::string& why) {
     default: {
       int order = 0;
       if (is_version_field(rule.field)) {
-        if (!is_version(value))
+        auto device_version = version_parts(value);
+        if (!device_version)
           return failed("'" + value + "' is not a version");
-        order = compare_versions(value, rule.values[0], rule.field);
+        auto wanted = version_numbers(rule.values[0], rule.field);
+        order = *device_version < wanted ? -1 : *device_version == wanted ? 0 : 1;
       } else {
         order = value.compare(rule.values[0]);
       }
@@ -372,11 +377,14 @@ std::string percent_text(BasisPoints points) {
 
 namespace {
 
-// "bucket 812 < 2500": built in place, as every release of a check gets one.
-std::string bucket_reason(uint32_t place, const char* relation, BasisPoints percent) {
-  char text[48];
-  int length = std::snprintf(text, sizeof text, "bucket %u%s%u", place, relation, percent);
-  return std::string(text, static_cast<size_t>(length));
+// "bucket 812 < 2500": built in place without printf, as every release of a check gets one.
+std::string bucket_reason(uint32_t place, std::string_view relation, BasisPoints percent) {
+  char text[48] = "bucket ";
+  char* end = text + 7;
+  end = std::to_chars(end, text + sizeof text, place).ptr;
+  end = std::copy(relation.begin(), relation.end(), end);
+  end = std::to_chars(end, text + sizeof text, percent).ptr;
+  return std::string(text, end);
 }
 
 }  // namespace

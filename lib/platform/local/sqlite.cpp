@@ -37,7 +37,24 @@ Database::Database(const std::filesystem::path& path, bool create, int busy_ms) 
 }
 
 Database::~Database() {
+  for (auto* statement : m_kept)
+    sqlite3_finalize(statement);
   sqlite3_close_v2(m_db);
+}
+
+void Database::run(Kept which) {
+  static const char* const sql[] = {"BEGIN DEFERRED", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
+  auto index = static_cast<size_t>(which);
+  auto*& statement = m_kept[index];
+  if (!statement) {
+    int code = sqlite3_prepare_v2(m_db, sql[index], -1, &statement, nullptr);
+    if (code != SQLITE_OK)
+      fail(code, sqlite3_errmsg(m_db));
+  }
+  int code = sqlite3_step(statement);
+  sqlite3_reset(statement);
+  if (code != SQLITE_DONE)
+    fail(code, sqlite3_errmsg(m_db));
 }
 
 void Database::exec(const char* sql) {
@@ -144,16 +161,21 @@ bool Statement::is_null(int column) const {
 }
 
 Transaction::Transaction(Database& db, Mode mode) : m_db(db) {
-  db.exec(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  db.run(mode == Mode::write ? Database::Kept::begin_write : Database::Kept::begin_read);
 }
 
 Transaction::~Transaction() {
-  if (m_open)
-    sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (!m_open)
+    return;
+  try {
+    m_db.run(Database::Kept::rollback);
+  } catch (const std::exception&) {
+    // Nothing to do in a destructor: SQLite rolls back a failed transaction itself.
+  }
 }
 
 void Transaction::commit() {
-  m_db.exec("COMMIT");
+  m_db.run(Database::Kept::commit);
   m_open = false;
 }
 

@@ -1,6 +1,7 @@
 // Check results as JSON text from cached release texts (see check_text.hpp).
 #include "mpaas/platform/server.hpp"
 
+#include <array>
 #include <unordered_map>
 
 namespace mpaas::platform::server {
@@ -50,18 +51,22 @@ const std::string& release_text(const Release& release) {
   return found->second.text;
 }
 
-// A JSON string as nlohmann writes it; plain printable ASCII needs no escaping.
+// Bytes that a JSON string may hold as they are: printable ASCII but '"' and '\\'.
+constexpr auto plain_bytes = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7f; ++c)
+    plain[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
+
+// A JSON string as nlohmann writes it; plain printable ASCII (all of a check's own text)
+// is copied as it is.
 void append_quoted(std::string& out, const std::string& text) {
-  bool plain = true;
   for (unsigned char c : text) {
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-      plain = false;
-      break;
+    if (!plain_bytes[c]) {
+      out += Json(text).dump();
+      return;
     }
-  }
-  if (!plain) {
-    out += Json(text).dump();
-    return;
   }
   out += '"';
   out += text;

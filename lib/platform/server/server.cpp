@@ -3,6 +3,9 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "server_state.hpp"
 
 namespace mpaas::platform::server {
@@ -53,7 +56,9 @@ ApiServer::ApiServer(PlatformFactory factory, ServerOptions options, AccessLog l
           "cannot load the TLS certificate or key (" + state.options.tls_certificate.string() + ")",
           state.options.tls_certificate.string());
   } else {
-    state.http = std::make_unique<httplib::Server>();
+    auto handoff = std::make_unique<HandoffServer>();
+    state.handoff = handoff.get();
+    state.http = std::move(handoff);
   }
   auto threads = state.options.threads;
   state.http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -140,13 +145,47 @@ int ApiServer::bind() {
 void ApiServer::serve() {
   m_state->pool.prefill(std::min<size_t>(m_state->options.threads, 16));
   m_state->ready = true;
-  m_state->http->listen_after_bind();
+  if (m_state->handoff)
+    m_state->serve_behind_front();
+  else
+    m_state->http->listen_after_bind();
   m_state->ready = false;
 }
 
 void ApiServer::stop() {
   m_state->ready = false;
+  // Set before the front is looked at, as serve_behind_front sets the front before it
+  // looks at this: a stop that comes while serving starts is never missed.
+  m_state->stopping = true;
+  if (auto* front = m_state->front.load())
+    front->stop();
   m_state->http->stop();
+}
+
+void ApiServer::State::serve_behind_front() {
+  // The connections handed over keep a worker each while they are kept alive, as they
+  // would with cpp-httplib's own accept loop.
+  auto workers = std::make_unique<httplib::ThreadPool>(options.threads);
+  FrontOptions front_options;
+  front_options.loops = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  DeviceFront device_front(
+      listening_socket, front_options, check_answers(),
+      [this, &workers](int socket, std::string buffered) {
+        workers->enqueue([this, socket, buffered = std::move(buffered)]() mutable {
+          handoff->serve_handed_over(socket, std::move(buffered));
+        });
+      },
+      log, clock);
+  front = &device_front;
+  if (!stopping)
+    device_front.run();
+  front = nullptr;
+  // No new connections from here on (cpp-httplib never listened, so it will not close it).
+  ::close(listening_socket);
+  listening_socket = -1;
+  // Requests in flight on handed-over connections finish; their connections then close.
+  handoff->begin_stopping();
+  workers->shutdown();
 }
 
 std::vector<std::string> ApiServer::routes() {

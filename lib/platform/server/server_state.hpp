@@ -10,6 +10,8 @@
 #include <mutex>
 #include <optional>
 
+#include "device_front.hpp"
+#include "handoff.hpp"
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/sha256.hpp"
 #include "mpaas/platform/server.hpp"
@@ -219,6 +221,10 @@ struct ApiServer::State {
   IdempotencyCache idempotency;
   UploadStore uploads;
   std::unique_ptr<httplib::Server> http;
+  // Plain HTTP: `http` as a HandoffServer behind the device front; null with TLS.
+  HandoffServer* handoff = nullptr;
+  std::atomic<DeviceFront*> front{nullptr};
+  std::atomic<bool> stopping{false};
   std::atomic<bool> ready{false};
   int port = 0;
   int listening_socket = -1;  // as cpp-httplib made it, for its backlog (see bind)
@@ -323,6 +329,13 @@ struct ApiServer::State {
   // token get the first creation's Location again, not a second upload.
   void create_upload_once(const httplib::Request& request, httplib::Response& response,
                           const Token& token, const std::function<void()>& create);
+
+  // An update check's reply body and status; errors become the JSON error reply.
+  int answer_check(Platform& platform, const CheckRequest& check, std::string& body);
+  // What each loop of the device front answers checks with.
+  DeviceFront::AnswerFactory check_answers();
+  // Serves plain HTTP: the device front, and cpp-httplib for what it hands over.
+  void serve_behind_front();
 
   void register_routes();
   void register_tus_routes();

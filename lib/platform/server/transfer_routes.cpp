@@ -105,17 +105,19 @@ void set_upload_headers(httplib::Response& response, const UploadInfo& info) {
   response.set_header("Upload-Expires", http_date(info.expires_at));
 }
 
-// The device's update check from the query of GET /v1/apps/{app}/updates; it counts.
-CheckRequest update_check(const httplib::Request& request) {
+// The device's update check from the query of GET /v1/apps/{app}/updates (`parameter`
+// gives a query parameter's first value); it counts.
+template <typename Parameter>
+CheckRequest update_check(const std::string& app, Parameter parameter) {
   CheckRequest check;
-  check.app = request.matches[1];
-  check.platform = request.get_param_value("platform");
-  check.device.id = request.get_param_value("device_id");
-  check.device.app_version = request.get_param_value("app_version");
-  check.device.os_version = request.get_param_value("os_version");
-  check.device.model = request.get_param_value("model");
-  check.device.region = request.get_param_value("region");
-  check.device.network = request.get_param_value("network");
+  check.app = app;
+  check.platform = parameter("platform");
+  check.device.id = parameter("device_id");
+  check.device.app_version = parameter("app_version");
+  check.device.os_version = parameter("os_version");
+  check.device.model = parameter("model");
+  check.device.region = parameter("region");
+  check.device.network = parameter("network");
   check.count = true;
   return check;
 }
@@ -257,29 +259,57 @@ std::pair<int, Json> ApiServer::State::create_release(const httplib::Request& re
   return {existed ? 200 : 201, to_json(release)};
 }
 
+int ApiServer::State::answer_check(Platform& platform, const CheckRequest& check,
+                                   std::string& body) {
+  body.clear();
+  try {
+    write_check_response_text(platform.check(check), body);
+    body += '\n';
+    return 200;
+  } catch (const Error& error) {
+    httplib::Response response;
+    send_error(response, error);
+    body = response.body;
+    return response.status;
+  } catch (const std::exception&) {
+    httplib::Response response;
+    send_error(response, failure("internal error"));
+    body = response.body;
+    return response.status;
+  }
+}
+
+DeviceFront::AnswerFactory ApiServer::State::check_answers() {
+  return [this]() -> DeviceFront::Answer {
+    // Each loop keeps one platform for its life: its checks run on that loop's thread only.
+    std::shared_ptr<PlatformPool::Lease> platform(new PlatformPool::Lease(pool.take()));
+    return [this, platform](const FrontRequest& request, std::string& body) {
+      auto check =
+          update_check(request.app, [&](const char* name) { return request.parameter(name); });
+      return answer_check(**platform, check, body);
+    };
+  };
+}
+
 void ApiServer::State::register_device_routes() {
   auto& server = *http;
+  // Plain HTTP servers answer checks in the device front (device_front.hpp); this route
+  // serves them over TLS, and on connections the front has handed over.
   server.Get(R"(/v1/apps/([^/]+)/updates)", [this](const httplib::Request& request,
                                                    httplib::Response& response) {
-    try {
-      auto platform = pool.take();
-      // The reply is built in this worker's buffer and streamed from it: cpp-httplib writes
-      // it on this thread before it reads the connection's next request, and no reply-sized
-      // string is allocated and copied per check.
-      thread_local std::string text;
-      text.clear();
-      write_check_response_text(platform->check(update_check(request)), text);
-      text += '\n';
-      const std::string* body = &text;
-      response.set_content_provider(body->size(), "application/json; charset=utf-8",
-                                    [body](size_t offset, size_t length, httplib::DataSink& sink) {
-                                      return sink.write(body->data() + offset, length);
-                                    });
-    } catch (const Error& error) {
-      send_error(response, error);
-    } catch (const std::exception&) {
-      send_error(response, failure("internal error"));
-    }
+    // The reply is built in this worker's buffer and streamed from it: cpp-httplib writes
+    // it on this thread before it reads the connection's next request, and no reply-sized
+    // string is allocated and copied per check.
+    thread_local std::string text;
+    auto platform = pool.take();
+    auto check = update_check(request.matches[1],
+                              [&](const char* name) { return request.get_param_value(name); });
+    response.status = answer_check(*platform, check, text);
+    const std::string* body = &text;
+    response.set_content_provider(body->size(), "application/json; charset=utf-8",
+                                  [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                                    return sink.write(body->data() + offset, length);
+                                  });
   });
   server.Get(R"(/v1/releases/([^/]+)/artifact)",
              [this](const httplib::Request& request, httplib::Response& response) {

@@ -434,3 +434,112 @@ TEST_CASE("a JSON body over its limit is refused before it is read, a chunked on
   auto upload = server.upload(std::string(5u << 20, 'x'), "big.bin", 5u << 20);
   CHECK(!upload.empty());
 }
+
+namespace {
+
+struct RawReply {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+// Splits what a server sent on one connection into its replies (each with a Content-Length).
+std::vector<RawReply> split_replies(std::string stream) {
+  std::vector<RawReply> replies;
+  while (true) {
+    auto head_end = stream.find("\r\n\r\n");
+    if (head_end == std::string::npos || stream.rfind("HTTP/1.1 ", 0) != 0)
+      break;
+    RawReply reply;
+    reply.status = std::stoi(stream.substr(9, 3));
+    reply.headers = stream.substr(0, head_end + 2);
+    auto length_at = reply.headers.find("Content-Length: ");
+    size_t length =
+        length_at == std::string::npos ? 0 : std::stoul(reply.headers.substr(length_at + 16));
+    reply.body = stream.substr(head_end + 4, length);
+    replies.push_back(reply);
+    stream.erase(0, head_end + 4 + length);
+  }
+  return replies;
+}
+
+}  // namespace
+
+TEST_CASE("checks, and any request after them, are answered in order on one connection",
+          "[server][front]") {
+  LiveServer server;
+  server.post("/v1/apps", {{"id", "com.example.shop"}}, 201);
+  const std::string check =
+      "GET /v1/apps/com.example.shop/updates?platform=android&device_id=d-1 HTTP/1.1\r\n"
+      "Host: x\r\n\r\n";
+  const std::string unknown_app =
+      "GET /v1/apps/com.example.none/updates?platform=android&device_id=d-1 HTTP/1.1\r\n"
+      "Host: x\r\n\r\n";
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string last_check =
+      "GET /v1/apps/com.example.shop/updates?platform=android&device_id=d-2 HTTP/1.1\r\n"
+      "Host: x\r\nConnection: close\r\n\r\n";
+  // All in one write: the checks come before and after a request the full server answers.
+  auto replies = split_replies(send_raw(server.port, check + unknown_app + health + last_check));
+  REQUIRE(replies.size() == 4);
+  CHECK(replies[0].status == 200);
+  CHECK(Json::parse(replies[0].body)["device"]["id"] == "d-1");
+  CHECK(replies[0].headers.find("Content-Type: application/json") != std::string::npos);
+  CHECK(replies[1].status == 404);
+  CHECK(Json::parse(replies[1].body)["error"]["subject"] == "app");
+  CHECK(replies[2].status == 200);
+  CHECK(Json::parse(replies[2].body)["status"] == "ok");
+  CHECK(replies[3].status == 200);
+  CHECK(Json::parse(replies[3].body)["device"]["id"] == "d-2");
+  CHECK(replies[3].headers.find("Connection: close") != std::string::npos);
+
+  // Connection: close on a check: one reply, then the server closes (send_raw returns).
+  auto closing =
+      "GET /v1/apps/com.example.shop/updates?device_id=d-3&platform=android "
+      "HTTP/1.1\r\nConnection: close\r\n\r\n" +
+      health;
+  auto closed = split_replies(send_raw(server.port, closing));
+  REQUIRE(closed.size() == 1);
+  CHECK(Json::parse(closed[0].body)["device"]["id"] == "d-3");
+
+  // Every check is in the access log, with its path and no query.
+  std::lock_guard lock(server.log_mutex);
+  auto checks = std::count_if(server.log.begin(), server.log.end(), [](const auto& entry) {
+    return entry.path == "/v1/apps/com.example.shop/updates" && entry.status == 200;
+  });
+  CHECK(checks == 3);
+}
+
+TEST_CASE("a check head sent in pieces is answered; a slow one does not hold others up",
+          "[server][front]") {
+  LiveServer server;
+  server.post("/v1/apps", {{"id", "com.example.shop"}}, 201);
+  int slow = open_socket(server.port);
+  REQUIRE(slow >= 0);
+  std::string head =
+      "GET /v1/apps/com.example.shop/updates?platform=android&device_id=d-9 "
+      "HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (size_t at = 0; at < head.size(); at += 10) {
+    auto piece = head.substr(at, 10);
+    REQUIRE(::send(slow, piece.data(), piece.size(), MSG_NOSIGNAL) > 0);
+    // Meanwhile another client is served at once.
+    if (at == 20) {
+      auto other =
+          server.client().Get("/v1/apps/com.example.shop/updates?platform=android&device_id=d-8");
+      REQUIRE(other);
+      CHECK(other->status == 200);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::string reply;
+  char buffer[4096];
+  while (split_replies(reply).empty()) {
+    ssize_t got = ::recv(slow, buffer, sizeof buffer, 0);
+    REQUIRE(got > 0);
+    reply.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(slow);
+  auto replies = split_replies(reply);
+  REQUIRE(replies.size() == 1);
+  CHECK(Json::parse(replies[0].body)["device"]["id"] == "d-9");
+}
