@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <future>
+#include <vector>
 
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/interrupt.hpp"
@@ -22,21 +24,122 @@ std::string digest_bytes(const Sha256Digest& digest) {
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
-// The state file of one upload: keyed by endpoint, file sha256 and size, so that only the
-// very same bytes to the very same server resume.
+// The state file of one upload: keyed by endpoint, the file's absolute path, size and
+// modification time, so that running the same command on the same unchanged file resumes.
+// (Keyed by content, the file would have to be read once before a byte is sent.) A file
+// changed in place without those changing is caught at the end: the server compares the
+// sha256 hashed on the way with what it received.
 std::filesystem::path state_file(const std::filesystem::path& dir, const std::string& endpoint,
-                                 const std::string& sha256, uint64_t size) {
-  std::string key = to_hex(sha256_of(endpoint + "\n" + sha256 + "\n" + std::to_string(size)));
+                                 const std::filesystem::path& file, uint64_t size) {
+  struct stat info {};
+  int64_t modified = 0;
+  if (::stat(file.c_str(), &info) == 0)
+    modified = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  std::error_code ignored;
+  auto absolute = std::filesystem::absolute(file, ignored).lexically_normal().string();
+  auto size_text = std::to_string(size), modified_text = std::to_string(modified);
+  std::string key =
+      to_hex(sha256_of({endpoint, "\n", absolute, "\n", size_text, "\n", modified_text}));
   return dir / "uploads" / (key.substr(0, 32) + ".json");
 }
 
-// The 32 bytes of a sha256 in lowercase hex (as made by to_hex).
-std::string hex_bytes(const std::string& hex) {
-  std::string bytes;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-  return bytes;
-}
+// Reads the file chunk by chunk, one chunk ahead of the one being sent (on its own thread,
+// so that reading and hashing overlap the network), and hashes the whole file on the way:
+// each byte once, in order, whatever offsets the server asks for.
+class ChunkSource {
+ public:
+  struct Chunk {
+    uint64_t offset = 0;
+    std::string bytes;
+    std::string checksum;  // "sha256 <base64>" of the bytes, for Upload-Checksum
+  };
+
+  ChunkSource(const std::filesystem::path& path, uint64_t size, uint64_t chunk_size)
+      : m_path(path), m_size(size), m_chunk_size(chunk_size), m_file(path, std::ios::binary) {
+    if (!m_file)
+      throw not_found("cannot read " + path.string(), path.string());
+  }
+  ~ChunkSource() {
+    if (m_ahead.valid())
+      m_ahead.wait();
+  }
+
+  // The chunk at `offset`: the one read ahead when it starts there, else read now. Starts
+  // reading the next one into the spare buffer `recycled` holds.
+  Chunk take(uint64_t offset, Chunk recycled) {
+    Chunk chunk;
+    if (m_ahead.valid()) {
+      chunk = m_ahead.get();
+      if (chunk.offset != offset)  // the server asked for other bytes: read those instead
+        chunk = read(offset, std::move(chunk.bytes));
+    } else {
+      chunk = read(offset, std::move(recycled.bytes));
+    }
+    uint64_t next = offset + chunk.bytes.size();
+    if (next < m_size) {
+      m_ahead =
+          std::async(std::launch::async, [this, next, spare = std::move(recycled.bytes)]() mutable {
+            return read(next, std::move(spare));
+          });
+    }
+    return chunk;
+  }
+
+  // The file's sha256 (hex) once every byte has been read.
+  std::string sha256() {
+    if (m_ahead.valid())
+      m_ahead.get();
+    catch_up(m_size);
+    return to_hex(m_whole.finish());
+  }
+
+ private:
+  Chunk read(uint64_t offset, std::string buffer) {
+    throw_if_stop_requested();
+    Chunk chunk;
+    chunk.offset = offset;
+    size_t length = static_cast<size_t>(std::min<uint64_t>(m_chunk_size, m_size - offset));
+    buffer.resize(length);
+    m_file.clear();
+    m_file.seekg(static_cast<std::streamoff>(offset));
+    if (!m_file.read(buffer.data(), static_cast<std::streamsize>(length)))
+      throw failure("cannot read " + m_path.string() + " (did it change?)", m_path.string());
+    catch_up(offset);
+    if (offset <= m_hashed && offset + length > m_hashed) {
+      m_whole.update(buffer.data() + (m_hashed - offset), offset + length - m_hashed);
+      m_hashed = offset + length;
+    }
+    chunk.checksum = "sha256 " + base64_encode(digest_bytes(sha256_of(buffer)));
+    chunk.bytes = std::move(buffer);
+    return chunk;
+  }
+
+  // Hashes the bytes from where the whole-file hash stands to `offset` (what a resumed
+  // upload does not send again).
+  void catch_up(uint64_t offset) {
+    if (m_hashed >= offset)
+      return;
+    std::ifstream in(m_path, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(m_hashed));
+    std::vector<char> buffer(1 << 20);
+    while (m_hashed < offset) {
+      throw_if_stop_requested();
+      auto want = std::min<uint64_t>(buffer.size(), offset - m_hashed);
+      if (!in.read(buffer.data(), static_cast<std::streamsize>(want)))
+        throw failure("cannot read " + m_path.string() + " (did it change?)", m_path.string());
+      m_whole.update(buffer.data(), static_cast<size_t>(want));
+      m_hashed += want;
+    }
+  }
+
+  std::filesystem::path m_path;
+  uint64_t m_size;
+  uint64_t m_chunk_size;
+  std::ifstream m_file;
+  Sha256 m_whole;
+  uint64_t m_hashed = 0;  // the whole-file hash covers [0, m_hashed)
+  std::future<Chunk> m_ahead;
+};
 
 bool is_upload_id(const std::string& id) {
   if (id.empty() || id.size() > max_upload_id_length)
@@ -163,23 +266,22 @@ class TusUpload {
     return offset;
   }
 
-  // Sends one chunk at `offset`; the new offset, or nullopt when it must be asked again.
-  std::optional<uint64_t> patch(uint64_t offset, std::string& chunk,
-                                std::optional<long>& retry_after) {
+  // Sends one chunk; the new offset, or nullopt when it must be asked again. The chunk's
+  // bytes are moved into the request and back, so that they are held once.
+  std::optional<uint64_t> patch(ChunkSource::Chunk& chunk, std::optional<long>& retry_after) {
     Request request;
     request.method = "PATCH";
     request.target = m_target;
     request.headers.emplace_back("Tus-Resumable", tus_version);
-    request.headers.emplace_back("Upload-Offset", std::to_string(offset));
-    request.headers.emplace_back("Upload-Checksum",
-                                 "sha256 " + base64_encode(digest_bytes(sha256_of(chunk))));
-    // Moved in and out, so that a chunk is held in memory once.
-    request.body = Body{std::move(chunk), "application/offset+octet-stream"};
+    request.headers.emplace_back("Upload-Offset", std::to_string(chunk.offset));
+    request.headers.emplace_back("Upload-Checksum", chunk.checksum);
+    request.body = Body{std::move(chunk.bytes), "application/offset+octet-stream"};
     struct GiveBack {
       Request& request;
-      std::string& chunk;
-      ~GiveBack() { chunk = std::move(request.body->text); }
-    } give_back{request, chunk};
+      std::string& bytes;
+      ~GiveBack() { bytes = std::move(request.body->text); }
+    } give_back{request, chunk.bytes};
+    uint64_t offset = chunk.offset;
     try {
       Response response = m_client.send_once(request);
       if (response.status == 204) {
@@ -208,13 +310,10 @@ class TusUpload {
   std::string m_target;
 };
 
-std::string HttpPlatform::upload_file(const UploadRequest& request, const std::string& sha256,
-                                      uint64_t size, ProgressSink& progress) {
+HttpPlatform::SentUpload HttpPlatform::upload_file(const UploadRequest& request, uint64_t size,
+                                                   const std::filesystem::path& state,
+                                                   ProgressSink& progress) {
   const std::string& endpoint = m_options.client.endpoint;
-  std::filesystem::path state;
-  if (!m_options.state_dir.empty())
-    state = state_file(m_options.state_dir, endpoint, sha256, size);
-
   std::string target;
   std::optional<uint64_t> offset;
   if (!state.empty()) {
@@ -231,8 +330,7 @@ std::string HttpPlatform::upload_file(const UploadRequest& request, const std::s
     create.target = "/v1/uploads";
     create.headers = {{"Tus-Resumable", tus_version},
                       {"Upload-Length", std::to_string(size)},
-                      {"Upload-Metadata", "filename " + base64_encode(file_name) + ",sha256 " +
-                                              base64_encode(hex_bytes(sha256))},
+                      {"Upload-Metadata", "filename " + base64_encode(file_name)},
                       {"Idempotency-Key", new_idempotency_key()}};
     Response response = m_client.send(create);
     if (response.status != 201)
@@ -244,24 +342,17 @@ std::string HttpPlatform::upload_file(const UploadRequest& request, const std::s
   }
 
   TusUpload upload(m_client, target);
-  std::ifstream file(request.file, std::ios::binary);
-  if (!file)
-    throw not_found("cannot read " + request.file.string(), request.file.string());
+  ChunkSource source(request.file, size, m_options.chunk_size);
   progress.start("upload", size);
   progress.advance(*offset);
   uint64_t shown = *offset;  // what the progress sink has been told
-  std::string chunk;
+  ChunkSource::Chunk chunk;
   int failures = 0;
   while (*offset < size) {
     throw_if_stop_requested();
-    size_t length = static_cast<size_t>(std::min<uint64_t>(m_options.chunk_size, size - *offset));
-    chunk.resize(length);
-    file.seekg(static_cast<std::streamoff>(*offset));
-    if (!file.read(chunk.data(), static_cast<std::streamsize>(length)))
-      throw failure("cannot read " + request.file.string() + " (did it change?)",
-                    request.file.string());
+    chunk = source.take(*offset, std::move(chunk));
     std::optional<long> retry_after;
-    if (auto next = upload.patch(*offset, chunk, retry_after)) {
+    if (auto next = upload.patch(chunk, retry_after)) {
       *offset = *next;
       failures = 0;
     } else {
@@ -283,7 +374,7 @@ std::string HttpPlatform::upload_file(const UploadRequest& request, const std::s
     }
   }
   progress.finish();
-  return target.substr(std::string("/v1/uploads/").size());
+  return {target.substr(std::string("/v1/uploads/").size()), source.sha256()};
 }
 
 Release HttpPlatform::upload(const UploadRequest& request, ProgressSink& progress) {
@@ -291,14 +382,24 @@ Release HttpPlatform::upload(const UploadRequest& request, ProgressSink& progres
   uint64_t size = std::filesystem::file_size(request.file, error);
   if (error)
     throw not_found("cannot read " + request.file.string(), request.file.string());
-  std::string sha256 = to_hex(sha256_of_file(request.file));
-  std::string upload_id = upload_file(request, sha256, size, progress);
-  Release release =
-      release_from_json(create("/v1/apps/" + encode_segment(request.app) + "/releases",
-                               release_request_json(request, upload_id, sha256)));
+  std::filesystem::path state;
   if (!m_options.state_dir.empty())
-    forget_state(state_file(m_options.state_dir, m_options.client.endpoint, sha256, size));
-  return release;
+    state = state_file(m_options.state_dir, m_options.client.endpoint, request.file, size);
+  auto sent = upload_file(request, size, state, progress);
+  if (!request.expected_sha256.empty() && sent.sha256 != request.expected_sha256)
+    throw verification_failed("the artifact does not match the sha256 given for it", "sha256");
+  try {
+    Release release =
+        release_from_json(create("/v1/apps/" + encode_segment(request.app) + "/releases",
+                                 release_request_json(request, sent.id, sent.sha256)));
+    forget_state(state);
+    return release;
+  } catch (const Error& refused) {
+    // The server holds other bytes than this file has now: a fresh upload next time.
+    if (refused.kind() == ErrorKind::verification)
+      forget_state(state);
+    throw;
+  }
 }
 
 }  // namespace mpaas::platform::http

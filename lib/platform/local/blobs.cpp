@@ -14,6 +14,7 @@
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/sha256.hpp"
 #include "mpaas/core/unique_fd.hpp"
+#include "mpaas/platform/platform.hpp"
 
 namespace mpaas::platform::local {
 namespace fs = std::filesystem;
@@ -129,14 +130,73 @@ std::unique_ptr<StagedBlob> BlobStore::stage(const fs::path& source, ProgressSin
     throw verification_failed(
         "the stored copy does not match the artifact's sha256 (" + source.string() + ")",
         source.string());
-  ::fchmod(staged->fd, 0444);
+  name_verified(*staged);
+  return staged;
+}
 
-  auto verified = m_tmp / (staged->sha256 + ".blob");
+// The staged copy, read-only, renamed to tmp/<sha256>.blob: verified, about to be published.
+void BlobStore::name_verified(StagedBlob& staged) const {
+  ::fchmod(staged.fd, 0444);
+  auto verified = m_tmp / (staged.sha256 + ".blob");
   auto verified_cleanup = std::make_unique<InterruptCleanup>(verified);
-  if (::rename(temp.c_str(), verified.c_str()) != 0)
-    throw io_failure("cannot rename the upload", temp);
-  staged->temp = verified;
-  staged->cleanup = std::move(verified_cleanup);
+  if (::rename(staged.temp.c_str(), verified.c_str()) != 0)
+    throw io_failure("cannot rename the upload", staged.temp);
+  staged.temp = verified;
+  staged.cleanup = std::move(verified_cleanup);
+}
+
+std::unique_ptr<StagedBlob> BlobStore::stage_owned(const fs::path& source,
+                                                   const std::string& known_sha256,
+                                                   ProgressSink& progress) {
+  auto staged = std::make_unique<StagedBlob>();
+  {
+    UniqueFd folder_lock = lock_temp_folder(LOCK_SH);
+    staged->temp = m_tmp / ("upload-" + new_release_id().substr(4) + ".link");
+    staged->cleanup = std::make_unique<InterruptCleanup>(staged->temp);
+    if (::link(source.c_str(), staged->temp.c_str()) != 0) {
+      staged->temp.clear();
+      // Another file system, or links not allowed: a copy it is.
+      if (errno == EXDEV || errno == EPERM || errno == EMLINK)
+        return stage(source, progress);
+      if (errno == ENOENT)
+        throw not_found("no such file (" + source.string() + ")", source.string());
+      throw io_failure("cannot take the artifact", source);
+    }
+    staged->fd = ::open(staged->temp.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (staged->fd < 0)
+      throw io_failure("cannot read the artifact", staged->temp);
+    ::flock(staged->fd, LOCK_EX);
+  }
+  struct stat info {};
+  if (::fstat(staged->fd, &info) != 0 || !S_ISREG(info.st_mode))
+    throw invalid_input("the artifact is not a regular file (" + source.string() + ")",
+                        source.string());
+  staged->size = static_cast<uint64_t>(info.st_size);
+  if (!known_sha256.empty() && is_hex_sha256(known_sha256)) {
+    staged->sha256 = known_sha256;
+  } else {
+    Sha256 read;
+    std::vector<char> buffer(chunk);
+    progress.start("verify", staged->size);
+    for (;;) {
+      throw_if_stop_requested();
+      ssize_t got = ::read(staged->fd, buffer.data(), buffer.size());
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        throw io_failure("cannot read the artifact", staged->temp);
+      if (got == 0)
+        break;
+      read.update(buffer.data(), static_cast<size_t>(got));
+      progress.advance(static_cast<uint64_t>(got));
+    }
+    progress.finish();
+    staged->sha256 = to_hex(read.finish());
+  }
+  // The caller synced what it wrote; this makes the new name and the data durable together.
+  if (::fsync(staged->fd) != 0)
+    throw io_failure("cannot sync the upload", staged->temp);
+  name_verified(*staged);
   return staged;
 }
 

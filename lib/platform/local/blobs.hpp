@@ -45,6 +45,11 @@ class BlobStore {
   // Copies `source` into tmp/ while hashing it, fsyncs the copy, reads it back to verify the
   // hash, and renames it to tmp/<sha256>.blob. Checks stop requests between chunks.
   std::unique_ptr<StagedBlob> stage(const std::filesystem::path& source, ProgressSink& progress);
+  // Stages a file the caller gives away (never written again) by a hard link instead of a
+  // copy, hashing it once unless `known_sha256` is given (trusted: the caller computed it
+  // while writing the file). Falls back to stage() across file systems.
+  std::unique_ptr<StagedBlob> stage_owned(const std::filesystem::path& source,
+                                          const std::string& known_sha256, ProgressSink& progress);
   // Links the staged copy to blobs/<sha256> (call inside the write transaction); true when
   // this made the blob (false: an identical one was there already).
   bool publish(const StagedBlob& staged);
@@ -58,6 +63,7 @@ class BlobStore {
 
  private:
   bool has_temps() const;
+  void name_verified(StagedBlob& staged) const;
   // The lock file beside tmp/ held shared by a writer while it creates and locks its temp
   // file, and exclusively by the cleaner.
   UniqueFd lock_temp_folder(int operation) const;

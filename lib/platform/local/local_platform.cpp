@@ -218,7 +218,11 @@ class LocalPlatform : public Platform {
     std::string package;
     if (checked.kind == "offline")
       package = read_offline_package(request);
-    auto staged = m_blobs.stage(request.file, progress);
+    auto staged = request.consume_file
+                      ? m_blobs.stage_owned(request.file, request.known_sha256, progress)
+                      : m_blobs.stage(request.file, progress);
+    if (!request.expected_sha256.empty() && staged->sha256 != request.expected_sha256)
+      throw verification_failed("the artifact does not match the sha256 given for it", "sha256");
 
     Transaction transaction(m_db, Mode::write);
     load_app(request.app);
@@ -476,6 +480,12 @@ class LocalPlatform : public Platform {
   // ---- checks ----
 
   CheckResult check(const CheckRequest& request) override {
+    CheckResult result;
+    check_into(request, result);
+    return result;
+  }
+
+  void check_into(const CheckRequest& request, CheckResult& result) override {
     check_app_id(request.app);
     check_platform_name(request.platform);
     check_device_id(request.device.id, "device id");
@@ -485,17 +495,16 @@ class LocalPlatform : public Platform {
     if (request.count) {
       {
         Transaction transaction(m_db, Mode::read);
-        auto decided = decide_check(request, false);
-        if (!decided.takes_place)
-          return std::move(decided.result);
+        if (!decide_check(request, false, result))
+          return;
       }
       Transaction transaction(m_db, Mode::write);
-      auto decided = decide_check(request, true);
+      decide_check(request, true, result);
       transaction.commit();
-      return std::move(decided.result);
+      return;
     }
     Transaction transaction(m_db, Mode::read);
-    return std::move(decide_check(request, false).result);
+    decide_check(request, false, result);
   }
 
   void set_actor(const std::string& actor) override { m_actor = actor.substr(0, 128); }
@@ -870,21 +879,17 @@ class LocalPlatform : public Platform {
     return *slot;
   }
 
-  struct DecidedCheck {
-    CheckResult result;
-    bool takes_place = false;  // an offer would take a time-window place
-  };
-
-  // Decides every release of the app for the device, inside the caller's transaction; with
-  // `take`, offers that need a time-window place take it.
-  DecidedCheck decide_check(const CheckRequest& request, bool take) {
+  // Decides every release of the app for the device into `result` (its storage reused),
+  // inside the caller's transaction; with `take`, offers that need a time-window place take
+  // it. True when an offer would take a place.
+  bool decide_check(const CheckRequest& request, bool take, CheckResult& result) {
     const auto& cached = releases_for_check(request.app, request.platform);
     // Decided on the kept releases in place; offers share them.
-    std::vector<const Release*> releases;
-    releases.reserve(cached.releases.size());
+    auto& releases = m_check_releases;
+    auto& decisions = m_check_decisions;
+    releases.clear();
+    decisions.clear();
     auto at = now();
-    std::vector<GateDecision> decisions;
-    decisions.reserve(cached.releases.size());
     for (const auto& entry : cached.releases) {
       const auto& release = *entry.release;
       bool listed = release.whitelist > 0 &&
@@ -906,21 +911,35 @@ class LocalPlatform : public Platform {
     }
     supersede_older(releases, decisions);
 
-    DecidedCheck decided;
-    auto& result = decided.result;
+    bool takes_place = false;
     result.device = request.device;
-    result.decisions.reserve(releases.size());
+    result.offers.clear();
+    size_t skipped = 0;
+    for (const auto& decision : decisions)
+      skipped += decision.offered ? 0 : 1;
+    // Resized, then assigned field by field: the strings keep their buffers from the last
+    // check, so a check allocates next to nothing.
+    result.decisions.resize(releases.size());
+    result.skipped.resize(skipped);
+    size_t verdict_at = 0, skipped_at = 0;
     for (size_t i : cached.order) {
       const Release& release = *releases[i];
       auto& decision = decisions[i];
-      if (!decision.offered)
-        result.skipped.push_back(Skipped{release.id, decision.reason});
-      result.decisions.push_back(Verdict{release.id, release.kind, release.version,
-                                         decision.offered, std::move(decision.reason)});
+      if (!decision.offered) {
+        auto& skip = result.skipped[skipped_at++];
+        skip.release = release.id;
+        skip.reason = decision.reason;
+      }
+      auto& verdict = result.decisions[verdict_at++];
+      verdict.release = release.id;
+      verdict.kind = release.kind;
+      verdict.version = release.version;
+      verdict.offered = decision.offered;
+      verdict.reason = std::move(decision.reason);
       if (!decision.offered)
         continue;
       if (decision.takes_place && request.count) {
-        decided.takes_place = true;
+        takes_place = true;
         if (take) {
           auto taken = std::make_shared<Release>(release);
           take_place(*taken, request.device.id, at);
@@ -930,7 +949,7 @@ class LocalPlatform : public Platform {
       }
       result.offers.push_back(cached.releases[i].release);
     }
-    return decided;
+    return takes_place;
   }
 
   // Counts the device into the release's time window, inside the check's write transaction:
@@ -1097,6 +1116,9 @@ class LocalPlatform : public Platform {
   // Statements of the check path, prepared on first use (declared after m_db: finalised
   // before the connection closes).
   std::unique_ptr<Statement> m_data_version_query, m_whitelisted_query, m_counted_query;
+  // A check's working lists, kept between checks for their storage.
+  std::vector<const Release*> m_check_releases;
+  std::vector<GateDecision> m_check_decisions;
 };
 
 }  // namespace

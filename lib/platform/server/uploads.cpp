@@ -136,8 +136,42 @@ UploadInfo UploadStore::info(const std::string& id) {
   return read_meta(id);
 }
 
+std::unique_ptr<Sha256> UploadStore::take_running(const std::string& id, uint64_t offset) {
+  std::lock_guard lock(m_running_mutex);
+  auto found = m_running.find(id);
+  std::unique_ptr<Sha256> hash;
+  if (found != m_running.end()) {
+    if (found->second.offset == offset)
+      hash = std::move(found->second.hash);
+    m_running.erase(found);
+  } else if (offset == 0) {
+    hash = std::make_unique<Sha256>();
+  }
+  return hash;
+}
+
+void UploadStore::keep_running(const std::string& id, uint64_t offset,
+                               std::unique_ptr<Sha256> hash) {
+  if (!hash)
+    return;
+  std::lock_guard lock(m_running_mutex);
+  m_running[id] = Running{offset, std::move(hash)};
+}
+
+std::string UploadStore::sha256_of(const std::string& id) {
+  auto info = read_meta(id);
+  if (!info.complete())
+    return "";
+  auto hash = take_running(id, info.offset);
+  return hash && info.length > 0 ? to_hex(hash->finish()) : "";
+}
+
 void UploadStore::remove(const std::string& id) {
   read_meta(id);
+  {
+    std::lock_guard lock(m_running_mutex);
+    m_running.erase(id);
+  }
   std::error_code ignored;
   fs::remove(meta_path(id), ignored);
   fs::remove(data_path(id), ignored);
@@ -196,6 +230,7 @@ UploadStore::Append::Append(UploadStore& store, const std::string& id, uint64_t 
         "Upload-Offset");
   }
   ::lseek(m_fd, static_cast<off_t>(m_start), SEEK_SET);
+  m_whole = store.take_running(id, m_start);
 }
 
 UploadStore::Append::~Append() {
@@ -203,6 +238,7 @@ UploadStore::Append::~Append() {
     // A dropped connection: what arrived stays, synced, for the client to resume from.
     ::fdatasync(m_fd);
     ::close(m_fd);
+    m_store.keep_running(m_info.id, m_info.offset, std::move(m_whole));
   }
 }
 
@@ -213,6 +249,7 @@ void UploadStore::Append::write(const char* data, size_t size) {
       // The next HEAD reports the real size; nothing else to do here.
     }
     m_info.offset = m_start;
+    m_whole.reset();  // it may have taken this body's first bytes
     throw invalid_input("the body goes past the upload's length", "Upload-Length");
   }
   while (size > 0) {
@@ -222,6 +259,8 @@ void UploadStore::Append::write(const char* data, size_t size) {
     if (wrote < 0)
       throw failure("cannot store the upload: " + std::string(std::strerror(errno)), "upload");
     m_hash.update(data, static_cast<size_t>(wrote));
+    if (m_whole)
+      m_whole->update(data, static_cast<size_t>(wrote));
     m_info.offset += static_cast<uint64_t>(wrote);
     data += wrote;
     size -= static_cast<size_t>(wrote);
@@ -236,12 +275,14 @@ UploadInfo UploadStore::Append::finish(const std::optional<std::string>& checksu
         // Reported below either way; HEAD shows the size the file really has.
       }
       m_info.offset = m_start;
+      m_whole.reset();  // it took the refused body
       throw verification_failed("the body does not match its Upload-Checksum", "Upload-Checksum");
     }
   }
   ::fdatasync(m_fd);
   ::close(m_fd);
   m_fd = -1;
+  m_store.keep_running(m_info.id, m_info.offset, std::move(m_whole));
   return m_info;
 }
 

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -51,10 +53,16 @@ class UploadStore {
     UploadInfo m_info;
     int m_fd = -1;
     uint64_t m_start = 0;
-    Sha256 m_hash;
+    Sha256 m_hash;  // of this PATCH's body, for its Upload-Checksum
+    // Of the whole upload so far, carried from PATCH to PATCH (null when it was lost to a
+    // restart or a refused PATCH: the release then hashes the file).
+    std::unique_ptr<Sha256> m_whole;
   };
 
   void remove(const std::string& id);
+  // The sha256 (hex) of a complete upload as its PATCHes were written, when this server
+  // saw all of them; empty otherwise.
+  std::string sha256_of(const std::string& id);
   // The data file of a complete upload, for the release that consumes it.
   std::filesystem::path data_of(const std::string& id);
   // Removes uploads past their expiry.
@@ -71,6 +79,16 @@ class UploadStore {
   int64_t m_expiry;
   const Clock& m_clock;
   std::mutex m_mutex;  // creation and sweeping; appends lock their upload's file
+  // The running hash of each upload whose every byte this server wrote, with the offset it
+  // covers: a release made from it need not read the file again.
+  struct Running {
+    uint64_t offset = 0;
+    std::unique_ptr<Sha256> hash;
+  };
+  std::mutex m_running_mutex;
+  std::map<std::string, Running> m_running;
+  std::unique_ptr<Sha256> take_running(const std::string& id, uint64_t offset);
+  void keep_running(const std::string& id, uint64_t offset, std::unique_ptr<Sha256> hash);
   friend class Append;
 };
 

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "fake_server.hpp"
 #include "mpaas/core/error.hpp"
@@ -77,7 +78,9 @@ struct TusServer {
       lengths[id] = std::stoull(request.get_header_value("Upload-Length"));
       data[id] = "";
       CHECK(request.get_header_value("Tus-Resumable") == "1.0.0");
-      CHECK(request.get_header_value("Upload-Metadata").find("sha256 ") != std::string::npos);
+      // The file's name only: its sha256 is hashed on the way and sent with the release.
+      CHECK(request.get_header_value("Upload-Metadata").rfind("filename ", 0) == 0);
+      CHECK(request.get_header_value("Upload-Metadata").find("sha256") == std::string::npos);
       reply.status = 201;
       reply.set_header("Location", "/v1/uploads/" + id);
     });
@@ -206,8 +209,9 @@ TEST_CASE("http upload: a connection dropped mid-chunk resumes from the server's
   CHECK(server.created == 1);
   CHECK(server.heads == 1);
   CHECK(progress.done == bytes.size());
-  // Only the part the server did not keep went again.
+  // Only the part the server did not keep went again, and the whole file was hashed once.
   CHECK(server.patched_bytes == bytes.size() + 64 * 1024 - 10000);
+  CHECK(server.release_request["sha256"] == to_hex(sha256_of(bytes)));
 }
 
 TEST_CASE("http upload: the same upload run again after a failed run continues it",
@@ -249,6 +253,36 @@ TEST_CASE("http upload: the same upload run again after a failed run continues i
   CHECK(server.patches - patches_before == 4);  // chunks 2..5
   CHECK(progress.done == bytes.size());
   CHECK(files_in(state / "uploads") == 0);
+  // The run that resumed hashed the chunk it did not send again as well.
+  CHECK(server.release_request["sha256"] == to_hex(sha256_of(bytes)));
+}
+
+TEST_CASE("http upload: a file changed since the failed run starts a fresh upload",
+          "[platform][http]") {
+  test::TempDir temp;
+  write_file(temp.path() / "app.apk", pattern_bytes(256 * 1024));
+  TusServer server;
+  server.drop_patch = [](int patch, size_t) { return patch >= 2 ? 0 : std::string::npos; };
+  fs::path state = temp.path() / "state";
+  {
+    test::NoWait wait;
+    auto platform = server.platform(wait, state, 64 * 1024);
+    NullProgress quiet;
+    CHECK_THROWS_AS(platform.upload(upload_request(temp.path() / "app.apk"), quiet), Error);
+  }
+  // Rewritten with other bytes (and so another modification time): not the same upload.
+  std::string changed = pattern_bytes(256 * 1024);
+  changed[0] ^= 1;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  write_file(temp.path() / "app.apk", changed);
+  server.drop_patch = [](int, size_t) { return std::string::npos; };
+  test::NoWait wait;
+  auto platform = server.platform(wait, state, 64 * 1024);
+  NullProgress quiet;
+  platform.upload(upload_request(temp.path() / "app.apk"), quiet);
+  CHECK(server.created == 2);
+  CHECK(server.data["up_2"] == changed);
+  CHECK(server.release_request["sha256"] == to_hex(sha256_of(changed)));
 }
 
 TEST_CASE("http download: a broken transfer resumes with Range; a wrong sha256 is refused",

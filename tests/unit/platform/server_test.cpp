@@ -4,6 +4,8 @@
 // limits, and the route list against docs/api.md.
 #include <httplib.h>
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
@@ -542,4 +544,39 @@ TEST_CASE("a check head sent in pieces is answered; a slow one does not hold oth
   auto replies = split_replies(reply);
   REQUIRE(replies.size() == 1);
   CHECK(Json::parse(replies[0].body)["device"]["id"] == "d-9");
+}
+
+TEST_CASE("a release takes its finished upload into the blob store without a copy", "[server]") {
+  LiveServer server;
+  server.post("/v1/apps", {{"id", "com.example.shop"}}, 201);
+  std::string artifact(300000, 'x');
+  for (size_t i = 0; i < artifact.size(); ++i)
+    artifact[i] = static_cast<char>((i * 131) >> 3);
+  auto upload = server.upload(artifact, "shop.apk", 65536);
+  struct stat uploaded {};
+  REQUIRE(::stat((server.folder / "uploads" / (upload + ".part")).c_str(), &uploaded) == 0);
+  auto sha256 = to_hex(sha256_of(artifact));
+
+  // A wrong sha256 is refused, and the upload is still there to make the release from.
+  auto wrong = server.post("/v1/apps/com.example.shop/releases",
+                           {{"upload", upload},
+                            {"platform", "android"},
+                            {"version", "1.0.0"},
+                            {"sha256", std::string(64, '0')}},
+                           422);
+  CHECK(wrong["error"]["subject"] == "sha256");
+  auto release = server.post(
+      "/v1/apps/com.example.shop/releases",
+      {{"upload", upload}, {"platform", "android"}, {"version", "1.0.0"}, {"sha256", sha256}}, 201);
+  CHECK(release["sha256"] == sha256);
+  // The blob is the upload's own file (same inode), named by the hash taken as it came in.
+  struct stat blob {};
+  REQUIRE(::stat((server.folder / "blobs" / sha256.substr(0, 2) / sha256).c_str(), &blob) == 0);
+  CHECK(blob.st_ino == uploaded.st_ino);
+  CHECK(blob.st_size == static_cast<off_t>(artifact.size()));
+  CHECK_FALSE(std::filesystem::exists(server.folder / "uploads" / (upload + ".part")));
+  auto download = server.client().Get(
+      ("/v1/releases/" + release["id"].get<std::string>() + "/artifact").c_str());
+  REQUIRE(download);
+  CHECK(download->body == artifact);
 }

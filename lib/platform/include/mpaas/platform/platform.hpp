@@ -126,6 +126,15 @@ struct UploadRequest {
   // The same version again is a conflict; with if_absent an identical artifact succeeds
   // without a change (CI re-runs), a different one is still a conflict.
   bool if_absent = false;
+  // The sha256 (lowercase hex) the artifact must have; any other is refused before a
+  // release is made. Empty: not checked.
+  std::string expected_sha256;
+  // The file is the caller's to give away (a server's finished upload, never written
+  // again): the platform may take it into its store by a link instead of a copy.
+  bool consume_file = false;
+  // With consume_file: the file's sha256 as the caller computed it while writing it,
+  // trusted and not read again. Empty: the platform hashes the file.
+  std::string known_sha256;
 };
 
 // What a lifecycle command asks for.
@@ -308,6 +317,12 @@ class Platform {
   virtual WhitelistIds whitelist_list(const std::string& ref) = 0;
 
   virtual CheckResult check(const CheckRequest& request) = 0;
+  // The same decision into `result`, reusing the storage it holds from an earlier check:
+  // a server answering thousands of checks a second keeps one result per thread, and
+  // building hundreds of strings afresh for each was a fifth of what a check cost.
+  virtual void check_into(const CheckRequest& request, CheckResult& result) {
+    result = check(request);
+  }
   virtual ReleaseGate gate(const std::string& ref) = 0;
 
   // Who the changes that follow are recorded as (a server names the calling token).

@@ -20,7 +20,7 @@ struct HttpPlatformOptions {
   ClientOptions client;
   // Where resumable uploads are remembered (created 0700 when needed); empty: not kept.
   std::filesystem::path state_dir;
-  uint64_t chunk_size = 8u << 20;  // bytes per PATCH, held in memory once
+  uint64_t chunk_size = 8u << 20;  // bytes per PATCH; two are held (one sent, one read ahead)
   // Device ids per whitelist request (a JSON body is at most 1 MiB on the server).
   size_t whitelist_batch = 20000;
 };
@@ -74,8 +74,13 @@ class HttpPlatform : public Platform {
   // with a Range request.
   void fetch_artifact(const Release& release, const std::function<void(const char*, size_t)>& write,
                       ProgressSink& progress);
-  std::string upload_file(const UploadRequest& request, const std::string& sha256, uint64_t size,
-                          ProgressSink& progress);
+  // Sends the file by tus; the upload's id and the file's sha256 (hex), hashed on the way.
+  struct SentUpload {
+    std::string id;
+    std::string sha256;
+  };
+  SentUpload upload_file(const UploadRequest& request, uint64_t size,
+                         const std::filesystem::path& state, ProgressSink& progress);
 
   HttpPlatformOptions m_options;
   Client m_client;
