@@ -8,7 +8,8 @@
 #   - upload throughput over loopback: the mpaas client (tus, chunked) beside curl sending
 #     the same file to the same server in one request, and the client's peak memory.
 # Usage: bench/serve/run.sh path/to/mpaas
-# Environment: DURATION (wrk seconds, default 10), UPLOAD_MB (default 1024).
+# Environment: DURATION (wrk seconds, default 10), UPLOAD_MB (default 1024), ROUNDS (upload
+# turns, default 3).
 set -euo pipefail
 
 mpaas=$(realpath "${1:-build/release/mpaas}")
@@ -119,31 +120,54 @@ read -r nginx_rps nginx_p50 nginx_p99 < <(wrk_run "http://127.0.0.1:$nginx_port/
 errors=$(grep -c " 5[0-9][0-9] " "$work/serve.log" || true)
 
 # Uploads: curl in one PATCH to a tus upload (-T streams the file; --data-binary would hold
-# it in memory), then the mpaas client (chunked tus).
+# it in memory), and the mpaas client (chunked tus, then the release), taking turns ROUNDS
+# times (default 3): this disk's speed moves from one minute to the next, and the medians of
+# runs made side by side compare the two, not the moments they ran in.
 head -c "$((upload_mb * 1024 * 1024))" /dev/urandom > "$work/big.bin"
+# Written out before either upload starts: neither pays for the other's page cache.
+sync
 size=$(stat -c %s "$work/big.bin")
-location=$(curl -sf -i -X POST -H "Authorization: Bearer $token" -H "Tus-Resumable: 1.0.0" \
-  -H "Content-Length: 0" -H "Upload-Length: $size" "http://127.0.0.1:$port/v1/uploads" |
-  tr -d '\r' | sed -n 's/^Location: //p')
-start=$(date +%s%N)
-curl -sf -X PATCH -H "Authorization: Bearer $token" -H "Tus-Resumable: 1.0.0" \
-  -H "Upload-Offset: 0" -H "Content-Type: application/offset+octet-stream" \
-  -T "$work/big.bin" "http://127.0.0.1:$port$location" >/dev/null
-end=$(date +%s%N)
-curl_mbs=$(awk "BEGIN { printf \"%.0f\", $size / 1048576 / (($end - $start) / 1e9) }")
-client_mbs=n/a
-client_mib=n/a
-if MPAAS_TOKEN=$token /usr/bin/time -f '%e %M' -o "$work/upload.time" "$mpaas" \
-  --endpoint "http://127.0.0.1:$port" release upload "$work/big.bin" --app "$app" \
-  --platform android --version 9.9.9 >/dev/null 2>"$work/upload.err"; then
-  read -r upload_s upload_kb < "$work/upload.time"
-  client_mbs=$(awk "BEGIN { printf \"%.0f\", $size / 1048576 / $upload_s }")
-  client_mib=$((upload_kb / 1024))
-else
-  echo "mpaas client upload failed: $(head -c 300 "$work/upload.err")" >&2
-fi
+rounds=${ROUNDS:-3}
+mibs() { awk "BEGIN { printf \"%.0f\", $size / 1048576 / $1 }"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+curl_upload() {
+  local location start end
+  location=$(curl -sf -i -X POST -H "Authorization: Bearer $token" -H "Tus-Resumable: 1.0.0" \
+    -H "Content-Length: 0" -H "Upload-Length: $size" "http://127.0.0.1:$port/v1/uploads" |
+    tr -d '\r' | sed -n 's/^Location: //p')
+  start=$(date +%s%N)
+  curl -sf -X PATCH -H "Authorization: Bearer $token" -H "Tus-Resumable: 1.0.0" \
+    -H "Upload-Offset: 0" -H "Content-Type: application/offset+octet-stream" \
+    -T "$work/big.bin" "http://127.0.0.1:$port$location" >/dev/null
+  end=$(date +%s%N)
+  echo "$(mibs "(($end - $start) / 1e9)")"
+  # The upload is left unfinished by nobody: remove it, as the next round's disk is shared.
+  curl -sf -X DELETE -H "Authorization: Bearer $token" -H "Tus-Resumable: 1.0.0" \
+    "http://127.0.0.1:$port$location" >/dev/null || true
+}
+client_upload() {
+  local round=$1
+  if MPAAS_TOKEN=$token /usr/bin/time -f '%e %M' -o "$work/upload.time" "$mpaas" \
+    --endpoint "http://127.0.0.1:$port" release upload "$work/big.bin" --app "$app" \
+    --platform android --version "9.9.$round" >/dev/null 2>"$work/upload.err"; then
+    read -r upload_s upload_kb < "$work/upload.time"
+    echo "$(mibs "$upload_s") $((upload_kb / 1024))"
+  else
+    echo "mpaas client upload failed: $(head -c 300 "$work/upload.err")" >&2
+    echo "0 0"
+  fi
+}
+: > "$work/curl.rates"
+: > "$work/client.rates"
+for ((round = 1; round <= rounds; round++)); do
+  curl_upload >> "$work/curl.rates"
+  client_upload "$round" >> "$work/client.rates"
+done
+curl_mbs=$(median < "$work/curl.rates")
+client_mbs=$(cut -d' ' -f1 "$work/client.rates" | median)
+client_mib=$(cut -d' ' -f2 "$work/client.rates" | sort -n | tail -1)
 
-echo "mpaas serve: 100 releases, wrk -t1 -c64 -d${duration}s, $(nproc) cores; upload ${upload_mb} MiB"
+echo "mpaas serve: 100 releases, wrk -t1 -c64 -d${duration}s, $(nproc) cores; upload ${upload_mb} MiB, median of $rounds"
 printf '%-34s %12s %12s   %s\n' "measure" "mpaas" "nginx/curl" "goal"
 printf '%-34s %12s %12s   %s\n' "update checks per second" "$check_rps" "$nginx_rps" \
   ">= 20000 and >= 1/4 of nginx"
@@ -152,4 +176,6 @@ printf '%-34s %12s %12s   %s\n' "  p99 latency, ms" "$check_p99" "$nginx_p99" "<
 printf '%-34s %12s %12s\n' "  5xx responses" "$errors" ""
 printf '%-34s %12s %12s   %s\n' "upload MiB/s (client vs curl)" "$client_mbs" "$curl_mbs" \
   ">= 80% of curl"
+printf '%-34s %12s %12s\n' "  each round" "$(cut -d' ' -f1 "$work/client.rates" | tr '\n' ' ')" \
+  "$(tr '\n' ' ' < "$work/curl.rates")"
 printf '%-34s %12s %12s   %s\n' "  client peak memory, MiB" "$client_mib" "" "flat"

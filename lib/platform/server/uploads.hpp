@@ -49,11 +49,14 @@ class UploadStore {
     UploadInfo finish(const std::optional<std::string>& checksum_sha256);
 
    private:
+    void start_writeback();
+
     UploadStore& m_store;
     UploadInfo m_info;
     int m_fd = -1;
     uint64_t m_start = 0;
-    Sha256 m_hash;  // of this PATCH's body, for its Upload-Checksum
+    uint64_t m_written_back = 0;  // writeback started up to here
+    Sha256 m_hash;                // of this PATCH's body, for its Upload-Checksum
     // Of the whole upload so far, carried from PATCH to PATCH (null when it was lost to a
     // restart or a refused PATCH: the release then hashes the file).
     std::unique_ptr<Sha256> m_whole;

@@ -20,7 +20,7 @@ struct HttpPlatformOptions {
   ClientOptions client;
   // Where resumable uploads are remembered (created 0700 when needed); empty: not kept.
   std::filesystem::path state_dir;
-  uint64_t chunk_size = 8u << 20;  // bytes per PATCH; two are held (one sent, one read ahead)
+  uint64_t chunk_size = 16u << 20;  // bytes per PATCH; two are held (one sent, one read ahead)
   // Device ids per whitelist request (a JSON body is at most 1 MiB on the server).
   size_t whitelist_batch = 20000;
 };
