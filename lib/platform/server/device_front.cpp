@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -129,8 +130,10 @@ class DeviceFront::Loop {
  private:
   struct Connection {
     std::string in;      // read and not yet answered
-    std::string out;     // a reply being written
-    size_t written = 0;  // of `out`
+    std::string out;     // a reply's head being written
+    std::string body;    // and its body, sent after it in the same call
+    size_t written = 0;  // of head and body together
+    bool writing() const { return !out.empty(); }
     bool close_after = false;
     SteadyTime deadline;  // when it is dropped unless something happens before
   };
@@ -167,7 +170,7 @@ class DeviceFront::Loop {
     if (found == m_connections.end())
       return;
     auto& connection = found->second;
-    if (!connection.out.empty()) {
+    if (connection.writing()) {
       // Waiting to write: a client that hangs up meanwhile is dropped, not spun on.
       if (!(event.events & EPOLLOUT)) {
         drop(fd);
@@ -250,7 +253,7 @@ class DeviceFront::Loop {
   // only once the previous reply is out, so a client that does not read cannot make the
   // server hold more than one reply for it.
   void answer_what_is_read(int fd, Connection& connection) {
-    while (connection.out.empty() && !connection.in.empty()) {
+    while (!connection.writing() && !connection.in.empty()) {
       auto request = read_front_request(connection.in, m_front.m_options.max_head);
       if (request.kind == Kind::incomplete)
         return;
@@ -275,7 +278,8 @@ class DeviceFront::Loop {
     connection.close_after = request.close;
     append_reply_head(connection.out, status, m_body.size(), request.close,
                       m_front.m_options.keep_alive_timeout);
-    connection.out += m_body;
+    // The body changes places with the connection's spare buffer: no copy of a reply.
+    connection.body.swap(m_body);
     connection.written = 0;
     if (m_front.m_log) {
       AccessLogEntry entry;
@@ -294,9 +298,22 @@ class DeviceFront::Loop {
   // Writes what the socket takes of the reply. `dropped`: the connection is gone (an error,
   // or the reply was its last).
   Flushed flush(int fd, Connection& connection) {
-    while (connection.written < connection.out.size()) {
-      ssize_t sent = ::send(fd, connection.out.data() + connection.written,
-                            connection.out.size() - connection.written, MSG_NOSIGNAL);
+    size_t total = connection.out.size() + connection.body.size();
+    while (connection.written < total) {
+      size_t head_left = connection.written < connection.out.size()
+                             ? connection.out.size() - connection.written
+                             : 0;
+      iovec parts[2];
+      int count = 0;
+      if (head_left > 0)
+        parts[count++] = {connection.out.data() + connection.written, head_left};
+      size_t body_from = connection.written + head_left - connection.out.size();
+      if (body_from < connection.body.size())
+        parts[count++] = {connection.body.data() + body_from, connection.body.size() - body_from};
+      msghdr message{};
+      message.msg_iov = parts;
+      message.msg_iovlen = static_cast<size_t>(count);
+      ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL);
       if (sent > 0) {
         connection.written += static_cast<size_t>(sent);
         connection.deadline = now() + m_front.m_options.write_timeout;
@@ -310,6 +327,7 @@ class DeviceFront::Loop {
       return Flushed::dropped;
     }
     connection.out.clear();
+    connection.body.clear();
     connection.written = 0;
     if (connection.close_after) {
       drop(fd);
