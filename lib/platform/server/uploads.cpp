@@ -269,9 +269,8 @@ void UploadStore::Append::write(const char* data, size_t size) {
   }
 }
 
-// Starts writing what arrived to the disk every few MiB, without waiting: the fdatasync that
-// acknowledges the PATCH then waits for the last few MiB only, instead of for the whole body
-// after the last byte came in (which made a client wait for the disk once per chunk).
+// Starts writing what arrived to the disk every few MiB, without waiting: the sync when the
+// upload completes then waits for the last few MiB only.
 void UploadStore::Append::start_writeback() {
   constexpr uint64_t every = 4u << 20;
   if (m_info.offset - m_written_back < every)
@@ -293,7 +292,12 @@ UploadInfo UploadStore::Append::finish(const std::optional<std::string>& checksu
       throw verification_failed("the body does not match its Upload-Checksum", "Upload-Checksum");
     }
   }
-  ::fdatasync(m_fd);
+  // Only the last PATCH waits for the disk. An earlier one that a machine crash loses is
+  // sent again: the size on disk, which HEAD reports, never counts bytes that did not reach
+  // it, and the whole upload's sha256 is checked when a release is made of it. A sync per
+  // chunk made the client wait for the disk once per chunk.
+  if (m_info.complete())
+    ::fdatasync(m_fd);
   ::close(m_fd);
   m_fd = -1;
   m_store.keep_running(m_info.id, m_info.offset, std::move(m_whole));
