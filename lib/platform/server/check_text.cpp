@@ -73,6 +73,51 @@ void append_quoted(std::string& out, const std::string& text) {
   out += '"';
 }
 
+// The fixed start of a release's entries in "decisions" and "skipped", by release id: an
+// id's kind and version never change, and a check lists every release of the app.
+struct EntryStarts {
+  std::string decision;  // {"release":"…","kind":"…","version":"…","offered":
+  std::string skipped;   // {"release":"…","reason":
+};
+
+std::unordered_map<std::string, EntryStarts>& kept_starts() {
+  thread_local std::unordered_map<std::string, EntryStarts> kept;
+  return kept;
+}
+
+const EntryStarts& decision_starts(const Verdict& verdict) {
+  auto& kept = kept_starts();
+  auto found = kept.find(verdict.release);
+  if (found != kept.end())
+    return found->second;
+  if (kept.size() > 10000)
+    kept.clear();
+  EntryStarts starts;
+  starts.decision = "{\"release\":";
+  append_quoted(starts.decision, verdict.release);
+  starts.skipped = starts.decision + ",\"reason\":";
+  starts.decision += ",\"kind\":";
+  append_quoted(starts.decision, verdict.kind);
+  starts.decision += ",\"version\":";
+  append_quoted(starts.decision, verdict.version);
+  starts.decision += ",\"offered\":";
+  return kept.emplace(verdict.release, std::move(starts)).first->second;
+}
+
+// A skipped entry's start, from the starts its decision made (on an earlier check: "skipped"
+// comes first), or written out.
+void append_skipped_start(std::string& out, const Skipped& skipped) {
+  auto& kept = kept_starts();
+  auto found = kept.find(skipped.release);
+  if (found != kept.end()) {
+    out += found->second.skipped;
+    return;
+  }
+  out += "{\"release\":";
+  append_quoted(out, skipped.release);
+  out += ",\"reason\":";
+}
+
 }  // namespace
 
 std::string check_response_text(const CheckResult& result) {
@@ -82,9 +127,21 @@ std::string check_response_text(const CheckResult& result) {
 }
 
 void write_check_response_text(const CheckResult& result, std::string& out) {
-  out += "{\"device\":";
-  out += to_json(result.device).dump();
-  out += ",\"offers\":[";
+  // The device as to_json(Device) writes it, without building a JSON object per check.
+  const auto& device = result.device;
+  out += "{\"device\":{\"id\":";
+  append_quoted(out, device.id);
+  for (auto [key, value] :
+       {std::pair{",\"app_version\":", &device.app_version},
+        std::pair{",\"os_version\":", &device.os_version}, std::pair{",\"model\":", &device.model},
+        std::pair{",\"region\":", &device.region}, std::pair{",\"network\":", &device.network}}) {
+    out += key;
+    if (value->empty())
+      out += "null";
+    else
+      append_quoted(out, *value);
+  }
+  out += "},\"offers\":[";
   for (size_t i = 0; i < result.offers.size(); ++i) {
     if (i > 0)
       out += ',';
@@ -92,22 +149,19 @@ void write_check_response_text(const CheckResult& result, std::string& out) {
   }
   out += "],\"skipped\":[";
   for (size_t i = 0; i < result.skipped.size(); ++i) {
-    out += i > 0 ? ",{\"release\":" : "{\"release\":";
-    append_quoted(out, result.skipped[i].release);
-    out += ",\"reason\":";
+    if (i > 0)
+      out += ',';
+    append_skipped_start(out, result.skipped[i]);
     append_quoted(out, result.skipped[i].reason);
     out += '}';
   }
   out += "],\"decisions\":[";
   for (size_t i = 0; i < result.decisions.size(); ++i) {
     const auto& verdict = result.decisions[i];
-    out += i > 0 ? ",{\"release\":" : "{\"release\":";
-    append_quoted(out, verdict.release);
-    out += ",\"kind\":";
-    append_quoted(out, verdict.kind);
-    out += ",\"version\":";
-    append_quoted(out, verdict.version);
-    out += verdict.offered ? ",\"offered\":true,\"reason\":" : ",\"offered\":false,\"reason\":";
+    if (i > 0)
+      out += ',';
+    out += decision_starts(verdict).decision;
+    out += verdict.offered ? "true,\"reason\":" : "false,\"reason\":";
     append_quoted(out, verdict.reason);
     out += '}';
   }
