@@ -44,6 +44,28 @@ bool is_hex_sha256(const std::string& name) {
   return true;
 }
 
+// The sha256 (hex) of what `fd` holds from its current position to its end; `what` names
+// the failure ("cannot read back the upload"). Checks stop requests between chunks.
+std::string hash_rest_of(int fd, const fs::path& path, const std::string& what,
+                         ProgressSink* progress) {
+  Sha256 hash;
+  std::vector<char> buffer(chunk);
+  for (;;) {
+    throw_if_stop_requested();
+    ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      throw io_failure(what, path);
+    if (got == 0)
+      break;
+    hash.update(buffer.data(), static_cast<size_t>(got));
+    if (progress)
+      progress->advance(static_cast<uint64_t>(got));
+  }
+  return to_hex(hash.finish());
+}
+
 }  // namespace
 
 StagedBlob::~StagedBlob() {
@@ -112,21 +134,9 @@ std::unique_ptr<StagedBlob> BlobStore::stage(const fs::path& source, ProgressSin
   staged->sha256 = to_hex(copied.finish());
 
   // Read back what reached the disk: the blob is published only when it hashes the same.
-  Sha256 stored;
   if (::lseek(staged->fd, 0, SEEK_SET) != 0)
     throw io_failure("cannot read back the upload", temp);
-  for (;;) {
-    throw_if_stop_requested();
-    ssize_t got = ::read(staged->fd, buffer.data(), buffer.size());
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got < 0)
-      throw io_failure("cannot read back the upload", temp);
-    if (got == 0)
-      break;
-    stored.update(buffer.data(), static_cast<size_t>(got));
-  }
-  if (to_hex(stored.finish()) != staged->sha256)
+  if (hash_rest_of(staged->fd, temp, "cannot read back the upload", nullptr) != staged->sha256)
     throw verification_failed(
         "the stored copy does not match the artifact's sha256 (" + source.string() + ")",
         source.string());
@@ -175,23 +185,9 @@ std::unique_ptr<StagedBlob> BlobStore::stage_owned(const fs::path& source,
   if (!known_sha256.empty() && is_hex_sha256(known_sha256)) {
     staged->sha256 = known_sha256;
   } else {
-    Sha256 read;
-    std::vector<char> buffer(chunk);
     progress.start("verify", staged->size);
-    for (;;) {
-      throw_if_stop_requested();
-      ssize_t got = ::read(staged->fd, buffer.data(), buffer.size());
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0)
-        throw io_failure("cannot read the artifact", staged->temp);
-      if (got == 0)
-        break;
-      read.update(buffer.data(), static_cast<size_t>(got));
-      progress.advance(static_cast<uint64_t>(got));
-    }
+    staged->sha256 = hash_rest_of(staged->fd, staged->temp, "cannot read the artifact", &progress);
     progress.finish();
-    staged->sha256 = to_hex(read.finish());
   }
   // The caller synced what it wrote; this makes the new name and the data durable together.
   if (::fsync(staged->fd) != 0)

@@ -214,27 +214,34 @@ TEST_CASE("http upload: a connection dropped mid-chunk resumes from the server's
   CHECK(server.release_request["sha256"] == to_hex(sha256_of(bytes)));
 }
 
+namespace {
+
+// A run whose connection stays down after the first chunk (every later attempt dropped):
+// it fails saying the same command resumes it.
+void fail_after_first_chunk(TusServer& server, const fs::path& state, const fs::path& file) {
+  server.drop_patch = [](int patch, size_t) { return patch >= 2 ? 0 : std::string::npos; };
+  test::NoWait wait;
+  auto platform = server.platform(wait, state, 64 * 1024);
+  NullProgress quiet;
+  try {
+    platform.upload(upload_request(file), quiet);
+    FAIL("no error");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::unavailable);
+    CHECK(std::string(error.what()).find("run the same command again") != std::string::npos);
+  }
+}
+
+}  // namespace
+
 TEST_CASE("http upload: the same upload run again after a failed run continues it",
           "[platform][http]") {
   test::TempDir temp;
   std::string bytes = pattern_bytes(256 * 1024 + 100);
   write_file(temp.path() / "app.apk", bytes);
   TusServer server;
-  // The connection stays down after the first chunk: every attempt is dropped.
-  server.drop_patch = [](int patch, size_t) { return patch >= 2 ? 0 : std::string::npos; };
   fs::path state = temp.path() / "state";
-  {
-    test::NoWait wait;
-    auto platform = server.platform(wait, state, 64 * 1024);
-    NullProgress quiet;
-    try {
-      platform.upload(upload_request(temp.path() / "app.apk"), quiet);
-      FAIL("no error");
-    } catch (const Error& error) {
-      CHECK(error.kind() == ErrorKind::unavailable);
-      CHECK(std::string(error.what()).find("run the same command again") != std::string::npos);
-    }
-  }
+  fail_after_first_chunk(server, state, temp.path() / "app.apk");
   REQUIRE(files_in(state / "uploads") == 1);
   auto state_file = fs::directory_iterator(state / "uploads")->path();
   struct stat status {};
@@ -262,14 +269,8 @@ TEST_CASE("http upload: a file changed since the failed run starts a fresh uploa
   test::TempDir temp;
   write_file(temp.path() / "app.apk", pattern_bytes(256 * 1024));
   TusServer server;
-  server.drop_patch = [](int patch, size_t) { return patch >= 2 ? 0 : std::string::npos; };
   fs::path state = temp.path() / "state";
-  {
-    test::NoWait wait;
-    auto platform = server.platform(wait, state, 64 * 1024);
-    NullProgress quiet;
-    CHECK_THROWS_AS(platform.upload(upload_request(temp.path() / "app.apk"), quiet), Error);
-  }
+  fail_after_first_chunk(server, state, temp.path() / "app.apk");
   // Rewritten with other bytes (and so another modification time): not the same upload.
   std::string changed = pattern_bytes(256 * 1024);
   changed[0] ^= 1;
