@@ -181,7 +181,7 @@ std::vector<double> ticks(const Axis& axis) {
   double first = std::ceil(axis.lo / step - 1e-9);
   for (double index = first; values.size() <= 12; ++index) {
     double value = index * step;
-    if (value > axis.hi + step * 1e-9)
+    if (!std::isfinite(value) || value - axis.hi > step * 1e-9)
       break;
     values.push_back(value);
   }

@@ -242,8 +242,9 @@ std::string x_axis_labels(const Chart& chart, const Columns& columns, std::size_
   return line + spaces(last_start - first_end) + last;
 }
 
-// "max 12,431, last 11,020" for a series, or "no data".
-std::string legend_figures(const Series& series, bool fraction) {
+// What a legend line can say of a series, longest first: "max 12,431, last 11,020",
+// "last 11,020", nothing; or "no data".
+std::vector<std::string> legend_figures(const Series& series, bool fraction) {
   std::optional<double> largest, latest;
   for (const auto& value : series.values) {
     if (!value || !std::isfinite(*value))
@@ -252,21 +253,23 @@ std::string legend_figures(const Series& series, bool fraction) {
     latest = *value;
   }
   if (!largest)
-    return "no data";
-  return "max " + exact_label(*largest, fraction) + ", last " + exact_label(*latest, fraction);
+    return {"  no data", ""};
+  std::string last = "last " + exact_label(*latest, fraction);
+  return {"  max " + exact_label(*largest, fraction) + ", " + last, "  " + last, ""};
 }
 
+// The glyph, the name and as many figures as leave the name room (all of it, or 8 columns).
 std::string legend_line(const Series& series, const std::string& glyph, int group,
                         const Chart& chart, std::size_t width, bool colour) {
-  std::string figures = "  " + legend_figures(series, chart.fraction);
   std::string name = group_name(series);
   std::size_t head = display_width(glyph) + 1;
-  std::size_t room = width - std::min(width, head + display_width(figures));
-  if (room < 8) {  // a name is worth more than its figures
-    figures.clear();
-    room = width - std::min(width, head);
+  std::size_t wanted = std::min<std::size_t>(display_width(name), 8);
+  for (const auto& figures : legend_figures(series, chart.fraction)) {
+    std::size_t room = width - std::min(width, head + display_width(figures));
+    if (room >= wanted || figures.empty())
+      return coloured(glyph, group, colour) + " " + truncate_to_width(name, room) + figures;
   }
-  return coloured(glyph, group, colour) + " " + truncate_to_width(name, room) + figures;
+  return "";  // not reached: the last choice has no figures
 }
 
 std::vector<std::string> notes(const Chart& chart, const Columns& columns, const Plot& plot,
