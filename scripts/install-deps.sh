@@ -15,7 +15,7 @@ build_packages=(
 # Test, interop and benchmark tools: the standard tools users run against our output.
 test_packages=(
   bsdiff xdelta3 zstd openssl libarchive-tools tar curl unzip zip clang libclang-rt-14-dev
-  groff-base man-db time wrk nginx-light python3-tuspy
+  groff-base man-db time wrk nginx-light python3-tuspy chromium
 )
 
 wanted=("${build_packages[@]}")
