@@ -92,7 +92,8 @@ Release read_release(const Statement& row, const std::string& file) {
 std::string window_text(const std::optional<TimeWindow>& window) {
   if (!window)
     return "";
-  return std::to_string(window->max_devices) + " devices until " + format_time(window->until);
+  return std::to_string(window->max_devices) + (window->max_devices == 1 ? " device" : " devices") +
+         " until " + format_time(window->until);
 }
 
 std::string state_text(const Release& release) {

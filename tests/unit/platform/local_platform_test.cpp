@@ -691,3 +691,23 @@ TEST_CASE("a corrupt or foreign database is refused and not written", "[platform
         ErrorKind::invalid_input);
   CHECK(bytes_of(folder / "platform.db") == before);
 }
+
+TEST_CASE("the history names a time window of one device in the singular", "[platform][local]") {
+  Fixture f;
+  UploadRequest request;
+  request.file = f.artifact("one.apk", "one");
+  request.app = "com.example.shop";
+  request.platform = "android";
+  request.version = "4.0.0";
+  request.draft = true;
+  NullProgress progress;
+  auto release = f.store->upload(request, progress);
+  LifecycleChange change;
+  change.window = TimeWindow{1, 1750000000 + 3600, 0};
+  f.store->change(release.id, change);
+  auto history = f.store->history(release.id);
+  auto window = std::find_if(history.changes.begin(), history.changes.end(),
+                             [](const ReleaseChange& c) { return c.what == "window"; });
+  REQUIRE(window != history.changes.end());
+  CHECK(window->new_value.rfind("1 device until ", 0) == 0);
+}
