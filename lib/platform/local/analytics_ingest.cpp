@@ -13,8 +13,6 @@
 namespace mpaas::platform::local::analytics_store {
 namespace {
 
-constexpr size_t batch_events = 1000000;
-
 // An open-addressing set of 64-bit keys (event id keys): 8 bytes a slot, at most half full.
 class KeySet {
  public:
@@ -132,7 +130,7 @@ class Ingest {
   }
 
   void load_keys() {
-    m_keys.reserve(m_manifest.events() + batch_events);
+    m_keys.reserve(m_manifest.events() + std::min<size_t>(m_request.batch_events, 1 << 22));
     std::vector<uint64_t> keys;
     for (const auto& info : m_manifest.segments) {
       throw_if_stop_requested();
@@ -151,7 +149,7 @@ class Ingest {
     uint64_t reported = 0;
     uint64_t count = 0;
     while (true) {
-      if ((++count & 4095) == 0) {
+      if ((++count & 255) == 0) {
         throw_if_stop_requested();
         m_progress.advance(reader.bytes_read() - reported);
         reported = reader.bytes_read();
@@ -203,7 +201,7 @@ class Ingest {
     m_rows.properties.push_back(event.properties);
     m_rows.keys.push_back(key);
     ++m_result.ingested;
-    if (m_rows.size() >= batch_events) {
+    if (m_rows.size() >= std::max<size_t>(m_request.batch_events, 1)) {
       flush();
       if (!m_request.strict)
         commit();
@@ -214,6 +212,7 @@ class Ingest {
   void flush() {
     if (m_rows.size() == 0)
       return;
+    throw_if_stop_requested();
     uint64_t number = m_manifest.next_segment++;
     fs::path file = segment_path(m_folder, number);
     m_uncommitted.files.push_back(file);

@@ -19,6 +19,7 @@ namespace {
 
 constexpr size_t max_groups = 200;
 constexpr uint64_t max_bitset_bytes = uint64_t(2) << 30;
+constexpr size_t max_retention_periods = 3000;
 
 // "2.10.0" after "2.9.1": digit runs compare as numbers.
 bool natural_less(const std::string& a, const std::string& b) {
@@ -155,12 +156,16 @@ class Engine {
       SegmentReader reader(segment_path(m_folder, info.number));
       reader.times(block.time);
       const size_t n = block.size();
-      if (need_device)
+      if (need_device) {
         reader.ids(col_device, block.device);
+        check_ids(block.device, devices(), info.number);
+      }
       if (need_event)
         reader.ids(col_event, block.event);
-      if (group_column)
+      if (group_column) {
         reader.ids(*group_column, block.group);
+        check_ids(block.group, dictionary(*group_column).size() + 1, info.number);
+      }
       block.keep.assign(n, 1);
       for (const auto& filter : m_filters) {
         reader.ids(filter.column, values);
@@ -180,6 +185,15 @@ class Engine {
     uint32_t column = 0;
     std::vector<uint8_t> allowed;
   };
+
+  // Ids index bitsets and labels: one beyond its dictionary is a damaged store, refused.
+  void check_ids(const std::vector<uint32_t>& ids, size_t limit, uint64_t segment) const {
+    uint32_t largest = ids.empty() ? 0 : *std::max_element(ids.begin(), ids.end());
+    if (!ids.empty() && largest >= limit) {
+      std::string name = segment_path(m_folder, segment).string();
+      throw invalid_input("the analytics store is damaged: " + name + " is corrupt", name);
+    }
+  }
 
   static void assign_periods(Block& block, const Periods* periods) {
     const size_t n = block.size();
@@ -343,8 +357,6 @@ QueryResult series_result(const QueryRequest& request, const Periods& periods, G
     }
     result.series.push_back(std::move(series));
   }
-  if (result.series.empty() && groups.grouped())
-    result.series.clear();  // no events: no groups to show
   return result;
 }
 
@@ -436,6 +448,10 @@ QueryResult retention_query(Engine& engine, const QueryRequest& request, const P
   const auto& first_seen = engine.manifest().first_seen;
   const size_t devices = first_seen.size();
   const size_t np = periods.size();
+  if (np > max_retention_periods)
+    throw usage_error("retention shows at most " + std::to_string(max_retention_periods) +
+                          " periods; use a longer interval or a shorter range",
+                      "interval");
   if (static_cast<double>(devices) * static_cast<double>(np) / 8 > double(max_bitset_bytes))
     throw usage_error("the query needs more than 2 GiB of memory; use a longer interval or a "
                       "shorter range",
@@ -459,7 +475,9 @@ QueryResult retention_query(Engine& engine, const QueryRequest& request, const P
                 }
               });
   std::vector<uint64_t> sizes(np, 0);
-  std::vector<std::vector<uint64_t>> kept(np, std::vector<uint64_t>(np, 0));
+  std::vector<std::vector<uint64_t>> kept(np);  // kept[c][k]: cohort c active k periods later
+  for (size_t c = 0; c < np; ++c)
+    kept[c].assign(np - c, 0);
   for (size_t d = 0; d < devices; ++d) {
     if (cohort[d] < 0)
       continue;
@@ -503,7 +521,9 @@ QueryResult funnel_query(Engine& engine, const QueryRequest& request, const Peri
   std::vector<Hit> hits;
   int64_t begin = periods.begin(), end = periods.end();
   int64_t last = end + request.window_ms;
+  auto by_time = [](const Hit& a, const Hit& b) { return a.time < b.time; };
   engine.scan(begin, last, nullptr, true, true, std::nullopt, [&](const Block& block) {
+    size_t run_start = hits.size();
     for (size_t i = 0; i < block.size(); ++i) {
       if (!block.keep[i] || block.time[i] < begin || block.time[i] >= last)
         continue;
@@ -515,12 +535,13 @@ QueryResult funnel_query(Engine& engine, const QueryRequest& request, const Peri
       if (mask)
         hits.push_back(Hit{block.time[i], block.device[i], mask});
     }
+    // Each segment's hits are sorted by time; segments overlap when events came late, so
+    // each run is merged into the ones before it (stable: ties keep the earlier segment's
+    // order), which costs nothing when they do not overlap.
+    auto mid = hits.begin() + static_cast<std::ptrdiff_t>(run_start);
+    if (run_start > 0 && mid != hits.end() && by_time(*mid, *(mid - 1)))
+      std::inplace_merge(hits.begin(), mid, hits.end(), by_time);
   });
-  // Segments overlap when events came late: order by time across all of them.
-  if (!std::is_sorted(hits.begin(), hits.end(),
-                      [](const Hit& a, const Hit& b) { return a.time < b.time; }))
-    std::stable_sort(hits.begin(), hits.end(),
-                     [](const Hit& a, const Hit& b) { return a.time < b.time; });
   const size_t devices = engine.devices();
   std::vector<uint8_t> progress(devices, 0), best(devices, 0);
   std::vector<int64_t> started(devices, 0);
@@ -584,6 +605,8 @@ CompareResult compare(const fs::path& folder, const CompareRequest& request) {
   Periods days = make_periods(request.from_day, request.to_day, Interval::day, engine.zone());
   const size_t devices = engine.devices();
   const size_t np = days.size();
+  if (static_cast<double>(devices) * static_cast<double>(np) / 8 > double(max_bitset_bytes))
+    throw usage_error("the comparison needs more than 2 GiB of memory; use a shorter range", "to");
   int64_t version_ids[2] = {engine.id_of(col_first_dimension + uint32_t(Dimension::app_version),
                                          request.version_a),
                             engine.id_of(col_first_dimension + uint32_t(Dimension::app_version),

@@ -38,6 +38,8 @@ struct IngestRequest {
   // The first bad line refuses the whole request (invalid_input naming file and line) and
   // nothing is stored; otherwise bad lines are skipped and reported.
   bool strict = false;
+  // Events per batch: each batch is one segment, committed whole.
+  size_t batch_events = 1000000;
   // Called for each refused line as it is met (the CLI prints it); may be empty.
   std::function<void(const Rejection&)> on_reject;
 };
