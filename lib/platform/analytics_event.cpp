@@ -590,6 +590,7 @@ std::optional<LineError> parse_ndjson_event(std::string_view line, Event& event)
       size_t members = 0;
       if (auto error = scan_value(line, pos, nullptr, max_properties_depth, members))
         return error;
+      goto next;
     } else if (line.substr(pos, 4) == "null") {
       pos += 4;
       is_null = true;

@@ -87,7 +87,10 @@ TEST_CASE("hostile NDJSON lines are refused with a reason", "[analytics]") {
   CHECK(refusal("{" + base + R"(,"model":"a\u0007b"})")->find("model is not UTF-8 text") == 0);
   CHECK(refusal("{" + base + R"(,"model":"\ud800"})") == "lone surrogate in a string");
   CHECK(refusal("{" + base + R"(,"properties":[1]})") == "properties is not an object");
-  std::string deep = "{" + base + R"(,"properties":)" + std::string(9, '{') + std::string(9, '}') + "}";
+  std::string nested = "1";
+  for (int i = 0; i < 9; ++i)
+    nested = R"({"a":)" + nested + "}";
+  std::string deep = "{" + base + R"(,"properties":)" + nested + "}";
   CHECK(refusal(deep)->find("nested deeper than 8 levels") != std::string::npos);
   std::string members = "{" + base + R"(,"properties":{"a":[)";
   for (int i = 0; i < 300; ++i)
@@ -139,7 +142,9 @@ TEST_CASE("the event reader takes plain and gzip input, and sniffs the format", 
     ndjson += R"({"time":1772442000000,"event_id":"e)" + std::to_string(i) +
               R"(","device_id":"d1","event":"launch"})" + "\r\n";
   ndjson += "\n{broken\n";
-  for (const std::string& bytes : {ndjson, gzip(ndjson), gzip(ndjson) + gzip(ndjson)}) {
+  const std::vector<std::pair<std::string, uint64_t>> inputs = {
+      {ndjson, 5}, {gzip(ndjson), 5}, {gzip(ndjson) + gzip(ndjson), 10}};
+  for (const auto& [bytes, last_bad_line] : inputs) {
     std::istringstream in(bytes);
     EventReader reader(in, "events", std::nullopt);
     Event event;
@@ -160,7 +165,7 @@ TEST_CASE("the event reader takes plain and gzip input, and sniffs the format", 
     CHECK(events % 3 == 0);
     CHECK(events > 0);
     CHECK(rejected == events / 3);
-    CHECK(bad_line == (bytes.size() > ndjson.size() + 40 ? 10u : 5u));
+    CHECK(bad_line == last_bad_line);
   }
   // A damaged gzip stream is an error, not silently short data.
   std::string damaged = gzip(ndjson);
