@@ -12,7 +12,8 @@
 # finish; each SQL query is the plain GROUP BY an analyst would write. SQLite has no IANA
 # zones, so both sides count UTC days (the Berlin-hours row has no SQL column).
 # Usage: bench/analytics/run.sh path/to/mpaas [devices] [days]
-# Environment: KEEP=1 keeps the work folder (its path is printed).
+# Environment: KEEP=1 keeps the work folder (its path is printed); RUNS (best of, mpaas,
+# default 3), SQLITE_RUNS (best of, sqlite3, default 1: its queries take seconds each).
 set -euo pipefail
 
 mpaas=$(realpath "${1:-build/release/mpaas}")
@@ -90,9 +91,10 @@ add "active-devices hourly, Europe/Berlin" "active-devices --interval hour --tz 
 add "compare 2.3.0 vs 2.3.1" "compare" \
   "SELECT app_version, count(DISTINCT device_id), count(DISTINCT CASE WHEN event = 'crash' THEN device_id END), sum(event = 'launch') FROM events WHERE app_version IN ('2.3.0', '2.3.1') AND $in_range GROUP BY 1;"
 
-best_of() {  # runs the command 3 times, prints the best wall time in seconds
-  local best="" start t
-  for _ in 1 2 3; do
+best_of() {  # N command...: runs it N times, prints the best wall time in seconds
+  local runs=$1 best="" start t
+  shift
+  for ((run = 0; run < runs; run++)); do
     start=$(now)
     "$@" >/dev/null
     t=$(seconds_since "$start")
@@ -118,9 +120,9 @@ for i in "${!names[@]}"; do
   else
     read -r -a args <<< "query ${mpaas_args[$i]} --app $app --from $from --to $to"
   fi
-  m=$(best_of "$mpaas" analytics "${args[@]}")
+  m=$(best_of "${RUNS:-3}" "$mpaas" analytics "${args[@]}")
   if [[ -n ${sql_texts[$i]} ]]; then
-    s=$(best_of sqlite3 "$db" "${sql_texts[$i]}")
+    s=$(best_of "${SQLITE_RUNS:-1}" sqlite3 "$db" "${sql_texts[$i]}")
     ratio=$(awk "BEGIN { printf \"%.0fx\", $s / $m }")
   else
     s="n/a"

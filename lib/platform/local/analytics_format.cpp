@@ -464,25 +464,33 @@ SegmentReader::~SegmentReader() {
     ::close(m_fd);
 }
 
+// Decoded columns are read through one scratch buffer per thread, so that a query over many
+// segments does not map and fault in fresh megabytes for every column of every segment.
+std::string& scratch() {
+  thread_local std::string buffer;
+  return buffer;
+}
+
 void SegmentReader::raw_column(uint32_t column, std::string& out) {
   const Entry& entry = m_entries[column];
   std::string name = m_file.string();
   if (!entry.present)
     throw invalid_input("the analytics store is damaged: " + name + " misses a column", name);
-  m_compressed.resize(entry.stored);
+  thread_local std::string compressed;
+  compressed.resize(entry.stored);
   size_t done = 0;
   while (done < entry.stored) {
-    ssize_t got = ::pread(m_fd, m_compressed.data() + done, entry.stored - done,
+    ssize_t got = ::pread(m_fd, compressed.data() + done, entry.stored - done,
                           static_cast<off_t>(entry.offset + done));
     if (got <= 0)
       throw invalid_input("the analytics store is damaged: " + name + " is truncated", name);
     done += static_cast<size_t>(got);
   }
-  decompress(m_compressed, entry.raw, out, name);
+  decompress(compressed, entry.raw, out, name);
 }
 
 void SegmentReader::times(std::vector<int64_t>& out) {
-  std::string raw;
+  std::string& raw = scratch();
   raw_column(col_time, raw);
   out.resize(m_events);
   const auto* p = reinterpret_cast<const uint8_t*>(raw.data());
@@ -508,7 +516,7 @@ void SegmentReader::times(std::vector<int64_t>& out) {
 }
 
 void SegmentReader::ids(uint32_t column, std::vector<uint32_t>& out) {
-  std::string raw;
+  std::string& raw = scratch();
   raw_column(column, raw);
   uint32_t width = m_entries[column].width;
   out.resize(m_events);
@@ -525,14 +533,14 @@ void SegmentReader::ids(uint32_t column, std::vector<uint32_t>& out) {
 }
 
 void SegmentReader::id_keys(std::vector<uint64_t>& out) {
-  std::string raw;
+  std::string& raw = scratch();
   raw_column(col_ids, raw);
   out.resize(m_events);
   std::memcpy(out.data(), raw.data(), size_t(m_events) * 8);
 }
 
 void SegmentReader::properties(std::vector<std::string>& out) {
-  std::string raw;
+  std::string& raw = scratch();
   raw_column(col_properties, raw);
   Cursor in(raw, m_file.string());
   out.clear();

@@ -521,6 +521,13 @@ QueryResult funnel_query(Engine& engine, const QueryRequest& request, const Peri
   std::vector<Hit> hits;
   int64_t begin = periods.begin(), end = periods.end();
   int64_t last = end + request.window_ms;
+  // Room for every event that may be a step, reserved once: growing by doubling would copy
+  // and fault in the hits several times (pages never touched cost nothing).
+  size_t candidates = 0;
+  for (const auto& info : engine.manifest().segments)
+    if (info.max_time >= begin && info.min_time < last)
+      candidates += info.events;
+  hits.reserve(std::min<size_t>(candidates, size_t(1) << 26));
   auto by_time = [](const Hit& a, const Hit& b) { return a.time < b.time; };
   engine.scan(begin, last, nullptr, true, true, std::nullopt, [&](const Block& block) {
     size_t run_start = hits.size();
@@ -539,8 +546,13 @@ QueryResult funnel_query(Engine& engine, const QueryRequest& request, const Peri
     // each run is merged into the ones before it (stable: ties keep the earlier segment's
     // order), which costs nothing when they do not overlap.
     auto mid = hits.begin() + static_cast<std::ptrdiff_t>(run_start);
-    if (run_start > 0 && mid != hits.end() && by_time(*mid, *(mid - 1)))
-      std::inplace_merge(hits.begin(), mid, hits.end(), by_time);
+    if (run_start > 0 && mid != hits.end() && by_time(*mid, *(mid - 1))) {
+      // Only the new run's early (late-arriving) prefix and the part of the old hits it
+      // reaches back into need merging; the rest of the run follows everything already.
+      auto late_end = std::upper_bound(mid, hits.end(), *(mid - 1), by_time);
+      auto from = std::upper_bound(hits.begin(), mid, *mid, by_time);
+      std::inplace_merge(from, mid, late_end, by_time);
+    }
   });
   const size_t devices = engine.devices();
   std::vector<uint8_t> progress(devices, 0), best(devices, 0);

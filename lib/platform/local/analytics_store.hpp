@@ -115,7 +115,6 @@ class SegmentReader {
   uint64_t m_size = 0;
   uint32_t m_events = 0;
   Entry m_entries[column_count];
-  std::string m_compressed;
 };
 
 // The rows of one batch as columns, before they are sorted and written.
