@@ -380,6 +380,33 @@ SegmentInfo write_segment(const fs::path& file, SegmentRows& rows, uint64_t numb
       put_u64(raw, key);
     built.push_back({col_ids, 8, std::move(raw)});
   }
+  {
+    // Events per (UTC hour, event name), in time order: launches and crashes over periods
+    // that start on whole UTC hours are summed from these without decoding a row.
+    std::string raw;
+    int64_t previous_hour = 0;
+    size_t i = 0;
+    std::vector<uint64_t> per_event;
+    while (i < n) {
+      int64_t hour = rows.time[order[i]] / 3600000;
+      per_event.clear();
+      for (; i < n && rows.time[order[i]] / 3600000 == hour; ++i) {
+        uint32_t event = rows.columns[col_event][order[i]];
+        if (event >= per_event.size())
+          per_event.resize(event + 1, 0);
+        ++per_event[event];
+      }
+      for (uint32_t event = 0; event < per_event.size(); ++event) {
+        if (per_event[event] == 0)
+          continue;
+        put_varint(raw, static_cast<uint64_t>(hour - previous_hour));
+        put_varint(raw, event);
+        put_varint(raw, per_event[event]);
+        previous_hour = hour;
+      }
+    }
+    built.push_back({col_hourly, 0, std::move(raw)});
+  }
   SegmentInfo info;
   info.number = number;
   info.events = static_cast<uint32_t>(n);
@@ -453,6 +480,8 @@ SegmentReader::SegmentReader(const fs::path& file) : m_file(file) {
       sized = entry.raw <= uint64_t(m_events) * (max_properties_bytes + 2);
     else if (id == col_ids)
       sized = entry.raw == uint64_t(m_events) * 8;
+    else if (id == col_hourly)
+      sized = entry.raw <= uint64_t(m_events) * 30;
     if (!fits || !sized)
       throw in.corrupt();
     m_entries[id] = entry;
@@ -537,6 +566,28 @@ void SegmentReader::id_keys(std::vector<uint64_t>& out) {
   raw_column(col_ids, raw);
   out.resize(m_events);
   std::memcpy(out.data(), raw.data(), size_t(m_events) * 8);
+}
+
+bool SegmentReader::hourly(std::vector<HourlyCount>& out) {
+  out.clear();
+  if (!m_entries[col_hourly].present)
+    return false;
+  std::string& raw = scratch();
+  raw_column(col_hourly, raw);
+  Cursor in(raw, m_file.string());
+  int64_t hour = 0;
+  uint64_t total = 0;
+  while (!in.done()) {
+    uint64_t delta = in.varint();
+    uint64_t event = in.varint();
+    uint64_t count = in.varint();
+    total += count;
+    if (delta > (uint64_t(1) << 40) || event > 0xFFFFFFFFu || total > m_events)
+      throw in.corrupt();
+    hour += static_cast<int64_t>(delta);
+    out.push_back(HourlyCount{hour, static_cast<uint32_t>(event), count});
+  }
+  return true;
 }
 
 void SegmentReader::properties(std::vector<std::string>& out) {

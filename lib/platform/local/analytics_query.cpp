@@ -119,6 +119,38 @@ class Engine {
     return dictionary(column).find(value);
   }
 
+  // Counts of one event name per period from the segments' hourly counts, when every
+  // period starts on a whole UTC hour (any zone whose offsets are whole hours) and every
+  // segment has them; false (nothing counted) otherwise, and the caller scans.
+  template <class Cells>
+  bool hourly_counts(const Periods& periods, uint32_t event, Cells& cells) {
+    for (int64_t start : periods.starts) {
+      if (start % 3600000 != 0)
+        return false;
+    }
+    cells.ensure(1);
+    std::vector<SegmentReader::HourlyCount> counts;
+    std::vector<std::pair<size_t, uint64_t>> found;  // (period, events)
+    for (const auto& info : m_manifest.segments) {
+      if (info.max_time < periods.begin() || info.min_time >= periods.end() || info.events == 0)
+        continue;
+      throw_if_stop_requested();
+      SegmentReader reader(segment_path(m_folder, info.number));
+      if (!reader.hourly(counts))
+        return false;
+      for (const auto& count : counts) {
+        if (count.event != event)
+          continue;
+        int p = periods.index_of(count.hour * 3600000);
+        if (p >= 0)
+          found.emplace_back(static_cast<size_t>(p), count.count);
+      }
+    }
+    for (const auto& [p, events] : found)
+      cells.count(0, p) += events;
+    return true;
+  }
+
   void set_filters(const std::vector<Where>& where) {
     for (const auto& item : where) {
       Filter filter;
@@ -378,6 +410,9 @@ QueryResult series_query(Engine& engine, const QueryRequest& request, const Peri
     cells.ensure(groups.count());
     return series_result(request, periods, groups, cells, false);
   }
+  if (counts_only && !request.group_by && request.where.empty() &&
+      engine.hourly_counts(periods, static_cast<uint32_t>(target), cells))
+    return series_result(request, periods, groups, cells, false);
   if (metric == Metric::new_devices) {
     const auto& first_seen = engine.manifest().first_seen;
     if (!request.group_by && request.where.empty()) {

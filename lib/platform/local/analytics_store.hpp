@@ -31,6 +31,7 @@ enum Column : uint32_t {
   col_time = dictionary_count,  // 10: varint deltas of sorted milliseconds
   col_properties,               // 11: varint length + bytes per event
   col_ids,                      // 12: sorted 64-bit event id keys (a set, not per row)
+  col_hourly,                   // 13: events per (UTC hour, event name): counts without a scan
   column_count,
 };
 const char* dictionary_file_name(uint32_t dictionary);
@@ -102,6 +103,14 @@ class SegmentReader {
   void ids(uint32_t column, std::vector<uint32_t>& out);
   void id_keys(std::vector<uint64_t>& out);
   void properties(std::vector<std::string>& out);
+  // (UTC hour since the epoch, event id, events) sorted by hour; false for a segment
+  // written without the column.
+  struct HourlyCount {
+    int64_t hour;
+    uint32_t event;
+    uint64_t count;
+  };
+  bool hourly(std::vector<HourlyCount>& out);
 
  private:
   struct Entry {
