@@ -226,7 +226,10 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
     if (!is_within(*deepest_selected(app), "config"))
       context.output_format();
     if (context.global.output == "csv") {
-      std::string path = describe_command_tree(*deepest_selected(app), context.option_metadata).path;
+      std::string path;
+      for (const CLI::App* level = deepest_selected(app); level != nullptr;
+           level = level->get_parent())
+        path = path.empty() ? level->get_name() : level->get_name() + " " + path;
       if (std::find(std::begin(commands_with_csv), std::end(commands_with_csv), path) ==
           std::end(commands_with_csv))
         throw usage_error("csv output is for `mpaas analytics query` only; use --json", "output");

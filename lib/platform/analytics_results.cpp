@@ -429,7 +429,9 @@ Json to_json(const CompareResult& result) {
                            {"difference", round4(c.difference)},
                            {"ci_low", c.p_value ? Json(round4(c.ci_low)) : Json(nullptr)},
                            {"ci_high", c.p_value ? Json(round4(c.ci_high)) : Json(nullptr)},
-                           {"p_value", c.p_value ? Json(*c.p_value) : Json(nullptr)},
+                           // Six decimals: "p < 0.001" needs no more, and text stays short.
+                           {"p_value", c.p_value ? Json(std::round(*c.p_value * 1e6) / 1e6)
+                                                 : Json(nullptr)},
                            {"significant", c.significant}});
   }
   return Json{{"app", result.request.app},
