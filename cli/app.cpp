@@ -35,25 +35,31 @@ void add_global_flags(CLI::App& app, GlobalOptions& global, OptionMetadata& meta
          "--json", [&global] { global.output = "json"; },
          "Print data as JSON (same as --output json)")
       ->group(group);
+  // csv is the one extra format, for the commands whose data is a CSV contract
+  // (commands_with_csv below): `-o csv` and `--output csv` are their --csv.
   CLI::Option* output =
-      app.add_option("--output", global.output, "Format of printed data: text or json")
-          ->check(CLI::IsMember({"text", "json"}))
+      app.add_option("--output", global.output,
+                     "Format of printed data: text or json (csv for analytics query)")
+          ->check(CLI::IsMember({"text", "json", "csv"}))
           ->group(group);
   OptionInfo output_info;
   output_info.flags = {"--output"};
   output_info.description = output->get_description();
   output_info.takes_value = true;
-  output_info.choices = {"text", "json"};
+  output_info.choices = {"text", "json", "csv"};
   output_info.default_value = "text";
   metadata[output] = output_info;
   app.add_option("-o", global.output, "Format of printed data (old spelling of --output)")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"text", "json", "csv"}))
       ->group("");
   app.add_flag("-q,--quiet", global.quiet, "Print only data and errors")->group(group);
   app.add_flag("-v,--verbose", global.verbose, "Narrate what is done on stderr")->group(group);
   app.add_flag("--no-color", global.no_color, "Never colour output (also NO_COLOR)")->group(group);
   app.add_flag("-y,--yes", global.yes, "Confirm destructive actions without asking")->group(group);
 }
+
+// The commands that print CSV for --output csv (or -o csv); every other refuses it.
+const char* const commands_with_csv[] = {"mpaas analytics query"};
 
 // The deepest subcommand the parser entered.
 const CLI::App* deepest_selected(const CLI::App& app) {
@@ -219,6 +225,15 @@ int run_cli(const std::vector<std::string>& arguments, Context& context) {
     // must still work to repair a broken value (`config set output text`).
     if (!is_within(*deepest_selected(app), "config"))
       context.output_format();
+    if (context.global.output == "csv") {
+      std::string path;
+      for (const CLI::App* level = deepest_selected(app); level != nullptr;
+           level = level->get_parent())
+        path = path.empty() ? level->get_name() : level->get_name() + " " + path;
+      if (std::find(std::begin(commands_with_csv), std::end(commands_with_csv), path) ==
+          std::end(commands_with_csv))
+        throw usage_error("csv output is for `mpaas analytics query` only; use --json", "output");
+    }
     if (context.parse_only)
       return 0;
     if (!context.action) {

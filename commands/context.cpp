@@ -32,6 +32,10 @@ void Context::load_config() {
 }
 
 OutputFormat Context::output_format() const {
+  // csv from the flag is the text format for everything but CSV data, which the commands
+  // that offer it print themselves (cli/app.cpp refuses it elsewhere).
+  if (global.output == "csv")
+    return OutputFormat::text;
   auto configured = config.get("output");
   if (!configured)
     return OutputFormat::text;

@@ -21,6 +21,7 @@ void register_app_commands(Command& root);
 void register_release_commands(Command& root);
 void register_token_commands(Command& root);
 void register_serve_command(Command& root);
+void register_analytics_commands(Command& root);
 
 // mpaas login, logout, api (a remote platform)
 void register_login_command(Command& root);
@@ -50,6 +51,7 @@ void register_all_commands(Command& root) {
   register_release_commands(root);
   register_token_commands(root);
   register_serve_command(root);
+  register_analytics_commands(root);
   register_login_command(root);
   register_logout_command(root);
   register_api_command(root);

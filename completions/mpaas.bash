@@ -49,6 +49,10 @@ _mpaas() {
       "mpaas token list") cmd_path="$cmd_path $word" ;;
       "mpaas token revoke") cmd_path="$cmd_path $word" ;;
       "mpaas serve") cmd_path="$cmd_path $word" ;;
+      "mpaas analytics") cmd_path="$cmd_path $word" ;;
+      "mpaas analytics ingest") cmd_path="$cmd_path $word" ;;
+      "mpaas analytics query") cmd_path="$cmd_path $word" ;;
+      "mpaas analytics compare") cmd_path="$cmd_path $word" ;;
       "mpaas login") cmd_path="$cmd_path $word" ;;
       "mpaas logout") cmd_path="$cmd_path $word" ;;
       "mpaas api") cmd_path="$cmd_path $word" ;;
@@ -64,7 +68,7 @@ _mpaas() {
     esac
   done
   case "$prev" in
-    --output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    --output) COMPREPLY=($(compgen -W "text json csv" -- "$cur")); return ;;
     --digest) COMPREPLY=($(compgen -W "sha1 sha256" -- "$cur")); return ;;
     --type) COMPREPLY=($(compgen -W "normal global" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "mpd bsdiff" -- "$cur")); return ;;
@@ -74,10 +78,12 @@ _mpaas() {
     --kind) COMPREPLY=($(compgen -W "native offline hotfix" -- "$cur")); return ;;
     --state) COMPREPLY=($(compgen -W "draft gray paused released rolled-back" -- "$cur")); return ;;
     --scope) COMPREPLY=($(compgen -W "read release admin" -- "$cur")); return ;;
+    --interval) COMPREPLY=($(compgen -W "hour day week month" -- "$cur")); return ;;
+    --group-by) COMPREPLY=($(compgen -W "platform app_version os_version model region network channel event" -- "$cur")); return ;;
   esac
   local commands="" flags=""
   case "$cmd_path" in
-    "mpaas") commands="new offline keys diff patch app release token serve login logout api config version completion help"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas") commands="new offline keys diff patch app release token serve analytics login logout api config version completion help"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas new") commands=""; flags="--set --app-id --ref --subdir --author --no-git --force --list --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas offline") commands="build sign verify inspect extract config diff apply"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas offline build") commands=""; flags="-o --output --key --digest --unsigned --id --name --version --root --main-url --vhost --type --include --exclude --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
@@ -120,6 +126,10 @@ _mpaas() {
     "mpaas token list") commands=""; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas token revoke") commands=""; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas serve") commands=""; flags="--listen --tls-cert --tls-key --insecure --upload-expiry --threads --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas analytics") commands="ingest query compare"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas analytics ingest") commands=""; flags="--app --format --strict --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas analytics query") commands=""; flags="--app --from --to --interval --tz --group-by --where --window --csv --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas analytics compare") commands=""; flags="--app --version --from --to --tz --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas login") commands=""; flags="--token-stdin --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas logout") commands=""; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas api") commands="GET POST PUT PATCH DELETE HEAD"; flags="--data --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;

@@ -88,6 +88,14 @@ function __mpaas_path_is
                 set cmd_path "$cmd_path $token"
             case 'mpaas serve'
                 set cmd_path "$cmd_path $token"
+            case 'mpaas analytics'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas analytics ingest'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas analytics query'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas analytics compare'
+                set cmd_path "$cmd_path $token"
             case 'mpaas login'
                 set cmd_path "$cmd_path $token"
             case 'mpaas logout'
@@ -126,6 +134,7 @@ complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a app -d 'Create, list, show 
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a release -d 'Upload releases and run gray rollouts on the platform'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a token -d 'Create, list and revoke API tokens of the platform'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a serve -d 'Serve the platform over HTTP API v1 (docs/api.md)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a analytics -d 'Ingest app events, query metrics and compare two app versions'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a login -d 'Check a token with a platform server and keep it for the profile'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a logout -d 'Forget the token that login stored for the profile'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a api -d 'Call any route of the platform API with the profile'\''s token'
@@ -139,7 +148,7 @@ complete -c mpaas -l endpoint -r -d 'Platform API endpoint (default: embedded)'
 complete -c mpaas -l cacert -r -d 'CA bundle (PEM) that the endpoint'\''s certificate must chain to'
 complete -c mpaas -l data-dir -r -d 'Data folder of the embedded platform'
 complete -c mpaas -l json -r -d 'Print data as JSON (same as --output json)'
-complete -c mpaas -l output -r -f -a 'text json' -d 'Format of printed data: text or json'
+complete -c mpaas -l output -r -f -a 'text json csv' -d 'Format of printed data: text or json (csv for analytics query)'
 complete -c mpaas -s q -l quiet -r -d 'Print only data and errors'
 complete -c mpaas -s v -l verbose -r -d 'Narrate what is done on stderr'
 complete -c mpaas -l no-color -r -d 'Never colour output (also NO_COLOR)'
@@ -266,6 +275,26 @@ complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l tls-key -r -d 'TLS priva
 complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l insecure -d 'Allow plain HTTP on an address other than loopback'
 complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l upload-expiry -r -d 'Remove unfinished uploads after this long (30m, 24h, 7d)'
 complete -c mpaas -n '__mpaas_path_is "mpaas serve"' -l threads -r -d 'Connections served at once'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas analytics"' -a ingest -d 'Store app events from NDJSON or CSV files (gzip or not)'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas analytics"' -a query -d 'A metric per period: active-devices, new-devices, launches, crashes, crash-free, retention, event NAME, funnel STEP...'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas analytics"' -a compare -d 'Two app versions side by side, with significance and a verdict'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics ingest"' -l app -r -d 'App id'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics ingest"' -l format -r -f -a 'ndjson csv' -d 'Format of every file (default: by extension)'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics ingest"' -l strict -d 'Refuse the whole input on the first bad line and store nothing'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l app -r -d 'App id'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l from -r -d 'First day (YYYY-MM-DD, in --tz), inclusive'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l to -r -d 'Last day (YYYY-MM-DD, in --tz), inclusive'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l interval -r -f -a 'hour day week month' -d 'Length of a period (weeks start on Monday)'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l tz -r -d 'IANA time zone of days and periods (Europe/Berlin)'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l group-by -r -f -a 'platform app_version os_version model region network channel event' -d 'One series per value of this field'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l where -r -d 'Only events with FIELD=VALUE (repeatable: the same field means either value)'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l window -r -d 'Funnel: time from the first step to the last (30m, 2h, 1d)'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l csv -d 'Print CSV (period,value; docs/analytics.md), as -o csv'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics compare"' -l app -r -d 'App id'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics compare"' -l version -r -d 'App version: the baseline first, then the new one'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics compare"' -l from -r -d 'First day (YYYY-MM-DD, in --tz), inclusive'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics compare"' -l to -r -d 'Last day (YYYY-MM-DD, in --tz), inclusive'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics compare"' -l tz -r -d 'IANA time zone of days'
 complete -c mpaas -n '__mpaas_path_is "mpaas login"' -l token-stdin -d 'Read the token from stdin (else it is asked for on the terminal)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a GET
 complete -c mpaas -f -n '__mpaas_path_is "mpaas api"' -a POST

@@ -108,6 +108,29 @@ step mpaas release list --app com.example.shop
 printf '\n$ mpaas release rollout com.example.shop/android/1.2.0 --percent 20   # after finish: exit 6\n'
 mpaas release rollout com.example.shop/android/1.2.0 --percent 20 || echo "(exit code $?)"
 
+# --- mpaas analytics: events in, metrics and a version comparison out (docs/analytics.md) ---
+# Two weeks of a small sample: 300 devices, half on 1.1.0 and half on 1.2.0, which crashes
+# more. Ingesting the same file twice stores every event once.
+awk 'BEGIN { srand(14)
+  for (d = 0; d < 300; d++) {
+    v = d < 150 ? "1.1.0" : "1.2.0"; crash = d < 150 ? 0.01 : 0.06
+    for (day = 1; day <= 14; day++) {
+      if (day > 1 && rand() > 0.25 + 0.6 * exp(-day / 4)) continue
+      t = sprintf("2026-03-%02dT%02d:%02d:00Z", day, int(rand() * 24), int(rand() * 60))
+      printf "{\"time\":\"%s\",\"event_id\":\"e%d-%d-1\",\"device_id\":\"device-%d\",\"event\":\"launch\",\"app_version\":\"%s\",\"region\":\"%s\"}\n", t, d, day, d, v, (d % 3 ? "EU" : "CN")
+      printf "{\"time\":\"%s\",\"event_id\":\"e%d-%d-2\",\"device_id\":\"device-%d\",\"event\":\"page_view\",\"app_version\":\"%s\",\"properties\":{\"screen\":\"home\"}}\n", t, d, day, d, v
+      if (rand() < crash)
+        printf "{\"time\":\"%s\",\"event_id\":\"e%d-%d-3\",\"device_id\":\"device-%d\",\"event\":\"crash\",\"app_version\":\"%s\"}\n", t, d, day, d, v
+    }
+  } }' > events.ndjson
+step mpaas analytics ingest events.ndjson --app com.example.shop
+step mpaas analytics ingest events.ndjson --app com.example.shop --json
+step mpaas analytics query active-devices --app com.example.shop --from 2026-03-01 --to 2026-03-07
+step mpaas analytics query crash-free --app com.example.shop --from 2026-03-01 --to 2026-03-03 --group-by app_version --csv
+step mpaas analytics query retention --app com.example.shop --from 2026-03-01 --to 2026-03-14 --interval week --tz Europe/Berlin
+step mpaas analytics query funnel launch page_view crash --app com.example.shop --from 2026-03-01 --to 2026-03-14 --window 1h
+step mpaas analytics compare --app com.example.shop --version 1.1.0 --version 1.2.0 --from 2026-03-01 --to 2026-03-14
+
 # --- mpaas serve: the same platform over HTTP API v1 (docs/api.md) ---
 # The server runs on a free loopback port; on first start it writes an admin token to
 # admin-token (0600) in the platform folder. A CI token is made with `mpaas token`, and a

@@ -11,11 +11,12 @@ build_packages=(
   libyaml-cpp-dev nlohmann-json3-dev libzstd-dev liblzma-dev libdivsufsort-dev
   libdeflate-dev libbz2-dev libsqlite3-dev libsqlitecpp-dev libcpp-httplib-dev
   libkainjow-mustache-dev catch2 zlib1g-dev libre2-dev nettle-dev
+  libhowardhinnant-date-dev tzdata
 )
 # Test, interop and benchmark tools: the standard tools users run against our output.
 test_packages=(
   bsdiff xdelta3 zstd openssl libarchive-tools tar curl unzip zip clang libclang-rt-14-dev
-  groff-base man-db time wrk nginx-light python3-tuspy chromium
+  groff-base man-db time wrk nginx-light python3-tuspy chromium sqlite3
 )
 
 wanted=("${build_packages[@]}")

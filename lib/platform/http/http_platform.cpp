@@ -237,6 +237,20 @@ Token HttpPlatform::revoke_token(const std::string& id) {
   return token_from_json(call("DELETE", "/v1/tokens/" + encode_segment(id)));
 }
 
+// Analytics has no route yet (the lead adds POST /v1/apps/{app}/events and the queries).
+analytics::IngestResult HttpPlatform::ingest_events(const analytics::IngestRequest&,
+                                                    ProgressSink&) {
+  throw failure("analytics is not available over HTTP yet", "endpoint");
+}
+
+analytics::QueryResult HttpPlatform::query_events(const analytics::QueryRequest&) {
+  throw failure("analytics is not available over HTTP yet", "endpoint");
+}
+
+analytics::CompareResult HttpPlatform::compare_events(const analytics::CompareRequest&) {
+  throw failure("analytics is not available over HTTP yet", "endpoint");
+}
+
 std::optional<Token> HttpPlatform::authenticate(const std::string& secret) {
   Request request;
   request.target = "/v1/whoami";

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "analytics_store.hpp"
 #include "blobs.hpp"
 #include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
@@ -127,7 +128,8 @@ class LocalPlatform : public Platform {
         m_clock(clock),
         m_blobs(folder),
         m_db(folder / "platform.db", true, busy_timeout_ms),
-        m_file((folder / "platform.db").string()) {
+        m_file((folder / "platform.db").string()),
+        m_folder(folder) {
     open_schema(m_db);
     m_blobs.clean_stale_temps([this](const std::string& sha256) {
       if (sha256.empty())
@@ -205,6 +207,9 @@ class LocalPlatform : public Platform {
       }
       transaction.commit();
     }
+    // The app's analytics go with it (a later app of the same id starts empty).
+    std::error_code ignored;
+    fs::remove_all(analytics_folder(id), ignored);
     return deleted;
   }
 
@@ -584,6 +589,24 @@ class LocalPlatform : public Platform {
       token.last_used_at = at;
     }
     return token;
+  }
+
+  // ---- analytics: the columnar store of analytics_store.hpp, one folder per app ----
+
+  analytics::IngestResult ingest_events(const analytics::IngestRequest& request,
+                                        ProgressSink& progress) override {
+    check_analytics_app(request.app);
+    return analytics_store::ingest(analytics_folder(request.app), request, progress);
+  }
+
+  analytics::QueryResult query_events(const analytics::QueryRequest& request) override {
+    check_analytics_app(request.app);
+    return analytics_store::query(analytics_folder(request.app), request);
+  }
+
+  analytics::CompareResult compare_events(const analytics::CompareRequest& request) override {
+    check_analytics_app(request.app);
+    return analytics_store::compare(analytics_folder(request.app), request);
   }
 
   ReleaseGate gate(const std::string& ref) override {
@@ -1056,6 +1079,14 @@ class LocalPlatform : public Platform {
     return query.step();
   }
 
+  void check_analytics_app(const std::string& id) {
+    check_app_id(id);
+    Transaction transaction(m_db, Mode::read);
+    load_app(id);
+  }
+
+  fs::path analytics_folder(const std::string& app) const { return m_folder / "analytics" / app; }
+
   App load_app(const std::string& id) {
     Statement query(m_db,
                     "SELECT id, name, created_at, (SELECT count(*) FROM releases WHERE app = ?1) "
@@ -1113,6 +1144,7 @@ class LocalPlatform : public Platform {
   BlobStore m_blobs;
   Database m_db;
   std::string m_file;
+  fs::path m_folder;
   ReleaseSet m_check_cache;
   // Statements of the check path, prepared on first use (declared after m_db: finalised
   // before the connection closes).

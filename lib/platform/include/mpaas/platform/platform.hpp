@@ -17,6 +17,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "mpaas/analytics/query.hpp"
 #include "mpaas/core/output.hpp"
 #include "mpaas/core/progress.hpp"
 #include "mpaas/platform/rollout.hpp"
@@ -335,6 +336,15 @@ class Platform {
   // The live (not revoked, not expired) token whose secret this is, its use recorded; none
   // for anything else. Never says which of those it was.
   virtual std::optional<Token> authenticate(const std::string& secret) = 0;
+
+  // ---- analytics (docs/analytics.md) ----
+
+  // Reads events into the app's store in batches; each batch is committed whole or not at
+  // all, and an event id already stored is counted as a duplicate and not stored again.
+  virtual analytics::IngestResult ingest_events(const analytics::IngestRequest& request,
+                                                ProgressSink& progress) = 0;
+  virtual analytics::QueryResult query_events(const analytics::QueryRequest& request) = 0;
+  virtual analytics::CompareResult compare_events(const analytics::CompareRequest& request) = 0;
 };
 
 // ---- plain helpers shared by every implementation ----

@@ -62,6 +62,12 @@ class HttpPlatform : public Platform {
   // when the server refuses it (401).
   std::optional<Token> authenticate(const std::string& secret) override;
 
+  // Not over HTTP yet: each throws a failure naming the endpoint.
+  analytics::IngestResult ingest_events(const analytics::IngestRequest& request,
+                                        ProgressSink& progress) override;
+  analytics::QueryResult query_events(const analytics::QueryRequest& request) override;
+  analytics::CompareResult compare_events(const analytics::CompareRequest& request) override;
+
   Client& client() { return m_client; }
 
  private:

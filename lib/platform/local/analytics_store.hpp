@@ -1,0 +1,147 @@
+// The embedded analytics store of one app: dictionary-encoded, time-sorted columnar
+// segments compressed with zstd, append-only dictionaries, and a manifest whose atomic
+// replacement commits each batch (docs/formats.md, "Analytics store"). Every file-format
+// detail of analytics lives in analytics_*.cpp; a server-side store (ClickHouse,
+// PostgreSQL) would sit beside it behind the same Platform methods.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "mpaas/analytics/query.hpp"
+#include "mpaas/core/progress.hpp"
+
+namespace mpaas::platform::local::analytics_store {
+
+namespace fs = std::filesystem;
+using namespace mpaas::analytics;
+
+// Column numbers of a segment. 0..9 are the dictionaries' numbers too.
+enum Column : uint32_t {
+  col_device = 0,
+  col_user = 1,
+  col_first_dimension = 2,  // + Dimension (platform .. event)
+  col_event = col_first_dimension + static_cast<uint32_t>(Dimension::event),
+  dictionary_count = col_first_dimension + static_cast<uint32_t>(dimension_count),  // 10
+  col_time = dictionary_count,  // 10: varint deltas of sorted milliseconds
+  col_properties,               // 11: varint length + bytes per event
+  col_ids,                      // 12: sorted 64-bit event id keys (a set, not per row)
+  col_hourly,                   // 13: events per (UTC hour, event name): counts without a scan
+  column_count,
+};
+const char* dictionary_file_name(uint32_t dictionary);
+
+struct SegmentInfo {
+  uint64_t number = 0;
+  uint32_t events = 0;
+  int64_t min_time = 0, max_time = 0;
+  uint64_t bytes = 0;
+};
+
+struct DictionaryInfo {
+  uint32_t entries = 0;
+  uint64_t bytes = 0;
+};
+
+// What the manifest commits: the segments, how much of each dictionary file is valid, and
+// each device's first time seen (milliseconds, indexed by device id).
+struct Manifest {
+  uint64_t generation = 0;
+  uint64_t next_segment = 1;
+  DictionaryInfo dictionaries[dictionary_count];
+  std::vector<SegmentInfo> segments;
+  std::vector<int64_t> first_seen;
+  uint64_t events() const;
+};
+
+// Reads the manifest of `folder`; an empty one when there is none yet. invalid_input for a
+// damaged file.
+Manifest read_manifest(const fs::path& folder);
+void write_manifest(const fs::path& folder, const Manifest& manifest);
+
+// A dictionary: values by id. Device ids start at 0; the others at 1, 0 meaning "none".
+class Dictionary {
+ public:
+  explicit Dictionary(uint32_t base) : m_base(base) {}
+  // Loads the first `info.entries` values of the file (which may hold uncommitted ones).
+  void load(const fs::path& file, const DictionaryInfo& info);
+  uint32_t base() const { return m_base; }
+  size_t size() const { return m_values.size(); }
+  const std::string& value(uint32_t id) const { return m_values[id - m_base]; }
+  // The id of `value`, or -1.
+  int64_t find(const std::string& value) const;
+  // The id of `value`, added when new (0 for an empty value when base is 1).
+  uint32_t intern(const std::string& value);
+  // Appends the values added since load/last commit to `file` at `info.bytes` (anything
+  // after that is garbage from an interrupted run and is overwritten), fsyncs, updates info.
+  void append_new(const fs::path& file, DictionaryInfo& info);
+
+ private:
+  void index_all();
+  uint32_t m_base;
+  std::vector<std::string> m_values;
+  std::unordered_map<std::string, uint32_t> m_ids;
+  bool m_indexed = false;
+  size_t m_committed = 0;
+};
+
+// One column of a segment, decoded.
+class SegmentReader {
+ public:
+  SegmentReader(const fs::path& file);
+  ~SegmentReader();
+  SegmentReader(const SegmentReader&) = delete;
+  SegmentReader& operator=(const SegmentReader&) = delete;
+  uint32_t events() const { return m_events; }
+  void times(std::vector<int64_t>& out);
+  // Dictionary ids of a dictionary column.
+  void ids(uint32_t column, std::vector<uint32_t>& out);
+  void id_keys(std::vector<uint64_t>& out);
+  void properties(std::vector<std::string>& out);
+  // (UTC hour since the epoch, event id, events) sorted by hour; false for a segment
+  // written without the column.
+  struct HourlyCount {
+    int64_t hour;
+    uint32_t event;
+    uint64_t count;
+  };
+  bool hourly(std::vector<HourlyCount>& out);
+
+ private:
+  struct Entry {
+    uint32_t width = 0;
+    uint64_t offset = 0, stored = 0, raw = 0;
+    bool present = false;
+  };
+  void raw_column(uint32_t column, std::string& out);
+  fs::path m_file;
+  int m_fd = -1;
+  uint64_t m_size = 0;
+  uint32_t m_events = 0;
+  Entry m_entries[column_count];
+};
+
+// The rows of one batch as columns, before they are sorted and written.
+struct SegmentRows {
+  std::vector<int64_t> time;
+  std::vector<uint32_t> columns[dictionary_count];
+  std::vector<std::string> properties;
+  std::vector<uint64_t> keys;
+  size_t size() const { return time.size(); }
+  void clear();
+};
+// Sorts the rows by time and writes them to `file` (temp then rename, synced).
+SegmentInfo write_segment(const fs::path& file, SegmentRows& rows, uint64_t number);
+fs::path segment_path(const fs::path& folder, uint64_t number);
+
+// The store of one app in `folder` (<data>/platform/analytics/<app>).
+IngestResult ingest(const fs::path& folder, const IngestRequest& request, ProgressSink& progress);
+QueryResult query(const fs::path& folder, const QueryRequest& request);
+CompareResult compare(const fs::path& folder, const CompareRequest& request);
+
+}  // namespace mpaas::platform::local::analytics_store
