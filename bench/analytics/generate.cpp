@@ -31,11 +31,12 @@ const Version versions[] = {{"2.0.0", -1000, 0.012, 0},
                             {"2.2.0", 45, 0.014, 0.10},
                             {"2.3.0", 65, 0.008, 0.12},
                             {"2.3.1", 80, 0.020, 0.04}};
-const char* models_android[] = {"Pixel 8", "Pixel 7a", "Galaxy S24", "Galaxy A54", "Redmi Note 13",
-                                "Xiaomi 14", "OnePlus 12", "Galaxy A15", "Moto g84", "Oppo A78",
-                                "Vivo Y36", "Honor 90", "Pixel 6", "Galaxy S23", "Nothing Phone 2"};
-const char* models_ios[] = {"iPhone 15", "iPhone 15 Pro", "iPhone 14", "iPhone 13", "iPhone SE",
-                            "iPhone 12", "iPhone 15 Pro Max", "iPhone 14 Plus"};
+const char* models_android[] = {"Pixel 8",       "Pixel 7a",   "Galaxy S24",     "Galaxy A54",
+                                "Redmi Note 13", "Xiaomi 14",  "OnePlus 12",     "Galaxy A15",
+                                "Moto g84",      "Oppo A78",   "Vivo Y36",       "Honor 90",
+                                "Pixel 6",       "Galaxy S23", "Nothing Phone 2"};
+const char* models_ios[] = {"iPhone 15", "iPhone 15 Pro", "iPhone 14",         "iPhone 13",
+                            "iPhone SE", "iPhone 12",     "iPhone 15 Pro Max", "iPhone 14 Plus"};
 const char* regions[] = {"CN", "US", "DE", "FR", "GB", "IN", "BR", "JP", "KR", "ID", "MX", "ES"};
 const char* networks[] = {"wifi", "wifi", "wifi", "5g", "4g", "4g", "3g"};
 const char* channels[] = {"play", "huawei", "xiaomi", "oppo", "vivo", "web"};
@@ -86,7 +87,8 @@ int main(int argc, char** argv) {
 
   std::vector<Device> devices(static_cast<size_t>(device_count));
   for (auto& d : devices) {
-    d.id = hex(rng, 8) + "-" + hex(rng, 4) + "-4" + hex(rng, 3) + "-a" + hex(rng, 3) + "-" + hex(rng, 12);
+    d.id = hex(rng, 8) + "-" + hex(rng, 4) + "-4" + hex(rng, 3) + "-a" + hex(rng, 3) + "-" +
+           hex(rng, 12);
     d.user = unit(rng) < 0.6 ? "u" + hex(rng, 10) : "";
     d.ios = unit(rng) < 0.3;
     d.install_day = unit(rng) < 0.35 ? -1 : static_cast<int>(unit(rng) * days);
@@ -97,8 +99,9 @@ int main(int argc, char** argv) {
     d.os = d.ios ? 16 + static_cast<int>(rng() % 3) : 11 + static_cast<int>(rng() % 4);
     d.engagement = 0.4 + 1.2 * unit(rng);
   }
-  std::fprintf(csv, "time,event_id,device_id,user_id,platform,app_version,os_version,model,region,"
-                    "network,channel,event,properties\n");
+  std::fprintf(csv,
+               "time,event_id,device_id,user_id,platform,app_version,os_version,model,region,"
+               "network,channel,event,properties\n");
   uint64_t total = 0;
   char properties[128];
   for (int day = 0; day < days; ++day) {
@@ -158,8 +161,8 @@ int main(int argc, char** argv) {
                        "\"event\":\"%s\"%s%s}\n",
                        static_cast<long long>(time), id.c_str(), d.id.c_str(),
                        d.user.empty() ? "" : ",\"user_id\":\"", d.user.c_str(),
-                       d.user.empty() ? "" : "\"", platform, version.name, d.os, d.model,
-                       d.region, network, d.channel, name, properties[0] ? ",\"properties\":" : "",
+                       d.user.empty() ? "" : "\"", platform, version.name, d.os, d.model, d.region,
+                       network, d.channel, name, properties[0] ? ",\"properties\":" : "",
                        properties);
           std::string quoted;
           for (const char* p = properties; *p; ++p) {

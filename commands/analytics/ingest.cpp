@@ -44,8 +44,7 @@ int run_analytics_ingest(const AnalyticsIngestOptions& options, Context& context
   uint64_t reported = 0;
   request.on_reject = [&](const analytics::Rejection& rejection) {
     if (++reported <= shown_rejections)
-      context.warn(rejection.file + ":" + std::to_string(rejection.line) + ": " +
-                   rejection.reason);
+      context.warn(rejection.file + ":" + std::to_string(rejection.line) + ": " + rejection.reason);
     else if (reported == shown_rejections + 1)
       context.warn("more bad lines are not shown; the summary counts them");
   };

@@ -79,7 +79,8 @@ void register_analytics_query(Command& group) {
                "event"})
       .option("--where", options->where,
               "Only events with FIELD=VALUE (repeatable: the same field means either value)")
-      .option("--window", options->window, "Funnel: time from the first step to the last (30m, 2h, 1d)")
+      .option("--window", options->window,
+              "Funnel: time from the first step to the last (30m, 2h, 1d)")
       .default_shown("1d")
       .flag("--csv", options->csv, "Print CSV (period,value; docs/analytics.md), as -o csv")
       .examples({"mpaas analytics query active-devices --app com.example.shop --from 2026-03-01 "

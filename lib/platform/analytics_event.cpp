@@ -134,14 +134,38 @@ std::optional<LineError> scan_string(std::string_view s, size_t& pos, std::strin
     char e = s[pos + 1];
     pos += 2;
     switch (e) {
-      case '"': if (decoded) *decoded += '"'; break;
-      case '\\': if (decoded) *decoded += '\\'; break;
-      case '/': if (decoded) *decoded += '/'; break;
-      case 'b': if (decoded) *decoded += '\b'; break;
-      case 'f': if (decoded) *decoded += '\f'; break;
-      case 'n': if (decoded) *decoded += '\n'; break;
-      case 'r': if (decoded) *decoded += '\r'; break;
-      case 't': if (decoded) *decoded += '\t'; break;
+      case '"':
+        if (decoded)
+          *decoded += '"';
+        break;
+      case '\\':
+        if (decoded)
+          *decoded += '\\';
+        break;
+      case '/':
+        if (decoded)
+          *decoded += '/';
+        break;
+      case 'b':
+        if (decoded)
+          *decoded += '\b';
+        break;
+      case 'f':
+        if (decoded)
+          *decoded += '\f';
+        break;
+      case 'n':
+        if (decoded)
+          *decoded += '\n';
+        break;
+      case 'r':
+        if (decoded)
+          *decoded += '\r';
+        break;
+      case 't':
+        if (decoded)
+          *decoded += '\t';
+        break;
       case 'u': {
         unsigned code;
         if (!read_hex4(s, pos, code))
@@ -493,10 +517,9 @@ std::optional<int64_t> parse_event_time(std::string_view text) {
   }
   if (second == 60)
     second = 59;  // a leap second reads as the last second of its minute
-  int64_t seconds = days_from_civil(year, static_cast<unsigned>(month),
-                                    static_cast<unsigned>(day)) *
-                        86400 +
-                    hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  int64_t seconds =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset_minutes * 60;
   int64_t value = seconds * 1000 + millis;
   if (value < min_event_time || value >= max_event_time)
     return std::nullopt;
@@ -643,8 +666,8 @@ CsvHeader parse_csv_header(std::string_view line, const std::string& source) {
   size_t start = 0;
   while (true) {
     size_t comma = line.find(',', start);
-    std::string_view name =
-        line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view name = line.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     while (!name.empty() && (name.front() == ' ' || name.front() == '"'))
       name.remove_prefix(1);
     while (!name.empty() && (name.back() == ' ' || name.back() == '"' || name.back() == '\r'))
@@ -652,9 +675,8 @@ CsvHeader parse_csv_header(std::string_view line, const std::string& source) {
     int field = field_of_name(name);
     if (field >= 0) {
       if (seen[field])
-        throw invalid_input("the CSV header of " + source + " names '" + std::string(name) +
-                                "' twice",
-                            source);
+        throw invalid_input(
+            "the CSV header of " + source + " names '" + std::string(name) + "' twice", source);
       seen[field] = true;
     }
     header.field_of_column.push_back(field);
@@ -670,9 +692,7 @@ CsvHeader parse_csv_header(std::string_view line, const std::string& source) {
                        static_cast<int>(f_device_id), event_field}) {
     if (!seen[required]) {
       const char* names[] = {"time", "event_id", "device_id"};
-      std::string name = required == event_field
-                             ? "event"
-                             : names[required];
+      std::string name = required == event_field ? "event" : names[required];
       throw invalid_input("the CSV header of " + source + " has no '" + name + "' column", source);
     }
   }
