@@ -1,5 +1,6 @@
 // mpaas entry point: wires the real process (streams, terminal, environment, clock, Ctrl-C)
 // into run_cli(). Nothing else happens here.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,7 +14,10 @@ int main(int argc, char** argv) {
   mpaas::SystemClock clock;
   mpaas::Context context(std::cout, std::cerr, std::cin, clock);
   context.terminal = {isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1,
-                      isatty(STDERR_FILENO) == 1};
+                      isatty(STDERR_FILENO) == 1, 0};
+  winsize size{};
+  if (context.terminal.stdout_is_tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0)
+    context.terminal.stdout_columns = size.ws_col;
   context.environment = mpaas::process_environment();
   std::error_code ec;
   context.cwd = std::filesystem::current_path(ec);

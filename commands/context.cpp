@@ -1,6 +1,7 @@
 // Context helpers (see context.hpp).
 #include "context.hpp"
 
+#include <charconv>
 #include <string>
 
 #include "mpaas/core/error.hpp"
@@ -84,6 +85,18 @@ std::filesystem::path Context::data_dir() const {
 
 bool Context::color_enabled() const {
   return terminal.stdout_is_tty && !global.no_color && environment.count("NO_COLOR") == 0;
+}
+
+int Context::output_columns() const {
+  constexpr int fallback = 80;
+  if (auto found = environment.find("COLUMNS"); found != environment.end()) {
+    int columns = 0;
+    const auto& text = found->second;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), columns);
+    if (error == std::errc() && end == text.data() + text.size() && columns > 0)
+      return columns;
+  }
+  return terminal.stdout_columns > 0 ? terminal.stdout_columns : fallback;
 }
 
 bool Context::stderr_color_enabled() const {

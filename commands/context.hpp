@@ -39,6 +39,7 @@ struct Terminal {
   bool stdin_is_tty = false;
   bool stdout_is_tty = false;
   bool stderr_is_tty = false;
+  int stdout_columns = 0;  // the width of the terminal on stdout; 0: not a terminal or unknown
 };
 
 class Context {
@@ -80,6 +81,9 @@ class Context {
   bool color_enabled() const;
   // Colour on stderr (the "error:" and "warning:" labels): a terminal, no --no-color/NO_COLOR.
   bool stderr_color_enabled() const;
+  // Columns to draw in on stdout: $COLUMNS when it is a number, else the terminal's width,
+  // else 80 (a pipe or file).
+  int output_columns() const;
   // A progress bar on stderr when it is a terminal and not --quiet, else a null sink.
   std::unique_ptr<ProgressSink> progress() const;
 

@@ -128,7 +128,7 @@ _mpaas() {
     "mpaas serve") commands=""; flags="--listen --tls-cert --tls-key --insecure --upload-expiry --threads --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas analytics") commands="ingest query compare"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas analytics ingest") commands=""; flags="--app --format --strict --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
-    "mpaas analytics query") commands=""; flags="--app --from --to --interval --tz --group-by --where --window --csv --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas analytics query") commands=""; flags="--app --from --to --interval --tz --group-by --where --window --csv --chart --chart-out --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas analytics compare") commands=""; flags="--app --version --from --to --tz --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas login") commands=""; flags="--token-stdin --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas logout") commands=""; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;

@@ -290,6 +290,8 @@ complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l group-by -r -f
 complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l where -r -d 'Only events with FIELD=VALUE (repeatable: the same field means either value)'
 complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l window -r -d 'Funnel: time from the first step to the last (30m, 2h, 1d)'
 complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l csv -d 'Print CSV (period,value; docs/analytics.md), as -o csv'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l chart -d 'Draw the result in the terminal instead of the table (fits $COLUMNS or the terminal'\''s width)'
+complete -c mpaas -n '__mpaas_path_is "mpaas analytics query"' -l chart-out -r -d 'Also write the result as a standalone SVG chart to FILE.svg'
 complete -c mpaas -n '__mpaas_path_is "mpaas analytics compare"' -l app -r -d 'App id'
 complete -c mpaas -n '__mpaas_path_is "mpaas analytics compare"' -l version -r -d 'App version: the baseline first, then the new one'
 complete -c mpaas -n '__mpaas_path_is "mpaas analytics compare"' -l from -r -d 'First day (YYYY-MM-DD, in --tz), inclusive'

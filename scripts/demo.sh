@@ -127,6 +127,8 @@ step mpaas analytics ingest events.ndjson --app com.example.shop
 step mpaas analytics ingest events.ndjson --app com.example.shop --json
 step mpaas analytics query active-devices --app com.example.shop --from 2026-03-01 --to 2026-03-07
 step mpaas analytics query crash-free --app com.example.shop --from 2026-03-01 --to 2026-03-03 --group-by app_version --csv
+COLUMNS=72 step mpaas analytics query active-devices --app com.example.shop --from 2026-03-01 --to 2026-03-14 --group-by app_version --chart --chart-out dau.svg
+step head -c 160 dau.svg
 step mpaas analytics query retention --app com.example.shop --from 2026-03-01 --to 2026-03-14 --interval week --tz Europe/Berlin
 step mpaas analytics query funnel launch page_view crash --app com.example.shop --from 2026-03-01 --to 2026-03-14 --window 1h
 step mpaas analytics compare --app com.example.shop --version 1.1.0 --version 1.2.0 --from 2026-03-01 --to 2026-03-14

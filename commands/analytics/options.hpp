@@ -23,6 +23,8 @@ struct AnalyticsQueryOptions {
   std::vector<std::string> where;
   std::string window = "1d";
   bool csv = false;
+  bool chart = false;     // draw the result in the terminal instead of the table
+  std::string chart_out;  // write the result as an SVG chart to this file
 };
 
 struct AnalyticsCompareOptions {

@@ -1,7 +1,11 @@
 // `mpaas analytics query METRIC --app ID --from DATE --to DATE [...]`: one metric per period
-// (or a retention table, or a funnel) as a table, JSON or CSV.
+// (or a retention table, or a funnel) as a table, JSON or CSV, and as a chart in the
+// terminal or an SVG file.
 #include "analytics/options.hpp"
+#include "analytics/query_chart.hpp"
 #include "command.hpp"
+#include "mpaas/chart/chart.hpp"
+#include "mpaas/core/atomic_file.hpp"
 #include "mpaas/core/error.hpp"
 #include "platform_access.hpp"
 
@@ -42,11 +46,39 @@ analytics::QueryRequest request_of(const AnalyticsQueryOptions& options) {
   return request;
 }
 
+bool wants_csv(const AnalyticsQueryOptions& options, const Context& context) {
+  return options.csv || context.global.output == "csv";
+}
+
+// A terminal chart replaces the table; it is no data format, so it does not mix with one.
+void check_chart_options(const AnalyticsQueryOptions& options, const Context& context) {
+  if (!options.chart)
+    return;
+  if (wants_csv(options, context) || context.output_format() != OutputFormat::text)
+    throw usage_error(
+        "--chart draws for the terminal and does not combine with JSON or CSV "
+        "output (use --chart-out FILE.svg beside them)",
+        "chart");
+}
+
+void write_svg(const analytics::QueryResult& result, const std::string& file) {
+  AtomicFile svg(file, 0644, Durability::rename_only);
+  auto text = chart::render_svg(analytics::chart_of(result));
+  svg.write(text);
+  svg.commit();
+}
+
 int run_analytics_query(const AnalyticsQueryOptions& options, Context& context) {
+  check_chart_options(options, context);
   auto request = request_of(options);
   auto result = open_platform(context)->query_events(request);
+  if (!options.chart_out.empty())
+    write_svg(result, context.resolve(options.chart_out));
   // CSV is a contract of its own (docs/analytics.md), not a rendering of the table.
-  if (options.csv || context.global.output == "csv")
+  if (options.chart)
+    context.print(chart::render_terminal(analytics::chart_of(result), context.output_columns(),
+                                         context.color_enabled()));
+  else if (wants_csv(options, context))
     context.print(analytics::to_csv(result));
   else
     context.emit(result);
@@ -83,10 +115,17 @@ void register_analytics_query(Command& group) {
               "Funnel: time from the first step to the last (30m, 2h, 1d)")
       .default_shown("1d")
       .flag("--csv", options->csv, "Print CSV (period,value; docs/analytics.md), as -o csv")
+      .flag("--chart", options->chart,
+            "Draw the result in the terminal instead of the table (fits $COLUMNS or the "
+            "terminal's width)")
+      .option("--chart-out", options->chart_out,
+              "Also write the result as a standalone SVG chart to FILE.svg")
       .examples({"mpaas analytics query active-devices --app com.example.shop --from 2026-03-01 "
                  "--to 2026-03-31",
                  "mpaas analytics query crash-free --app com.example.shop --from 2026-03-01 --to "
                  "2026-03-31 --group-by app_version --csv",
+                 "mpaas analytics query active-devices --app com.example.shop --from 2026-03-01 "
+                 "--to 2026-03-31 --group-by platform --chart --chart-out dau.svg",
                  "mpaas analytics query retention --app com.example.shop --from 2026-03-01 --to "
                  "2026-03-28 --interval week --tz Europe/Berlin",
                  "mpaas analytics query event purchase --app com.example.shop --from 2026-03-01 "

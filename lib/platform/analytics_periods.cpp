@@ -63,24 +63,28 @@ Interval parse_interval(const std::string& name) {
     return Interval::week;
   if (name == "month")
     return Interval::month;
-  throw usage_error("unknown interval '" + name.substr(0, 40) + "', expected hour, day, week or month",
-                    "interval");
+  throw usage_error(
+      "unknown interval '" + name.substr(0, 40) + "', expected hour, day, week or month",
+      "interval");
 }
 
 const char* interval_name(Interval interval) {
   switch (interval) {
-    case Interval::hour: return "hour";
-    case Interval::day: return "day";
-    case Interval::week: return "week";
-    case Interval::month: return "month";
+    case Interval::hour:
+      return "hour";
+    case Interval::day:
+      return "day";
+    case Interval::week:
+      return "week";
+    case Interval::month:
+      return "month";
   }
   return "day";
 }
 
 TimeZone TimeZone::locate(const std::string& name) {
   bool plausible = !name.empty() && name.size() <= 64 && name.find("..") == std::string::npos &&
-                   name.front() != '/' &&
-                   std::all_of(name.begin(), name.end(), [](char c) {
+                   name.front() != '/' && std::all_of(name.begin(), name.end(), [](char c) {
                      return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' ||
                             c == '-' || c == '+';
                    });
@@ -180,7 +184,7 @@ int64_t parse_date(const std::string& text, const std::string& field) {
 std::string format_date(int64_t days) {
   int y, m, d;
   civil_from_days(days, y, m, d);
-  char text[16];
+  char text[40];  // room for any int, so the compiler can see nothing is cut
   std::snprintf(text, sizeof text, "%04d-%02d-%02d", y, m, d);
   return text;
 }

@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <sstream>
+
 #include "process.hpp"
 #include "temp_dir.hpp"
 
@@ -16,9 +19,7 @@ namespace {
 
 struct Session {
   TempDir home;
-  Session() {
-    REQUIRE(run({"app", "create", "com.example.shop"}).exit_code == 0);
-  }
+  Session() { REQUIRE(run({"app", "create", "com.example.shop"}).exit_code == 0); }
   RunResult run(const std::vector<std::string>& arguments, const std::string& input = "") {
     return mpaas::test::run_mpaas(arguments, home.path(), RunOptions{home.path(), {}, input});
   }
@@ -65,13 +66,13 @@ TEST_CASE("analytics ingest reports bad lines, counts duplicates and reads gzip 
   CHECK(again.err.empty());
 
   // --strict: one bad line refuses everything (exit 3), and nothing new is stored.
-  mpaas::test::write_text(s.home / "b.ndjson", line("e9", "d9", "2026-03-02T10:00:00Z",
-                                                    "launch", "1.0") + "oops\n");
+  mpaas::test::write_text(s.home / "b.ndjson",
+                          line("e9", "d9", "2026-03-02T10:00:00Z", "launch", "1.0") + "oops\n");
   auto strict = s.run({"analytics", "ingest", "b.ndjson", "--app", "com.example.shop", "--strict"});
   CHECK(strict.exit_code == 3);
   CHECK(strict.err.find("line 2 of b.ndjson") != std::string::npos);
-  auto count = s.run({"analytics", "query", "active-devices", "--app", "com.example.shop",
-                      "--from", "2026-03-02", "--to", "2026-03-02", "--csv"});
+  auto count = s.run({"analytics", "query", "active-devices", "--app", "com.example.shop", "--from",
+                      "2026-03-02", "--to", "2026-03-02", "--csv"});
   CHECK(count.out == "period,value\n2026-03-02,2\n");
 
   CHECK(s.run({"analytics", "ingest", "a.ndjson", "--app", "com.example.none"}).exit_code == 5);
@@ -86,8 +87,9 @@ TEST_CASE("analytics query prints a table, JSON and the CSV contract", "[cli][an
                               line("e2", "d2", "2026-03-02T23:30:00Z", "launch", "1.1") +
                               line("e3", "d2", "2026-03-03T10:00:00Z", "crash", "1.1"));
   REQUIRE(s.run({"analytics", "ingest", "e.ndjson", "--app", "com.example.shop"}).exit_code == 0);
-  std::vector<std::string> base = {"analytics", "query",  "crash-free", "--app", "com.example.shop",
-                                   "--from",    "2026-03-02", "--to",   "2026-03-03"};
+  std::vector<std::string> base = {"analytics",        "query",  "crash-free", "--app",
+                                   "com.example.shop", "--from", "2026-03-02", "--to",
+                                   "2026-03-03"};
   auto text = s.run(base);
   CHECK(text.out == "PERIOD      CRASH-FREE\n2026-03-02  100.00%\n2026-03-03  0.00%\n");
   auto csv = base;
@@ -96,8 +98,8 @@ TEST_CASE("analytics query prints a table, JSON and the CSV contract", "[cli][an
   auto old_spelling = base;
   old_spelling.insert(old_spelling.end(), {"-o", "csv"});
   CHECK(s.run(old_spelling).out == "period,value\n2026-03-02,1.0000\n2026-03-03,0.0000\n");
-  auto berlin = s.run({"analytics", "query", "active-devices", "--app", "com.example.shop", "--from",
-                       "2026-03-02", "--to", "2026-03-03", "--tz", "Europe/Berlin",
+  auto berlin = s.run({"analytics", "query", "active-devices", "--app", "com.example.shop",
+                       "--from", "2026-03-02", "--to", "2026-03-03", "--tz", "Europe/Berlin",
                        "--group-by", "app_version", "--csv"});
   CHECK(berlin.out ==
         "period,group,value\n2026-03-02,1.0,1\n2026-03-02,1.1,0\n2026-03-03,1.0,0\n"
@@ -139,9 +141,84 @@ TEST_CASE("analytics compare prints both versions and a verdict", "[cli][analyti
   CHECK(result.out.find("verdict: 2.3.1 crashes more than 2.3.0: 80.0% vs 99.0% crash-free, "
                         "p < 0.001") == 0);
   CHECK(result.out.find("launches per device") != std::string::npos);
-  CHECK(s.run({"analytics", "compare", "--app", "com.example.shop", "--version", "2.3.0",
-               "--from", "2026-03-01", "--to", "2026-03-09"})
+  CHECK(s.run({"analytics", "compare", "--app", "com.example.shop", "--version", "2.3.0", "--from",
+               "2026-03-01", "--to", "2026-03-09"})
             .exit_code == 2);
   auto help = s.run({"analytics", "query", "--help"});
   CHECK(help.out.find("Examples:") != std::string::npos);
+}
+
+namespace {
+
+// Columns of a line of terminal output: code points, not bytes (the chart's blocks and
+// glyphs are three UTF-8 bytes each).
+size_t columns_of(const std::string& line) {
+  size_t columns = 0;
+  for (unsigned char c : line)
+    columns += (c & 0xC0) != 0x80;
+  return columns;
+}
+
+}  // namespace
+
+TEST_CASE("analytics query draws a terminal chart and writes an SVG chart", "[cli][analytics]") {
+  Session s;
+  std::string events;
+  for (int d = 0; d < 30; ++d) {
+    std::string day = "2026-03-0" + std::to_string(1 + d % 5) + "T10:00:00Z";
+    events += line("e" + std::to_string(d), "d" + std::to_string(d), day, "launch",
+                   d % 3 ? "1.0" : "1.1");
+  }
+  mpaas::test::write_text(s.home / "e.ndjson", events);
+  REQUIRE(s.run({"analytics", "ingest", "e.ndjson", "--app", "com.example.shop"}).exit_code == 0);
+  std::vector<std::string> query = {"analytics",        "query",  "active-devices", "--app",
+                                    "com.example.shop", "--from", "2026-03-01",     "--to",
+                                    "2026-03-05"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto arguments = query;
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return arguments;
+  };
+  auto narrow = RunOptions{s.home.path(), {{"COLUMNS", "50"}}, ""};
+
+  SECTION("one series: block columns, axis labels and the (all) legend, within $COLUMNS") {
+    auto drawn = mpaas::test::run_mpaas(with({"--chart"}), s.home.path(), narrow);
+    INFO(drawn.out << drawn.err);
+    REQUIRE(drawn.exit_code == 0);
+    CHECK(drawn.out.find("active-devices, com.example.shop, per day (UTC)") != std::string::npos);
+    CHECK(drawn.out.find("█") != std::string::npos);
+    CHECK(drawn.out.find("2026-03-01") != std::string::npos);
+    CHECK(drawn.out.find("(all)") != std::string::npos);
+    CHECK(drawn.out.find("\x1b[") == std::string::npos);  // not a terminal: no colour
+    std::istringstream lines(drawn.out);
+    for (std::string each; std::getline(lines, each);)
+      CHECK(columns_of(each) <= 50);
+  }
+  SECTION("several groups: one legend line each") {
+    auto drawn = mpaas::test::run_mpaas(with({"--chart", "--group-by", "app_version"}),
+                                        s.home.path(), narrow);
+    REQUIRE(drawn.exit_code == 0);
+    CHECK(drawn.out.find("1.0") != std::string::npos);
+    CHECK(drawn.out.find("1.1") != std::string::npos);
+    CHECK(drawn.out.find("(all)") == std::string::npos);
+  }
+  SECTION("--chart-out writes a standalone SVG beside the JSON; --chart refuses JSON") {
+    auto written = s.run(with({"--group-by", "app_version", "--chart-out", "dau.svg", "--json"}));
+    INFO(written.err);
+    REQUIRE(written.exit_code == 0);
+    CHECK(json::parse(written.out)["series"].size() == 2);
+    auto svg = mpaas::test::read_text(s.home / "dau.svg");
+    CHECK(svg.rfind("<?xml", 0) == 0);
+    CHECK(svg.find("<svg") != std::string::npos);
+    CHECK(svg.find("active-devices, com.example.shop") != std::string::npos);
+    CHECK(svg.find(">1.1<") != std::string::npos);
+    CHECK(s.run(with({"--chart", "--json"})).exit_code == 2);
+    CHECK(s.run(with({"--chart", "--csv"})).exit_code == 2);
+  }
+  SECTION("a failed query leaves no SVG behind") {
+    auto failed = s.run({"analytics", "query", "launches", "--app", "com.example.none", "--from",
+                         "2026-03-01", "--to", "2026-03-05", "--chart-out", "none.svg"});
+    CHECK(failed.exit_code == 5);
+    CHECK_FALSE(std::filesystem::exists(s.home / "none.svg"));
+  }
 }
