@@ -311,14 +311,22 @@ std::string to_csv(const QueryResult& result) {
     for (const auto& cohort : result.cohorts)
       widest = std::max(widest, cohort.retained.size());
     out += "cohort,devices";
-    for (size_t k = 1; k <= widest; ++k)
-      out += ",+" + std::to_string(k);
-    out += "\n";
+    // Appended piece by piece: `"," + temporary` trips a false -Wrestrict in GCC 12 -O2.
+    for (size_t k = 1; k <= widest; ++k) {
+      out += ",+";
+      out += std::to_string(k);
+    }
+    out += '\n';
     for (const auto& cohort : result.cohorts) {
-      out += csv_cell(cohort.period) + "," + std::to_string(cohort.devices);
-      for (size_t k = 0; k < widest; ++k)
-        out += "," + (k < cohort.retained.size() ? csv_number(cohort.retained[k], true) : "");
-      out += "\n";
+      out += csv_cell(cohort.period);
+      out += ',';
+      out += std::to_string(cohort.devices);
+      for (size_t k = 0; k < widest; ++k) {
+        out += ',';
+        if (k < cohort.retained.size())
+          out += csv_number(cohort.retained[k], true);
+      }
+      out += '\n';
     }
     return out;
   }
@@ -336,7 +344,6 @@ std::string to_csv(const QueryResult& result) {
   out += metric == Metric::event ? ",devices\n" : "\n";
   for (size_t p = 0; p < result.periods.size(); ++p) {
     for (const auto& one : result.series) {
-      // Appended piece by piece: `"," + temporary` trips a false -Wrestrict in GCC 12 -O2.
       out += csv_cell(result.periods[p]);
       if (grouped) {
         out += ',';

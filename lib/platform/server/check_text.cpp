@@ -34,22 +34,22 @@ struct Fingerprint {
   }
 };
 
-const std::string& release_text(const Release& release) {
-  struct Kept {
-    Fingerprint fingerprint;
-    std::string text;
-  };
-  thread_local std::unordered_map<std::string, Kept> kept;
-  if (kept.size() > 10000)
-    kept.clear();
-  Fingerprint print(release);
-  auto found = kept.find(release.id);
-  if (found == kept.end())
-    found = kept.emplace(release.id, Kept{print, to_json(release).dump()}).first;
-  else if (!(found->second.fingerprint == print))
-    found->second = Kept{print, to_json(release).dump()};
-  return found->second.text;
-}
+// The JSON text of an offered release, kept while its fingerprint holds.
+struct OfferText {
+  std::string id;
+  std::optional<Fingerprint> fingerprint;
+  std::string text;
+
+  const std::string& of(const Release& release) {
+    Fingerprint print(release);
+    if (id != release.id || !fingerprint || !(*fingerprint == print)) {
+      id = release.id;
+      fingerprint = print;
+      text = to_json(release).dump();
+    }
+    return text;
+  }
+};
 
 // Bytes that a JSON string may hold as they are: printable ASCII but '"' and '\\'.
 constexpr auto plain_bytes = [] {
@@ -73,44 +73,77 @@ void append_quoted(std::string& out, const std::string& text) {
   out += '"';
 }
 
-// The fixed start of a release's entries in "decisions" and "skipped", by release id: an
-// id's kind and version never change, and a check lists every release of the app.
+// The fixed start of a release's entries in "decisions" and "skipped": an id's kind and
+// version never change.
 struct EntryStarts {
+  std::string id;
   std::string decision;  // {"release":"…","kind":"…","version":"…","offered":
   std::string skipped;   // {"release":"…","reason":
+
+  const EntryStarts& of(const Verdict& verdict) {
+    if (id == verdict.release)
+      return *this;
+    id = verdict.release;
+    decision = "{\"release\":";
+    append_quoted(decision, verdict.release);
+    skipped = decision + ",\"reason\":";
+    decision += ",\"kind\":";
+    append_quoted(decision, verdict.kind);
+    decision += ",\"version\":";
+    append_quoted(decision, verdict.version);
+    decision += ",\"offered\":";
+    return *this;
+  }
 };
 
-std::unordered_map<std::string, EntryStarts>& kept_starts() {
-  thread_local std::unordered_map<std::string, EntryStarts> kept;
-  return kept;
-}
+// Texts kept by position in a check's lists. A platform lists an app's releases in the same
+// order on every check, so the text kept at a position is nearly always the one wanted, and a
+// comparison of ids confirms it; a hash lookup per entry had cost a tenth of a check. Kept per
+// thread, one set per app (found by the check's first release), at most a few hundred apps.
+struct KeptTexts {
+  std::vector<EntryStarts> starts;  // by position in "decisions"
+  std::vector<OfferText> offers;    // by the offer's position in "decisions"
+};
 
-const EntryStarts& decision_starts(const Verdict& verdict) {
-  auto& kept = kept_starts();
-  auto found = kept.find(verdict.release);
+KeptTexts& kept_texts(const CheckResult& result) {
+  thread_local std::unordered_map<std::string, KeptTexts> kept;
+  static const std::string no_release;
+  const std::string& key = result.decisions.empty() ? no_release : result.decisions.front().release;
+  auto found = kept.find(key);
   if (found != kept.end())
     return found->second;
-  if (kept.size() > 10000)
+  if (kept.size() >= 256)
     kept.clear();
-  EntryStarts starts;
-  starts.decision = "{\"release\":";
-  append_quoted(starts.decision, verdict.release);
-  starts.skipped = starts.decision + ",\"reason\":";
-  starts.decision += ",\"kind\":";
-  append_quoted(starts.decision, verdict.kind);
-  starts.decision += ",\"version\":";
-  append_quoted(starts.decision, verdict.version);
-  starts.decision += ",\"offered\":";
-  return kept.emplace(verdict.release, std::move(starts)).first->second;
+  return kept[key];
 }
 
-// A skipped entry's start, from the starts its decision made (on an earlier check: "skipped"
-// comes first), or written out.
-void append_skipped_start(std::string& out, const Skipped& skipped) {
-  auto& kept = kept_starts();
-  auto found = kept.find(skipped.release);
-  if (found != kept.end()) {
-    out += found->second.skipped;
+template <class Slot>
+Slot& slot_at(std::vector<Slot>& slots, size_t index) {
+  if (index >= slots.size())
+    slots.resize(index + 1);
+  return slots[index];
+}
+
+// Offers, like skipped releases, are a subsequence of the decisions, in their order: the
+// decision cursor only moves forward. An offer that is not there is written out.
+void append_offer(std::string& out, const Release& offer, const CheckResult& result,
+                  std::vector<OfferText>& texts, size_t& cursor) {
+  while (cursor < result.decisions.size() && result.decisions[cursor].release != offer.id)
+    ++cursor;
+  if (cursor < result.decisions.size())
+    out += slot_at(texts, cursor).of(offer);
+  else
+    out += to_json(offer).dump();
+}
+
+// A skipped entry's start: skipped releases are a subsequence of the decisions, in their
+// order, so the decision cursor only moves forward; one that is not there is written out.
+void append_skipped_start(std::string& out, const Skipped& skipped, const CheckResult& result,
+                          const std::vector<EntryStarts>& starts, size_t& cursor) {
+  while (cursor < result.decisions.size() && result.decisions[cursor].release != skipped.release)
+    ++cursor;
+  if (cursor < result.decisions.size()) {
+    out += starts[cursor].skipped;
     return;
   }
   out += "{\"release\":";
@@ -141,17 +174,22 @@ void write_check_response_text(const CheckResult& result, std::string& out) {
     else
       append_quoted(out, *value);
   }
+  auto& kept = kept_texts(result);
+  for (size_t i = 0; i < result.decisions.size(); ++i)
+    slot_at(kept.starts, i).of(result.decisions[i]);
   out += "},\"offers\":[";
+  size_t offer_cursor = 0;
   for (size_t i = 0; i < result.offers.size(); ++i) {
     if (i > 0)
       out += ',';
-    out += release_text(*result.offers[i]);
+    append_offer(out, *result.offers[i], result, kept.offers, offer_cursor);
   }
   out += "],\"skipped\":[";
+  size_t cursor = 0;
   for (size_t i = 0; i < result.skipped.size(); ++i) {
     if (i > 0)
       out += ',';
-    append_skipped_start(out, result.skipped[i]);
+    append_skipped_start(out, result.skipped[i], result, kept.starts, cursor);
     append_quoted(out, result.skipped[i].reason);
     out += '}';
   }
@@ -160,7 +198,7 @@ void write_check_response_text(const CheckResult& result, std::string& out) {
     const auto& verdict = result.decisions[i];
     if (i > 0)
       out += ',';
-    out += decision_starts(verdict).decision;
+    out += kept.starts[i].decision;
     out += verdict.offered ? "true,\"reason\":" : "false,\"reason\":";
     append_quoted(out, verdict.reason);
     out += '}';

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -366,6 +368,20 @@ TEST_CASE("a check's JSON text from kept release texts is what to_json gives", "
     // Again, from the kept texts.
     CHECK(server::check_response_text(result) == to_json(result).dump());
   }
+  // A release that changed since its text was kept.
+  LifecycleChange raise;
+  raise.action = LifecycleChange::Action::rollout;
+  raise.percent = 10000;
+  platform->change(ids[0], raise);
+  CheckRequest check{"com.example.shop", "android", Device{"d-1", "", "13", "Pixel 8", "", ""},
+                     false};
+  auto result = platform->check(check);
+  CHECK(server::check_response_text(result) == to_json(result).dump());
+  // Lists in an order no platform gives (texts are kept by position): still the same text.
+  std::reverse(result.decisions.begin(), result.decisions.end());
+  std::reverse(result.offers.begin(), result.offers.end());
+  std::reverse(result.skipped.begin(), result.skipped.end());
+  CHECK(server::check_response_text(result) == to_json(result).dump());
 }
 
 TEST_CASE("a Range header applies to an artifact that is there, never to JSON or an error",
