@@ -71,7 +71,7 @@ _mpaas() {
     --output) COMPREPLY=($(compgen -W "text json csv" -- "$cur")); return ;;
     --digest) COMPREPLY=($(compgen -W "sha1 sha256" -- "$cur")); return ;;
     --type) COMPREPLY=($(compgen -W "normal global" -- "$cur")); return ;;
-    --format) COMPREPLY=($(compgen -W "mpd bsdiff" -- "$cur")); return ;;
+    --format) COMPREPLY=($(compgen -W "mpd bsdiff vcdiff" -- "$cur")); return ;;
     --codec) COMPREPLY=($(compgen -W "auto lzma zstd" -- "$cur")); return ;;
     --filter) COMPREPLY=($(compgen -W "auto none x86-64 arm64" -- "$cur")); return ;;
     --platform) COMPREPLY=($(compgen -W "android ios h5" -- "$cur")); return ;;

@@ -89,8 +89,10 @@ void register_diff(Command& root) {
       .positional("old", options->old_path, "The old file")
       .positional("new", options->new_path, "The new file")
       .option("-o,--output", options->output, "The patch file to write ('-' for stdout)")
-      .choice("--format", options->format, "Patch format: mpd (ours, default) or bsdiff (BSDIFF40)",
-              {"mpd", "bsdiff"})
+      .choice("--format", options->format,
+              "Patch format: mpd (ours, default), bsdiff (BSDIFF40) or vcdiff (RFC 3284, for "
+              "xdelta3 -d)",
+              {"mpd", "bsdiff", "vcdiff"})
       .choice("--codec", options->codec,
               "Codec of mpd patches: auto (default: lzma, or zstd's dictionary mode when that "
               "is smaller), lzma or zstd",
@@ -106,6 +108,8 @@ void register_diff(Command& root) {
               {"auto", "none", "x86-64", "arm64"})
       .examples({"mpaas diff app-1.0.so app-1.1.so -o app.mpd",
                  "mpaas diff old.bin new.bin -o patch.bsdiff --format bsdiff",
+                 "mpaas diff old.bin new.bin -o patch.vcdiff --format vcdiff   # xdelta3 -d -s "
+                 "old.bin patch.vcdiff new.bin",
                  "mpaas diff old.bin new.bin -o patch.mpd --codec zstd --json   # JSON summary"})
       .run(options, run_diff);
 }

@@ -81,13 +81,15 @@ int run_patch(const PatchCommandOptions& options, Context& context) {
 
 void register_patch(Command& root) {
   auto options = std::make_shared<PatchCommandOptions>();
-  root.subcommand("patch", "Apply a binary patch (mpd or BSDIFF40) to OLD, or show its header")
+  root.subcommand("patch",
+                  "Apply a binary patch (mpd, BSDIFF40 or VCDIFF) to OLD, or show its header")
       .positional("files", options->inputs,
                   "OLD PATCH ('-' reads the patch from stdin), or PATCH with --info")
       .option("-o,--output", options->output, "The new file to write ('-' for stdout)")
       .flag("--info", options->info, "Show the patch's header without applying it")
       .examples({"mpaas patch app-1.0.so app.mpd -o app-1.1.so",
                  "mpaas patch old.bin patch.bsdiff -o new.bin   # BSDIFF40 from bsdiff(1)",
+                 "mpaas patch old.bin patch.vcdiff -o new.bin   # from xdelta3 -e -S none",
                  "mpaas patch --info app.mpd", "mpaas patch --info app.mpd --json"})
       .run(options, run_patch);
 }

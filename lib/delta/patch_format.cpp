@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/delta/vcdiff.hpp"
 
 namespace mpaas::delta {
 namespace {
@@ -219,7 +220,15 @@ PatchHeader parse_bsdiff(const RandomInput& patch, const std::string& name) {
 }  // namespace
 
 std::string format_name(PatchFormat format) {
-  return format == PatchFormat::mpd ? "mpd" : "bsdiff";
+  switch (format) {
+    case PatchFormat::mpd:
+      return "mpd";
+    case PatchFormat::bsdiff:
+      return "bsdiff";
+    case PatchFormat::vcdiff:
+      return "vcdiff";
+  }
+  return "mpd";
 }
 
 PatchFormat parse_format(const std::string& name) {
@@ -227,7 +236,10 @@ PatchFormat parse_format(const std::string& name) {
     return PatchFormat::mpd;
   if (name == "bsdiff" || name == "bsdiff40")
     return PatchFormat::bsdiff;
-  throw usage_error("unknown patch format '" + name + "', expected mpd or bsdiff", "format");
+  if (name == "vcdiff")
+    return PatchFormat::vcdiff;
+  throw usage_error("unknown patch format '" + name + "', expected mpd, bsdiff or vcdiff",
+                    "format");
 }
 
 PatchFormat format_of_magic(const uint8_t* magic, const std::string& name) {
@@ -235,14 +247,24 @@ PatchFormat format_of_magic(const uint8_t* magic, const std::string& name) {
     return PatchFormat::mpd;
   if (std::memcmp(magic, bsdiff_magic, 8) == 0)
     return PatchFormat::bsdiff;
-  throw invalid_input("not a patch: unknown magic, expected mpd or BSDIFF40 (" + name + ")", name);
+  if (is_vcdiff_magic(magic, 8))
+    return PatchFormat::vcdiff;
+  throw invalid_input("not a patch: unknown magic, expected mpd, BSDIFF40 or VCDIFF (" + name + ")",
+                      name);
 }
 
 PatchHeader parse_header(const RandomInput& patch, const std::string& name) {
+  uint8_t magic[8] = {};
+  patch.read_at(0, magic, static_cast<size_t>(std::min<uint64_t>(patch.size(), sizeof magic)));
+  // A VCDIFF patch may be shorter than 8 bytes; its windows are read as it is applied.
+  if (is_vcdiff_magic(magic, patch.size())) {
+    PatchHeader header;
+    header.format = PatchFormat::vcdiff;
+    header.patch_size = patch.size();
+    return header;
+  }
   if (patch.size() < 8)
     throw invalid_input("patch is truncated (" + name + ")");
-  uint8_t magic[8];
-  patch.read_at(0, magic, sizeof magic);
   if (is_compact_magic(magic))
     return parse_compact(patch, name);
   if (format_of_magic(magic, name) == PatchFormat::mpd)
@@ -251,10 +273,12 @@ PatchHeader parse_header(const RandomInput& patch, const std::string& name) {
 }
 
 uint64_t declared_patch_size(const RandomInput& header, const std::string& name) {
+  uint8_t magic[8] = {};
+  header.read_at(0, magic, static_cast<size_t>(std::min<uint64_t>(header.size(), sizeof magic)));
+  if (is_vcdiff_magic(magic, header.size()))
+    return UINT64_MAX;  // its windows run to the end of the file
   if (header.size() < 8)
     throw invalid_input("patch is truncated (" + name + ")");
-  uint8_t magic[8];
-  header.read_at(0, magic, sizeof magic);
   if (is_compact_magic(magic))
     return parse_compact_fields(header, name).patch_size;  // to the end of the file
   if (format_of_magic(magic, name) == PatchFormat::mpd)

@@ -14,6 +14,7 @@
 #include "mpaas/core/interrupt.hpp"
 #include "mpaas/core/unique_fd.hpp"
 #include "mpaas/delta/delta.hpp"
+#include "mpaas/delta/vcdiff.hpp"
 
 namespace mpaas::delta {
 namespace {
@@ -334,6 +335,12 @@ PatchHeader apply_checked(uint8_t* old_data, uint64_t old_size, const RandomInpu
                           const std::string& name, const ByteSink& out, const ApplyLimits& limits,
                           ProgressSink& progress, bool check_old) {
   PatchHeader header = parse_header(patch, name);
+  if (header.format == PatchFormat::vcdiff) {
+    // No old-file hash: each window's Adler-32 is checked as it is made.
+    header.new_size =
+        apply_vcdiff(old_data, old_size, patch, name, out, limits.max_new_size, progress).new_size;
+    return header;
+  }
   if (header.new_size > limits.max_new_size)
     throw invalid_input("patch claims a new file of " + std::to_string(header.new_size) +
                         " bytes, above the limit of " + std::to_string(limits.max_new_size) + " (" +
@@ -382,9 +389,12 @@ bool read_more(std::istream& in, std::string& out, size_t size) {
 // The header at the start of a patch stream, read no further than the header itself.
 std::string read_header(std::istream& in, const std::string& name) {
   std::string header;
-  if (!read_more(in, header, 8))
-    throw invalid_input("patch is truncated (" + name + ")", name);
+  bool whole_magic = read_more(in, header, 8);
   auto* magic = reinterpret_cast<const uint8_t*>(header.data());
+  if (is_vcdiff_magic(magic, header.size()))
+    return header;  // no fixed header beyond the magic: the whole patch is spooled
+  if (!whole_magic)
+    throw invalid_input("patch is truncated (" + name + ")", name);
   size_t size = bsdiff_header_size;
   if (format_of_magic(magic, name) == PatchFormat::mpd) {
     // Version 3 has at most mpd_compact_header_max bytes, where a short patch may end

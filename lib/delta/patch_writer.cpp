@@ -14,6 +14,7 @@
 #include "mpaas/core/unique_fd.hpp"
 #include "mpaas/delta/delta.hpp"
 #include "mpaas/delta/matcher.hpp"
+#include "mpaas/delta/vcdiff.hpp"
 
 namespace mpaas::delta {
 namespace {
@@ -306,6 +307,45 @@ void check_options(const DiffOptions& options, int level) {
     throw usage_error("threads must be between 1 and 256", "threads");
 }
 
+// VCDIFF for xdelta3 and other RFC 3284 readers: the same matches, no filter, no codec (the
+// RFC's secondary compressors are xdelta3's own), written window by window as they are made.
+DiffSummary make_vcdiff(const uint8_t* old_data, uint64_t old_size, const uint8_t* new_data,
+                        uint64_t new_size, const DiffOptions& options, const ByteSink& out,
+                        ProgressSink& progress, std::shared_ptr<const void> old_owner) {
+  if (options.filter && *options.filter != Filter::none)
+    throw usage_error("VCDIFF patches take no filter", "filter");
+  if (options.codec && *options.codec != Codec::none)
+    throw usage_error("VCDIFF patches are not compressed (a codec is for mpd and bsdiff)", "codec");
+  if (options.threads < 1 || options.threads > 256)
+    throw usage_error("threads must be between 1 and 256", "threads");
+  uint64_t needed = diff_memory_estimate(old_size, new_size);
+  if (options.memory_limit > 0 && needed > options.memory_limit)
+    throw failure("diffing these files needs about " + std::to_string(needed >> 20) +
+                      " MiB, above the limit of " + std::to_string(options.memory_limit >> 20) +
+                      " MiB",
+                  "memory limit");
+  DiffSummary summary;
+  summary.format = PatchFormat::vcdiff;
+  summary.codec = Codec::none;
+  summary.old_size = old_size;
+  summary.new_size = new_size;
+  summary.old_sha256 = sha256_interruptible(old_data, old_size);
+  summary.new_sha256 = sha256_interruptible(new_data, new_size);
+  MatchOptions match_options;
+  match_options.threads = options.threads;
+  match_options.old_data_owner = std::move(old_owner);
+  auto list = find_matches(old_data, old_size, new_data, new_size, match_options, progress);
+  summary.instructions = list.size();
+  write_vcdiff(
+      old_data, old_size, new_data, new_size, list,
+      [&](const uint8_t* data, size_t size) {
+        out(data, size);
+        summary.patch_size += size;
+      },
+      progress);
+  return summary;
+}
+
 }  // namespace
 
 uint64_t diff_memory_estimate(uint64_t old_size, uint64_t new_size) {
@@ -317,6 +357,9 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
                             uint64_t new_size, const DiffOptions& options, const ByteSink& out,
                             ProgressSink& progress, const NewFileMemory& new_memory,
                             std::shared_ptr<const void> old_owner) {
+  if (options.format == PatchFormat::vcdiff)
+    return make_vcdiff(old_data, old_size, new_data, new_size, options, out, progress,
+                       std::move(old_owner));
   Codec codec = instruction_codec(options);
   int level = options.level < 0 ? default_level(codec) : options.level;
   check_options(options, level);

@@ -316,6 +316,45 @@ TEST_CASE("BSDIFF40 interop with Debian's bsdiff and bspatch", "[cli][delta]") {
   CHECK(nlohmann::json::parse(info.out)["format"] == "bsdiff");
 }
 
+TEST_CASE("VCDIFF interop with Debian's xdelta3", "[cli][delta]") {
+  REQUIRE(mpaas::test::have_program("xdelta3"));
+  TempDir home, dir;
+  write_pair(dir);
+  auto old_file = (dir / "old.bin").string(), new_file = (dir / "new.bin").string();
+
+  // Ours -> xdelta3 -d.
+  auto diff = run_mpaas({"--json", "diff", old_file, new_file, "-o", (dir / "ours.vcdiff").string(),
+                         "--format", "vcdiff"},
+                        home.path());
+  REQUIRE(diff.exit_code == 0);
+  CHECK(nlohmann::json::parse(diff.out)["format"] == "vcdiff");
+  auto decoded = run_program("xdelta3", {"-d", "-f", "-s", old_file, (dir / "ours.vcdiff").string(),
+                                         (dir / "by-xdelta3").string()});
+  REQUIRE(decoded.exit_code == 0);
+  CHECK(read_text(dir / "by-xdelta3") == read_text(dir / "new.bin"));
+
+  // xdelta3 -e -S none -> ours, detected from the header; with -S left at its default, a
+  // one-line refusal that says how to make one we read, and no output.
+  REQUIRE(run_program("xdelta3", {"-e", "-f", "-S", "none", "-s", old_file, new_file,
+                                  (dir / "theirs.vcdiff").string()})
+              .exit_code == 0);
+  auto patch = run_mpaas({"--json", "patch", old_file, (dir / "theirs.vcdiff").string(), "-o",
+                          (dir / "by-mpaas").string()},
+                         home.path());
+  REQUIRE(patch.exit_code == 0);
+  CHECK(read_text(dir / "by-mpaas") == read_text(dir / "new.bin"));
+  CHECK(nlohmann::json::parse(patch.out)["format"] == "vcdiff");
+  REQUIRE(run_program("xdelta3",
+                      {"-e", "-f", "-s", old_file, new_file, (dir / "compressed.vcdiff").string()})
+              .exit_code == 0);
+  auto refused = run_mpaas(
+      {"patch", old_file, (dir / "compressed.vcdiff").string(), "-o", (dir / "none").string()},
+      home.path());
+  CHECK(refused.exit_code == 3);
+  CHECK(refused.err.find("-S none") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "none"));
+}
+
 TEST_CASE("mpaas patch refuses bad patches and wrong old files without leaving output",
           "[cli][delta]") {
   TempDir home, dir;
@@ -381,7 +420,7 @@ TEST_CASE("mpaas patch checks a patch on stdin from its first bytes and spools t
   CHECK(mpaas_status == 3);
   CHECK(head_status != 0);
   CHECK(zeros.err ==
-        "mpaas: error: not a patch: unknown magic, expected mpd or BSDIFF40 (stdin)\n");
+        "mpaas: error: not a patch: unknown magic, expected mpd, BSDIFF40 or VCDIFF (stdin)\n");
 
   // A good patch on stdin applies; one with bytes after its streams or cut short does not.
   REQUIRE(run_mpaas({"diff", old_file, (dir / "new.bin").string(), "-o", (dir / "p.mpd").string()},

@@ -1,5 +1,5 @@
 // Fuzzes every patch reader (mpd versions 1 to 3 with zstd and lzma streams, version 3's
-// dictionary mode, BSDIFF40 with bzip2) through
+// dictionary mode, BSDIFF40 with bzip2, VCDIFF from mpaas and xdelta3) through
 // apply_patch against a fixed old file. An mpd input is also tried with its old-file hash
 // and size fixed up, so that the fuzzer reaches the streams behind the SHA-256 check.
 // Any mpaas::Error is an accepted refusal; a crash, leak or sanitizer report is a bug.

@@ -16,10 +16,11 @@
 
 namespace mpaas::delta {
 
-enum class PatchFormat { mpd, bsdiff };
+// vcdiff: RFC 3284 as xdelta3 writes it (mpaas/delta/vcdiff.hpp).
+enum class PatchFormat { mpd, bsdiff, vcdiff };
 
 std::string format_name(PatchFormat format);
-// Parses "mpd" or "bsdiff"; throws usage_error otherwise.
+// Parses "mpd", "bsdiff" or "vcdiff"; throws usage_error otherwise.
 PatchFormat parse_format(const std::string& name);
 
 inline constexpr char mpd_magic[8] = {'M', 'P', 'D', 'E', 'L', 'T', 'A', '\x1a'};
