@@ -28,6 +28,9 @@ void register_login_command(Command& root);
 void register_logout_command(Command& root);
 void register_api_command(Command& root);
 
+// mpaas hotfix
+void register_hotfix_commands(Command& root);
+
 // mpaas diff, mpaas patch
 namespace delta_commands {
 void register_diff(Command& root);
@@ -45,6 +48,7 @@ void register_all_commands(Command& root) {
   // delta:
   delta_commands::register_diff(root);
   delta_commands::register_patch(root);
+  register_hotfix_commands(root);
 
   // platform:
   register_app_commands(root);

@@ -22,6 +22,11 @@ _mpaas() {
       "mpaas keys show") cmd_path="$cmd_path $word" ;;
       "mpaas diff") cmd_path="$cmd_path $word" ;;
       "mpaas patch") cmd_path="$cmd_path $word" ;;
+      "mpaas hotfix") cmd_path="$cmd_path $word" ;;
+      "mpaas hotfix create") cmd_path="$cmd_path $word" ;;
+      "mpaas hotfix apply") cmd_path="$cmd_path $word" ;;
+      "mpaas hotfix verify") cmd_path="$cmd_path $word" ;;
+      "mpaas hotfix inspect") cmd_path="$cmd_path $word" ;;
       "mpaas app") cmd_path="$cmd_path $word" ;;
       "mpaas app create") cmd_path="$cmd_path $word" ;;
       "mpaas app list") cmd_path="$cmd_path $word" ;;
@@ -83,7 +88,7 @@ _mpaas() {
   esac
   local commands="" flags=""
   case "$cmd_path" in
-    "mpaas") commands="new offline keys diff patch app release token serve analytics login logout api config version completion help"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas") commands="new offline keys diff patch hotfix app release token serve analytics login logout api config version completion help"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas new") commands=""; flags="--set --app-id --ref --subdir --author --no-git --force --list --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas offline") commands="build sign verify inspect extract config diff apply"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas offline build") commands=""; flags="-o --output --key --digest --unsigned --id --name --version --root --main-url --vhost --type --include --exclude --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
@@ -99,6 +104,11 @@ _mpaas() {
     "mpaas keys show") commands=""; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas diff") commands=""; flags="-o --output --format --codec --level --threads --memory-limit --filter --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas patch") commands=""; flags="-o --output --info --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas hotfix") commands="create apply verify inspect"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas hotfix create") commands=""; flags="--base --target -o --output --key --app-version --notes --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas hotfix apply") commands=""; flags="--base -o --output --dir --pubkey --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas hotfix verify") commands=""; flags="--pubkey --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
+    "mpaas hotfix inspect") commands=""; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas app") commands="create list show delete"; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas app create") commands=""; flags="--name --version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;
     "mpaas app list") commands=""; flags="--version --profile --endpoint --cacert --data-dir --json --output -q --quiet -v --verbose --no-color -y --yes --help" ;;

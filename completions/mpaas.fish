@@ -34,6 +34,16 @@ function __mpaas_path_is
                 set cmd_path "$cmd_path $token"
             case 'mpaas patch'
                 set cmd_path "$cmd_path $token"
+            case 'mpaas hotfix'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas hotfix create'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas hotfix apply'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas hotfix verify'
+                set cmd_path "$cmd_path $token"
+            case 'mpaas hotfix inspect'
+                set cmd_path "$cmd_path $token"
             case 'mpaas app'
                 set cmd_path "$cmd_path $token"
             case 'mpaas app create'
@@ -130,6 +140,7 @@ complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a offline -d 'Build, sign, ve
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a keys -d 'Generate and show signing keys'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a diff -d 'Make a binary patch that turns OLD into NEW'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a patch -d 'Apply a binary patch (mpd, BSDIFF40 or VCDIFF) to OLD, or show its header'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a hotfix -d 'Make, check and apply signed hot-fix bundles between two builds'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a app -d 'Create, list, show and delete apps on the platform'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a release -d 'Upload releases and run gray rollouts on the platform'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas"' -a token -d 'Create, list and revoke API tokens of the platform'
@@ -208,6 +219,21 @@ complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l memory-limit -r -d 'Refus
 complete -c mpaas -n '__mpaas_path_is "mpaas diff"' -l filter -r -f -a 'auto none x86-64 arm64' -d 'Branch-target filter for machine code (auto: from the ELF/Mach-O header, kept only when the patch is smaller)'
 complete -c mpaas -n '__mpaas_path_is "mpaas patch"' -s o -l output -r -d 'The new file to write ('\''-'\'' for stdout)'
 complete -c mpaas -n '__mpaas_path_is "mpaas patch"' -l info -d 'Show the patch'\''s header without applying it'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas hotfix"' -a create -d 'Make the bundle that turns the base build into the target build'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas hotfix"' -a apply -d 'Verify a bundle and rebuild the target from the base build'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas hotfix"' -a verify -d 'Check a bundle'\''s structure and signature'
+complete -c mpaas -f -n '__mpaas_path_is "mpaas hotfix"' -a inspect -d 'Show what a bundle changes, its target and its signer'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix create"' -l base -r -d 'The build devices have (APK, IPA, AAB, JAR, zip, .amr or any file)'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix create"' -l target -r -d 'The fixed build'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix create"' -s o -l output -r -d 'The bundle to write (FIX.mphf)'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix create"' -l key -r -d 'Private key to sign with (Ed25519, ECDSA P-256 or RSA PEM)'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix create"' -l app-version -r -d 'App versions of the base build the fix is for: 1.2.0, or MIN..MAX'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix create"' -l notes -r -d 'Release notes kept in the bundle'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix apply"' -l base -r -d 'The build the fix was made for'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix apply"' -s o -l output -r -d 'The rebuilt target to write'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix apply"' -l dir -r -d 'Instead: write the changed and added entries as files into this new folder'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix apply"' -l pubkey -r -d 'Public key the bundle must be signed with'
+complete -c mpaas -n '__mpaas_path_is "mpaas hotfix verify"' -l pubkey -r -d 'Public key the bundle must be signed with'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas app"' -a create -d 'Create an app (an existing id is a conflict, exit 6)'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas app"' -a list -d 'List the apps with their number of releases'
 complete -c mpaas -f -n '__mpaas_path_is "mpaas app"' -a show -d 'Show an app'

@@ -85,6 +85,24 @@ step bspatch app-1.0.bin app-1.1.bspatched app.bsdiff
 step cmp app-1.1.bin app-1.1.bspatched
 printf '\n$ mpaas patch app-1.1.bin app.mpd -o out.bin   # the wrong old file: exit 4\n'
 mpaas patch app-1.1.bin app.mpd -o out.bin || echo "(exit code $?)"
+# VCDIFF (RFC 3284) for xdelta3, both ways.
+step mpaas diff app-1.0.bin app-1.1.bin -o app.vcdiff --format vcdiff
+step xdelta3 -d -f -s app-1.0.bin app.vcdiff app-1.1.xdelta3
+step cmp app-1.1.bin app-1.1.xdelta3
+
+# --- mpaas hotfix: a signed bundle between two builds, entry by entry for ZIP-based ones ---
+# __DEMO_HOTFIX__
+# The two offline packages built above are ZIP archives: the bundle carries what changed in
+# each entry, and apply rebuilds 1.0.0.2 byte for byte from 1.0.0.1.
+step mpaas keys generate -o fix-keys --type ed25519
+step mpaas hotfix create --base shop/80000001_1.0.0.1.amr --target shop/80000001_1.0.0.2.amr -o fix.mphf --key fix-keys/private.pem --app-version 1.0.0.1 --notes 'checkout fix'
+step mpaas hotfix verify fix.mphf --pubkey fix-keys/public.pem --json
+step mpaas hotfix apply --base shop/80000001_1.0.0.1.amr fix.mphf -o fixed.amr --pubkey fix-keys/public.pem
+step cmp fixed.amr shop/80000001_1.0.0.2.amr
+step mpaas hotfix apply --base shop/80000001_1.0.0.1.amr fix.mphf --dir fix-changed --pubkey fix-keys/public.pem
+step ls fix-changed
+printf '\n$ mpaas hotfix apply --base shop/80000001_1.0.0.2.amr fix.mphf -o x.amr --pubkey fix-keys/public.pem   # another base: exit 4\n'
+mpaas hotfix apply --base shop/80000001_1.0.0.2.amr fix.mphf -o x.amr --pubkey fix-keys/public.pem || echo "(exit code $?)"
 
 # --- mpaas app and mpaas release (the embedded platform in $XDG_DATA_HOME/mpaas/platform) ---
 # __DEMO_PLATFORM__

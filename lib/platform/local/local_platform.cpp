@@ -16,6 +16,7 @@
 #include "mpaas/core/error.hpp"
 #include "mpaas/core/sha256.hpp"
 #include "mpaas/core/unique_fd.hpp"
+#include "mpaas/hotfix/bundle.hpp"
 #include "mpaas/offline/reader.hpp"
 #include "mpaas/platform/local.hpp"
 #include "schema.hpp"
@@ -287,8 +288,8 @@ class LocalPlatform : public Platform {
         .bind(9, staged->sha256)
         .bind(10, static_cast<int64_t>(staged->size))
         .bind(11, file_name)
-        .bind(12, request.min_app_version)
-        .bind(13, request.max_app_version)
+        .bind(12, checked.min_app_version)
+        .bind(13, checked.max_app_version)
         .bind(14, request.notes)
         .bind(15, static_cast<int64_t>(request.mandatory ? 1 : 0))
         .bind(16, rules_to_text(checked.rules))
@@ -631,6 +632,7 @@ class LocalPlatform : public Platform {
   struct CheckedUpload {
     std::string kind;
     std::vector<std::string> rules;
+    std::string min_app_version, max_app_version;
   };
 
   int64_t now() const {
@@ -645,18 +647,24 @@ class LocalPlatform : public Platform {
     // The name the user gave decides (an upload over HTTP arrives as a temp file).
     bool amr =
         ends_with_amr(request.file_name.empty() ? request.file : fs::path(request.file_name));
-    checked.kind = request.kind.empty() ? (amr ? "offline" : "native") : request.kind;
+    bool bundle = hotfix::is_bundle_file(request.file);
+    checked.kind = request.kind.empty() ? (amr ? "offline" : bundle ? "hotfix" : "native")
+                                        : request.kind;
     check_kind_name(checked.kind);
     if (amr && checked.kind != "offline")
       throw usage_error("an .amr file is an offline package, not a " + checked.kind + " release",
                         "kind");
+    checked.min_app_version = request.min_app_version;
+    checked.max_app_version = request.max_app_version;
+    if (bundle)
+      take_bundle_versions(request, checked);
     check_version_field(request.version, "version");
-    if (!request.min_app_version.empty())
-      check_version_field(request.min_app_version, "min app version");
-    if (!request.max_app_version.empty())
-      check_version_field(request.max_app_version, "max app version");
-    if (!request.min_app_version.empty() && !request.max_app_version.empty() &&
-        compare_versions(request.min_app_version, request.max_app_version, "min app version") > 0)
+    if (!checked.min_app_version.empty())
+      check_version_field(checked.min_app_version, "min app version");
+    if (!checked.max_app_version.empty())
+      check_version_field(checked.max_app_version, "max app version");
+    if (!checked.min_app_version.empty() && !checked.max_app_version.empty() &&
+        compare_versions(checked.min_app_version, checked.max_app_version, "min app version") > 0)
       throw usage_error("the min app version is above the max app version", "min app version");
     if (request.percent > 10000)
       throw usage_error("the percentage is above 100", "percent");
@@ -679,6 +687,29 @@ class LocalPlatform : public Platform {
                         "until");
     if (percent != 0)
       throw usage_error("a release rolls out by percentage or by time window, not both", "percent");
+  }
+
+  // A hot-fix bundle (docs/hotfix.md) is for the base build's app versions: the release takes
+  // them as its app-version range, so that checks offer it to devices on that build only.
+  // Flags that say otherwise are refused.
+  void take_bundle_versions(const UploadRequest& request, CheckedUpload& checked) const {
+    if (checked.kind != "hotfix")
+      throw usage_error("a hot-fix bundle is a hotfix release, not a " + checked.kind + " one",
+                        "kind");
+    auto header = hotfix::read_bundle_header(request.file, request.file.string());
+    auto range = hotfix::app_version_range(header.app_versions);
+    if (!range)
+      return;
+    auto agree = [&](std::string& field, const std::string& wanted, const char* name) {
+      if (!field.empty() && field != wanted)
+        throw usage_error("the bundle is for app versions " + header.app_versions + ", not " +
+                              name + " " + field.substr(0, 40) + " (" + request.file.string() +
+                              ")",
+                          name);
+      field = wanted;
+    };
+    agree(checked.min_app_version, range->first, "min app version");
+    agree(checked.max_app_version, range->second, "max app version");
   }
 
   // The offline package's id, after checking the package's version is the one asked for.
