@@ -355,6 +355,8 @@ class WindowDecoder {
       out += take;
       size -= take;
       address += take;
+      if (size == 0)
+        return;  // wholly in the source: no window position to point at
     }
     const uint8_t* from = m_target.data() + (address - source);
     for (uint64_t i = 0; i < size; ++i)

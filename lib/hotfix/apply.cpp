@@ -1,5 +1,7 @@
 // Applying, inspecting and reporting hot-fix bundles (see hotfix.hpp).
 
+#include <algorithm>
+
 #include "archive_parts.hpp"
 #include "mpaas/archive/safe_path.hpp"
 #include "mpaas/core/atomic_file.hpp"
@@ -92,6 +94,24 @@ class Rebuilder {
     return packed;
   }
 
+  // Base entries run_from.. as they are: each one's header and trailer from the skeleton,
+  // its compressed bytes from the base.
+  template <class Take>
+  void copy_run(const Entry& run, Take& take, std::string& out) const {
+    const auto& entries = m_base.entries();
+    if (run.run_from > entries.size() || run.run_count > entries.size() - run.run_from)
+      corrupt("a run of entries runs past the base's entries", m_name);
+    for (uint64_t k = 0; k < run.run_count; ++k) {
+      size_t index = static_cast<size_t>(run.run_from + k);
+      const auto& zip_entry = entries[index];
+      take(zip_entry.data_offset - zip_entry.header_offset);
+      out += m_base.packed(index);
+      take(zip_entry.end_offset - (zip_entry.data_offset + zip_entry.compressed_size));
+      if (out.size() > m_bundle.target.size)
+        corrupt("the target grows past its size", m_name);
+    }
+  }
+
   std::string archive(ProgressSink& progress) const {
     std::string skeleton =
         patched(m_base.skeleton(), *m_bundle.skeleton_patch, m_bundle.target.size);
@@ -103,9 +123,17 @@ class Rebuilder {
       out.append(skeleton, cursor, static_cast<size_t>(size));
       cursor += static_cast<size_t>(size);
     };
-    progress.start("entries", m_bundle.entries.size());
+    uint64_t count = 0;
+    for (const auto& entry : m_bundle.entries)
+      count += std::max<uint64_t>(1, entry.run_count);
+    progress.start("entries", count);
     for (const auto& entry : m_bundle.entries) {
       throw_if_stop_requested();
+      if (entry.run_count > 0) {
+        copy_run(entry, take, out);
+        progress.advance(entry.run_count);
+        continue;
+      }
       take(entry.header_size);
       // Verbatim packed bytes need no content (the final SHA-256 covers them).
       out += entry.packing == Packing::verbatim ? packed_of(entry, {})
@@ -142,7 +170,7 @@ uint64_t write_changed(const Bundle& bundle, const Rebuilder& rebuild,
   if (std::filesystem::exists(folder, error))
     throw conflict("the folder exists already (" + folder.string() + ")", folder.string());
   for (const auto& entry : bundle.entries)
-    if (auto reason = archive::unsafe_path_reason(entry.name))
+    if (auto reason = entry.run_count > 0 ? std::nullopt : archive::unsafe_path_reason(entry.name))
       throw invalid_input("hot-fix bundle entry '" + entry.name.substr(0, 200) +
                               "' is refused: " + *reason + " (" + name + ")",
                           name);
@@ -154,7 +182,7 @@ uint64_t write_changed(const Bundle& bundle, const Rebuilder& rebuild,
   uint64_t written = 0;
   try {
     for (const auto& entry : bundle.entries) {
-      if (entry.content == Content::same)
+      if (entry.run_count > 0 || entry.content == Content::same)
         continue;
       auto path = staging / archive::normalise_entry_path(entry.name);
       std::filesystem::create_directories(path.parent_path());
@@ -192,6 +220,10 @@ BundleReport inspect_bundle(const std::filesystem::path& path,
   report.signer = bundle.signature ? bundle.signature->signer : "";
   report.verified = key.has_value();
   for (const auto& entry : bundle.entries) {
+    if (entry.run_count > 0) {
+      report.unchanged += entry.run_count;
+      continue;
+    }
     uint64_t cost = (entry.patch ? entry.patch->length : 0) +
                     (entry.packed_patch ? entry.packed_patch->length : 0);
     bool renamed = entry.content == Content::same && entry.from != entry.name;

@@ -1,6 +1,7 @@
 // The .mphf container and its JSON header (see bundle.hpp, docs/hotfix.md).
 #include "mpaas/hotfix/bundle.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -41,6 +42,8 @@ Json id_json(const FileId& id) {
 // An entry, its fields at their defaults left out (most entries of a fix are unchanged:
 // content "same" from the same name, packing "copy").
 Json entry_json(const Entry& entry) {
+  if (entry.run_count > 0)
+    return Json{{"copy", {{"from", entry.run_from}, {"count", entry.run_count}}}};
   Json json{{"name", entry.name}};
   if (entry.content != Content::same)
     json["content"] = content_name(entry.content);
@@ -129,6 +132,14 @@ class HeaderReader {
   Entry entry(const Json& value, size_t index) const {
     std::string where = "entries[" + std::to_string(index) + "]";
     Entry entry;
+    if (value.is_object() && value.contains("copy")) {
+      const Json& run = value["copy"];
+      entry.run_from = number(run, "from", where + ".copy", max_entries);
+      entry.run_count = number(run, "count", where + ".copy", max_entries);
+      if (entry.run_count == 0)
+        malformed(where + ".copy.count is 0", m_name);
+      return entry;
+    }
     entry.name = text(value, "name", where);
     if (entry.name.empty())
       malformed(where + ".name is empty", m_name);
@@ -270,8 +281,13 @@ Bundle bundle_from_header(const Json& header, uint64_t payload_size, const std::
         name);
   if (!archive && (!entries.empty() || !deleted.empty()))
     malformed("a file bundle lists entries", name);
-  for (size_t i = 0; i < entries.size(); ++i)
+  uint64_t listed = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
     bundle.entries.push_back(read.entry(entries[i], i));
+    listed += std::max<uint64_t>(1, bundle.entries.back().run_count);
+    if (listed > max_entries)
+      malformed("header.entries name more than " + std::to_string(max_entries) + " entries", name);
+  }
   for (const auto& each : deleted) {
     if (!each.is_string() || each.get_ref<const std::string&>().size() > max_name_length)
       malformed("header.deleted holds something other than names", name);
@@ -373,7 +389,8 @@ Bundle read_bundle_header(const std::filesystem::path& file, const std::string& 
       std::memcmp(prefix.data(), bundle_magic, 4) != 0)
     throw invalid_input("not a hot-fix bundle: no MPHF magic (" + name + ")", name);
   if (static_cast<uint8_t>(prefix[4]) != bundle_version)
-    throw invalid_input("hot-fix bundle version " + std::to_string(static_cast<uint8_t>(prefix[4])) +
+    throw invalid_input("hot-fix bundle version " +
+                            std::to_string(static_cast<uint8_t>(prefix[4])) +
                             " is not one this mpaas reads (" + name + ")",
                         name);
   uint64_t header_size = get_le(prefix, 5, 4);
@@ -384,8 +401,9 @@ Bundle read_bundle_header(const std::filesystem::path& file, const std::string& 
   uint64_t payload_size = get_le(header_and_length, static_cast<size_t>(header_size), 8);
   if (payload_size > size - fixed_prefix - header_size - 12)
     malformed("the payload runs past the end", name);
-  Json header = Json::parse(std::string_view(header_and_length).substr(0, static_cast<size_t>(header_size)),
-                            nullptr, false);
+  Json header =
+      Json::parse(std::string_view(header_and_length).substr(0, static_cast<size_t>(header_size)),
+                  nullptr, false);
   if (header.is_discarded() || !header.is_object())
     malformed("the header is not a JSON object", name);
   return bundle_from_header(header, payload_size, name);

@@ -111,6 +111,29 @@ void choose_packing(Entry& entry, const Build& base, const Build& target, size_t
   entry.packed_patch = payload.add(old_packed, packed);
 }
 
+// An entry that is its same-named base entry, copied as it is with a header of the same
+// length, joins (or starts) a run: a few bytes for any number of such entries.
+bool join_run(std::vector<Entry>& entries, const Entry& entry, const Build& base) {
+  if (entry.content != Content::same || entry.packing != Packing::copy || entry.from != entry.name)
+    return false;
+  size_t index = *base.find(entry.name);
+  const auto& zip_entry = base.entries()[index];
+  uint64_t header = zip_entry.data_offset - zip_entry.header_offset;
+  uint64_t trailer = zip_entry.end_offset - (zip_entry.data_offset + zip_entry.compressed_size);
+  if (header != entry.header_size || trailer != entry.trailer_size)
+    return false;
+  if (!entries.empty() && entries.back().run_count > 0 &&
+      entries.back().run_from + entries.back().run_count == index) {
+    ++entries.back().run_count;
+    return true;
+  }
+  Entry run;
+  run.run_from = index;
+  run.run_count = 1;
+  entries.push_back(run);
+  return true;
+}
+
 void build_archive_bundle(Bundle& bundle, const Build& base, const Build& target, Payload& payload,
                           ProgressSink& progress) {
   bundle.kind = "archive";
@@ -133,7 +156,8 @@ void build_archive_bundle(Bundle& bundle, const Build& base, const Build& target
     choose_packing(entry, base, target, i, content, payload);
     choose_content(entry, base, content, payload);
     target_names.insert(entry.name);
-    bundle.entries.push_back(std::move(entry));
+    if (!join_run(bundle.entries, entry, base))
+      bundle.entries.push_back(std::move(entry));
     progress.advance(1);
   }
   progress.finish();

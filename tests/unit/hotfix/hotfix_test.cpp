@@ -323,6 +323,14 @@ TEST_CASE("a hostile bundle header is refused before anything is used", "[hotfix
             .find("packing") != std::string::npos);
   CHECK(message_of(entry(R"("name":"x",)" + common + R"(,"packing":"deflate","level":0)"))
             .find("level") != std::string::npos);
+  CHECK(message_of(header("{" + base +
+                          R"("skeleton_patch":{"offset":0,"length":0},"entries":[{"copy":)"
+                          R"({"from":0,"count":0}}]})"))
+            .find("count is 0") != std::string::npos);
+  CHECK(message_of(header("{" + base +
+                          R"("skeleton_patch":{"offset":0,"length":0},"entries":[{"copy":)"
+                          R"({"from":0,"count":65535}},{"copy":{"from":0,"count":1}}]})"))
+            .find("more than 65535") != std::string::npos);
   CHECK(message_of(header("[1,2]")).find("not a JSON object") != std::string::npos);
   CHECK(message_of(std::string("MPHF\x02", 5) + std::string(20, '\0')).find("version 2") !=
         std::string::npos);

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mpaas/core/output.hpp"
@@ -54,6 +54,11 @@ enum class Packing {
 };
 
 struct Entry {
+  // A run of base entries copied as they are (run_count > 0): target entries that are the
+  // base entries run_from, run_from + 1, ... with the same names, contents, compressed bytes
+  // and header sizes. Most of a fix's entries travel this way, in a few bytes per run; the
+  // fields below are then unused.
+  uint64_t run_from = 0, run_count = 0;
   std::string name;
   Content content = Content::same;
   std::string from;  // base entry name (same, delta; copy packing)
