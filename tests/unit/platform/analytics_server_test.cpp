@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
+#include "fake_server.hpp"
 #include "live_server.hpp"
 #include "mpaas/platform/from_json.hpp"
 #include "mpaas/platform/http/http_platform.hpp"
@@ -70,6 +71,17 @@ Reply get(LiveServer& server, const std::string& path, const std::string& secret
   INFO(reply->body);
   return Reply{reply->status, Json::parse(reply->body)};
 }
+
+// A stream that cannot seek back, as a pipe on stdin.
+class OneWayBuffer : public std::streambuf {
+ public:
+  explicit OneWayBuffer(std::string text) : m_text(std::move(text)) {
+    setg(m_text.data(), m_text.data(), m_text.data() + m_text.size());
+  }
+
+ private:
+  std::string m_text;
+};
 
 void make_shop(LiveServer& server) {
   server.post("/v1/apps", {{"id", "com.example.shop"}, {"name", "Shop"}}, 201);
@@ -347,4 +359,55 @@ TEST_CASE("the HTTP client ingests, queries and compares as the embedded platfor
   compare.to_day = analytics::parse_date("2026-03-09", "to");
   CHECK(to_json(remote.compare_events(compare)).dump() ==
         to_json(local->compare_events(compare)).dump());
+}
+
+TEST_CASE("the HTTP client sends an events file again after a 503, a pipe only if unread",
+          "[platform][http][analytics]") {
+  mpaas::test::FakeServer fake;
+  std::vector<std::string> bodies;
+  std::mutex mutex;
+  analytics::IngestResult stored;
+  stored.app = "shop";
+  stored.ingested = 3;
+  stored.files = 1;
+  fake.server.Post(
+      "/v1/apps/shop/events", [&](const httplib::Request& request, httplib::Response& response) {
+        std::lock_guard lock(mutex);
+        bodies.push_back(request.body);
+        if (bodies.size() % 2 == 1) {
+          response.status = 503;
+          response.set_content(
+              R"({"error": {"kind": "unavailable", "message": "busy", "subject": ""}})",
+              "application/json");
+          return;
+        }
+        response.set_content(to_json(stored).dump(), "application/json");
+      });
+  http::HttpPlatformOptions options;
+  options.client.endpoint = fake.endpoint();
+  options.client.token = "mpaas_test";
+  options.client.sleep = [](std::chrono::milliseconds) {};
+  http::HttpPlatform remote(options);
+  NullProgress progress;
+
+  std::istringstream file(sample_events());
+  analytics::IngestRequest request;
+  request.app = "shop";
+  request.inputs = {{"e.ndjson", &file, std::nullopt, 0}};
+  CHECK(remote.ingest_events(request, progress).ingested == 3);
+  REQUIRE(bodies.size() == 2);
+  CHECK(bodies[0] == sample_events());
+  CHECK(bodies[1] == sample_events());
+
+  // A pipe that was read cannot be sent again: the 503 stands (exit 8).
+  OneWayBuffer pipe(sample_events());
+  std::istream piped(&pipe);
+  request.inputs = {{"stdin", &piped, std::nullopt, 0}};
+  try {
+    remote.ingest_events(request, progress);
+    FAIL("no error");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::unavailable);
+  }
+  CHECK(bodies.size() == 3);
 }
