@@ -292,9 +292,12 @@ TEST_CASE("from_json: analytics results round-trip, and malformed ones name the 
   compare.verdict = analytics::crash_verdict("2.3.0", "2.3.1", compare.metrics[0]);
   CHECK(dumped(to_json(compare_result_from_json(to_json(compare)))) == dumped(to_json(compare)));
 
-  Json spoiled = to_json(series);
-  spoiled["series"][1]["values"] = Json::array({1});
-  CHECK(refusal([&] { query_result_from_json(spoiled); }).subject() == "query.series[1].values");
+  Json spoiled = to_json(rate);
+  spoiled["series"][0]["values"] = Json::array({1});
+  CHECK(refusal([&] { query_result_from_json(spoiled); }).subject() == "query.series[0].values");
+  spoiled = to_json(series);
+  spoiled["series"][1]["devices"] = Json::array({1u});
+  CHECK(refusal([&] { query_result_from_json(spoiled); }).subject() == "query.series[1].devices");
   spoiled = to_json(series);
   spoiled["metric"] = "revenue";
   CHECK(refusal([&] { query_result_from_json(spoiled); }).subject() == "query.metric");
