@@ -98,6 +98,17 @@ class Fields {
       refuse(path(key), "expected an array");
     return value;
   }
+  double number(const std::string& key) const {
+    const Json& value = at(key);
+    if (!value.is_number() || !std::isfinite(value.get<double>()))
+      refuse(path(key), "expected a number");
+    return value.get<double>();
+  }
+  std::optional<double> number_or_null(const std::string& key) const {
+    if (is_null(key))
+      return std::nullopt;
+    return number(key);
+  }
   std::vector<std::string> texts(const std::string& key) const {
     const Json& values = array(key);
     std::vector<std::string> out;
@@ -254,6 +265,139 @@ std::unordered_set<std::string> id_set(const Fields& fields, const std::string& 
                                          std::make_move_iterator(ids.end()));
 }
 
+// A field parsed by one of the analytics parsers (which throw usage errors): a refusal of
+// the reply naming the field instead.
+template <class Parse>
+auto parsed_field(const Fields& fields, const std::string& key, Parse parse) {
+  std::string text = fields.text(key);
+  try {
+    return parse(text);
+  } catch (const Error&) {
+    refuse(fields.path(key), "unexpected value");
+  }
+}
+
+std::optional<double> nullable_number(const Json& value, const std::string& path) {
+  if (value.is_null())
+    return std::nullopt;
+  if (!value.is_number() || !std::isfinite(value.get<double>()))
+    refuse(path, "expected a number or null");
+  return value.get<double>();
+}
+
+std::vector<std::optional<double>> nullable_numbers(const Fields& fields, const std::string& key) {
+  const Json& values = fields.array(key);
+  std::vector<std::optional<double>> out;
+  out.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    out.push_back(nullable_number(values[i], element(fields.path(key), i)));
+  return out;
+}
+
+std::vector<uint64_t> counts(const Fields& fields, const std::string& key) {
+  const Json& values = fields.array(key);
+  std::vector<uint64_t> out;
+  out.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!values[i].is_number_unsigned())
+      refuse(element(fields.path(key), i), "expected a whole number of at least 0");
+    out.push_back(values[i].get<uint64_t>());
+  }
+  return out;
+}
+
+analytics::Rejection read_rejection(const Json& json, const std::string& path) {
+  Fields fields(json, path);
+  return analytics::Rejection{fields.text("file"), fields.count("line"), fields.text("reason")};
+}
+
+analytics::QueryRequest read_query_request(const Fields& fields) {
+  using namespace analytics;
+  QueryRequest request;
+  request.app = fields.text("app");
+  request.metric = parsed_field(fields, "metric", parse_metric);
+  if (request.metric == Metric::event)
+    request.event = fields.text("event");
+  if (request.metric == Metric::funnel) {
+    request.steps = fields.texts("steps");
+    request.window_ms = parsed_field(fields, "window", parse_window);
+  }
+  request.from_day = parsed_field(fields, "from",
+                                  [](const std::string& text) { return parse_date(text, "from"); });
+  request.to_day =
+      parsed_field(fields, "to", [](const std::string& text) { return parse_date(text, "to"); });
+  request.interval = parsed_field(fields, "interval", parse_interval);
+  request.tz = fields.text("tz");
+  if (!fields.is_null("group_by")) {
+    request.group_by = parsed_field(fields, "group_by", [](const std::string& text) {
+      auto dimension = parse_dimension(text);
+      if (!dimension)
+        throw usage_error("unknown dimension");
+      return *dimension;
+    });
+  }
+  const Json& where = fields.at("where");
+  if (!where.is_object())
+    refuse(fields.path("where"), "expected an object");
+  Fields filters(where, fields.path("where"));
+  for (const auto& item : where.items())
+    request.where.push_back(Where{item.key(), filters.texts(item.key())});
+  return request;
+}
+
+analytics::Series read_series(const Json& json, const std::string& path, bool with_devices) {
+  Fields fields(json, path);
+  analytics::Series series;
+  if (!fields.is_null("group"))
+    series.group = fields.text("group");
+  series.values = nullable_numbers(fields, "values");
+  if (with_devices) {
+    series.devices = counts(fields, "devices");
+    if (series.devices.size() != series.values.size())
+      refuse(fields.path("devices"), "expected one count per value");
+  }
+  return series;
+}
+
+analytics::Cohort read_cohort(const Json& json, const std::string& path) {
+  Fields fields(json, path);
+  analytics::Cohort cohort;
+  cohort.period = fields.text("cohort");
+  cohort.devices = fields.count("devices");
+  cohort.retained = nullable_numbers(fields, "retained");
+  return cohort;
+}
+
+analytics::FunnelStep read_step(const Json& json, const std::string& path) {
+  Fields fields(json, path);
+  analytics::FunnelStep step;
+  step.event = fields.text("event");
+  step.devices = fields.count("devices");
+  step.conversion = fields.number("conversion");
+  step.from_previous = fields.number("from_previous");
+  return step;
+}
+
+analytics::Comparison read_comparison(const Json& json, const std::string& path) {
+  Fields fields(json, path);
+  analytics::Comparison comparison;
+  comparison.metric = fields.text("metric");
+  std::string unit = fields.text("unit");
+  if (unit != "fraction" && unit != "mean")
+    refuse(fields.path("unit"), "expected fraction or mean");
+  comparison.rate = unit == "fraction";
+  comparison.a = fields.number("a");
+  comparison.b = fields.number("b");
+  comparison.n_a = fields.count("devices_a");
+  comparison.n_b = fields.count("devices_b");
+  comparison.difference = fields.number("difference");
+  comparison.p_value = fields.number_or_null("p_value");
+  comparison.ci_low = fields.number_or_null("ci_low").value_or(0);
+  comparison.ci_high = fields.number_or_null("ci_high").value_or(0);
+  comparison.significant = fields.boolean("significant");
+  return comparison;
+}
+
 }  // namespace
 
 App app_from_json(const Json& json) {
@@ -344,6 +488,66 @@ Token whoami_from_json(const Json& json) {
   token.name = fields.text("name");
   token.scope = read_scope(fields);
   return token;
+}
+
+analytics::IngestResult ingest_result_from_json(const Json& json) {
+  Fields fields(json, "ingest");
+  analytics::IngestResult result;
+  result.app = fields.text("app");
+  result.ingested = fields.count("ingested");
+  result.duplicates = fields.count("duplicates");
+  result.rejected = fields.count("rejected");
+  result.files = fields.count("files");
+  result.batches = fields.count("batches");
+  result.events = fields.count("events");
+  result.devices = fields.count("devices");
+  result.rejections = each_of(fields.array("rejections"), "ingest.rejections", read_rejection);
+  return result;
+}
+
+analytics::QueryResult query_result_from_json(const Json& json) {
+  using analytics::Metric;
+  Fields fields(json, "query");
+  analytics::QueryResult result;
+  result.request = read_query_request(fields);
+  std::string unit = fields.text("unit");
+  if (unit != "fraction" && unit != "count")
+    refuse(fields.path("unit"), "expected fraction or count");
+  result.rate = unit == "fraction";
+  auto metric = result.request.metric;
+  if (metric == Metric::retention) {
+    result.cohorts = each_of(fields.array("cohorts"), "query.cohorts", read_cohort);
+  } else if (metric == Metric::funnel) {
+    result.funnel = each_of(fields.array("funnel"), "query.funnel", read_step);
+  } else {
+    result.periods = fields.texts("periods");
+    result.series = each_of(fields.array("series"), "query.series",
+                            [metric](const Json& item, const std::string& path) {
+                              return read_series(item, path, metric == Metric::event);
+                            });
+    // Each series has a value per period: the CSV and the table index them by period.
+    for (size_t i = 0; i < result.series.size(); ++i) {
+      if (result.series[i].values.size() != result.periods.size())
+        refuse(element("query.series", i) + ".values", "expected one value per period");
+    }
+  }
+  return result;
+}
+
+analytics::CompareResult compare_result_from_json(const Json& json) {
+  Fields fields(json, "compare");
+  analytics::CompareResult result;
+  result.request.app = fields.text("app");
+  result.request.version_a = fields.text("version_a");
+  result.request.version_b = fields.text("version_b");
+  result.request.from_day = parsed_field(
+      fields, "from", [](const std::string& text) { return analytics::parse_date(text, "from"); });
+  result.request.to_day = parsed_field(
+      fields, "to", [](const std::string& text) { return analytics::parse_date(text, "to"); });
+  result.request.tz = fields.text("tz");
+  result.metrics = each_of(fields.array("metrics"), "compare.metrics", read_comparison);
+  result.verdict = fields.text("verdict");
+  return result;
 }
 
 std::optional<ErrorKind> error_kind_named(const std::string& name) {

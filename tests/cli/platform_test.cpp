@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -510,4 +511,95 @@ TEST_CASE("an upload killed at any point leaves no release, and the next start n
     auto got = p.run({"release", "download", release["id"].get<std::string>(), "-o", "got.apk"});
     CHECK(got.exit_code == 0);
   }
+}
+
+TEST_CASE("analytics ingest, query and compare print the same served as embedded",
+          "[cli][platform][analytics]") {
+  auto line = [](const std::string& id, const std::string& device, const std::string& time,
+                 const std::string& name, const std::string& version) {
+    return R"({"time":")" + time + R"(","event_id":")" + id + R"(","device_id":")" + device +
+           R"(","event":")" + name + R"(","app_version":")" + version + "\"}\n";
+  };
+  std::string ndjson;
+  for (int d = 0; d < 60; ++d) {
+    std::string device = "d" + std::to_string(d), version = d < 30 ? "2.3.0" : "2.3.1";
+    ndjson += line("l" + std::to_string(d), device, "2026-03-02T10:00:00Z", "launch", version);
+    ndjson += line("v" + std::to_string(d), device, "2026-03-02T10:01:00Z", "page_view", version);
+    if (d % 7 == 0 || d > 50)
+      ndjson += line("c" + std::to_string(d), device, "2026-03-02T10:05:00Z", "crash", version);
+    if (d % 3 == 0)
+      ndjson += line("r" + std::to_string(d), device, "2026-03-03T23:30:00Z", "launch", version);
+  }
+  ndjson += "{\"time\":\"later\"}\n";
+  std::string csv =
+      "time,event_id,device_id,event,app_version,region\n"
+      "2026-03-04T09:00:00Z,x1,d1,launch,2.3.1,eu\n"
+      "2026-03-04T09:00:00Z,l1,d1,launch,2.3.0,eu\n"
+      "2026-03-04T09:10:00Z,x2,d2,purchase,2.3.1,us\n"
+      "not,a,row\n";
+  const std::string app = "com.example.shop";
+  // Every command's exit code and stdout, in order, and whether stderr named the bad lines.
+  auto scenario = [&](Platform& p) {
+    mpaas::test::write_text(p.home / "day1.ndjson", ndjson);
+    mpaas::test::write_text(p.home / "day2.csv", csv);
+    mpaas::test::write_text(p.home / "bad.ndjson",
+                            line("z1", "d9", "2026-03-05T10:00:00Z", "launch", "2.3.1") + "oops\n");
+    std::vector<std::string> seen;
+    auto record = [&](std::vector<std::string> arguments) {
+      auto result = p.run(arguments);
+      seen.push_back(std::to_string(result.exit_code) + "\n" + result.out);
+      return result;
+    };
+    REQUIRE(p.run({"app", "create", app}).exit_code == 0);
+    auto first = record({"--json", "analytics", "ingest", "day1.ndjson", "--app", app});
+    CHECK(first.err.find(
+              "day1.ndjson:" + std::to_string(std::count(ndjson.begin(), ndjson.end(), '\n')) +
+              ": bad time 'later'") != std::string::npos);
+    auto second = record({"--json", "analytics", "ingest", "day2.csv", "--app", app});
+    CHECK(second.err.find("day2.csv:5:") != std::string::npos);
+    // The same file again on stdin: every event a duplicate.
+    auto again = p.run({"--json", "analytics", "ingest", "-", "--app", app}, ndjson);
+    seen.push_back(std::to_string(again.exit_code) + "\n" + again.out);
+    auto strict = record({"--json", "analytics", "ingest", "bad.ndjson", "--app", app, "--strict"});
+    CHECK(strict.exit_code == 3);
+    seen.push_back(strict.err);
+    std::vector<std::string> range = {"--app", app, "--from", "2026-03-02", "--to", "2026-03-05"};
+    auto query = [&](std::vector<std::string> metric, std::vector<std::string> extra) {
+      std::vector<std::string> arguments = {"analytics", "query"};
+      arguments.insert(arguments.end(), metric.begin(), metric.end());
+      arguments.insert(arguments.end(), range.begin(), range.end());
+      arguments.insert(arguments.end(), extra.begin(), extra.end());
+      auto result = record(arguments);
+      CHECK(result.exit_code == 0);
+    };
+    query({"active-devices"}, {"--json"});
+    query({"active-devices"}, {"--csv", "--tz", "Europe/Berlin", "--group-by", "app_version"});
+    query({"crash-free"}, {"--json", "--where", "app_version=2.3.1"});
+    query({"crash-free"}, {});
+    query({"event", "launch"}, {"--csv", "--where", "region=eu", "--where", "region=us"});
+    query({"retention"}, {"--csv"});
+    query({"retention"}, {"--json", "--tz", "Asia/Shanghai"});
+    query({"funnel", "launch", "page_view", "crash"}, {"--csv", "--window", "30m"});
+    query({"new-devices"}, {"--json", "--interval", "week"});
+    std::vector<std::string> compare = {"analytics", "compare",    "--app",     app,
+                                        "--version", "2.3.0",      "--version", "2.3.1",
+                                        "--from",    "2026-03-01", "--to",      "2026-03-09"};
+    CHECK(record(compare).exit_code == 0);
+    compare.insert(compare.begin(), "--json");
+    CHECK(record(compare).exit_code == 0);
+    auto refused = record({"--json", "analytics", "query", "launches", "--app", "com.example.none",
+                           "--from", "2026-03-02", "--to", "2026-03-03"});
+    CHECK(refused.exit_code == 5);
+    return seen;
+  };
+  Platform embedded(Where::embedded);
+  auto here = scenario(embedded);
+  Platform served(Where::served);
+  auto there = scenario(served);
+  REQUIRE(here.size() == there.size());
+  for (size_t i = 0; i < here.size(); ++i) {
+    INFO("output " << i);
+    CHECK(there[i] == here[i]);
+  }
+  CHECK(json::parse(here[0].substr(2))["ingested"].get<int>() > 0);
 }

@@ -108,6 +108,47 @@ TEST_CASE(
   CHECK(served.platform.process().stderr_text().find("mpaas: stopped") != std::string::npos);
 }
 
+TEST_CASE("curl POSTs NDJSON events and reads a metric back", "[cli][serve][analytics]") {
+  Served served;
+  auto bearer = "Authorization: Bearer " + served.platform.admin_token();
+  REQUIRE(curl({"-f", "-X", "POST", "-H", bearer, "--data", R"({"id":"com.example.shop"})",
+                served.url("/v1/apps")})
+              .exit_code == 0);
+  auto events = served.home / "events.ndjson";
+  std::ofstream(events)
+      << R"({"time":"2026-03-02T10:00:00Z","event_id":"e1","device_id":"d1","event":"launch"})"
+      << "\n"
+      << R"({"time":"2026-03-02T11:00:00Z","event_id":"e2","device_id":"d2","event":"crash"})"
+      << "\n";
+  auto posted = curl({"-X", "POST", "-H", bearer, "-H", "Content-Type: application/x-ndjson",
+                      "--data-binary", "@" + events.string(),
+                      served.url("/v1/apps/com.example.shop/events?file=events.ndjson")});
+  REQUIRE(posted.exit_code == 0);
+  INFO(posted.out);
+  auto summary = json::parse(posted.out);
+  CHECK(summary["ingested"] == 2);
+  CHECK(summary["events"] == 2);
+  // Gzip on the way, as curl sends a compressed file, chunked: the same events, duplicates.
+  REQUIRE(mpaas::test::run_program("gzip", {"-k", events.string()}).exit_code == 0);
+  auto gzipped = curl({"-X", "POST", "-H", bearer, "-H", "Content-Encoding: gzip", "-H",
+                       "Transfer-Encoding: chunked", "--data-binary", "@" + events.string() + ".gz",
+                       served.url("/v1/apps/com.example.shop/events")});
+  REQUIRE(gzipped.exit_code == 0);
+  INFO(gzipped.out);
+  CHECK(json::parse(gzipped.out)["duplicates"] == 2);
+  auto metric = curl({"-H", bearer,
+                      served.url("/v1/apps/com.example.shop/analytics/crash-free?from=2026-03-02"
+                                 "&to=2026-03-02")});
+  REQUIRE(metric.exit_code == 0);
+  CHECK(json::parse(metric.out)["series"][0]["values"] == json::array({0.5}));
+  // The embedded platform's CLI reads the same store.
+  auto shown =
+      mpaas::test::run_mpaas({"analytics", "query", "launches", "--app", "com.example.shop",
+                              "--from", "2026-03-02", "--to", "2026-03-02", "--csv"},
+                             served.home.path());
+  CHECK(shown.out == "period,value\n2026-03-02,1\n");
+}
+
 TEST_CASE("a standard tus client (tuspy) uploads in chunks, and the upload becomes a release",
           "[cli][serve][interop]") {
   const std::string python = "/usr/bin/python3";

@@ -109,6 +109,16 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  try {
+    return transfer->request->stream_body->read(buffer, size * count);
+  } catch (...) {
+    transfer->error = std::current_exception();
+    return CURL_READFUNC_ABORT;
+  }
+}
+
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t uploaded) {
   auto* transfer = static_cast<Transfer*>(user);
   if (stop_requested())
@@ -232,6 +242,10 @@ Response Client::send_once(const Request& request) {
   headers.add("Expect:");
   if (request.body)
     headers.add("Content-Type: " + request.body->content_type);
+  if (request.stream_body) {
+    headers.add("Content-Type: " + request.stream_body->content_type);
+    headers.add("Transfer-Encoding: chunked");
+  }
 
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -267,7 +281,12 @@ Response Client::send_once(const Request& request) {
   } else if (request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
-  if (request.body) {
+  if (request.stream_body) {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
+  } else if (request.body) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body->text.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body->text.size()));
@@ -295,13 +314,14 @@ Response Client::send_once(const Request& request) {
 
 Response Client::send(const Request& request) {
   bool may_retry = request.retry_always || safe_to_retry(request);
+  auto can_send_again = [&] { return !request.rewind || request.rewind(); };
   for (int attempt = 1;; ++attempt) {
     bool last = !may_retry || attempt >= m_options.max_attempts;
     std::optional<Response> response;
     try {
       response = send_once(request);
     } catch (const TransportError& error) {
-      if (last || !error.retryable())
+      if (last || !error.retryable() || !can_send_again())
         throw;
     }
     if (response) {
@@ -309,6 +329,8 @@ Response Client::send(const Request& request) {
         return *response;
       auto asked = retry_after_seconds(*response);
       if (asked && *asked > max_retry_after_seconds)
+        return *response;
+      if (!can_send_again())
         return *response;
       sleep(backoff(attempt, asked));
     } else {

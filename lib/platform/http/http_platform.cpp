@@ -237,18 +237,130 @@ Token HttpPlatform::revoke_token(const std::string& id) {
   return token_from_json(call("DELETE", "/v1/tokens/" + encode_segment(id)));
 }
 
-// Analytics has no route yet (the lead adds POST /v1/apps/{app}/events and the queries).
-analytics::IngestResult HttpPlatform::ingest_events(const analytics::IngestRequest&,
-                                                    ProgressSink&) {
-  throw failure("analytics is not available over HTTP yet", "endpoint");
+// ---- analytics ----
+
+analytics::IngestResult HttpPlatform::ingest_events(const analytics::IngestRequest& request,
+                                                    ProgressSink& progress) {
+  // One POST per input; the platform answers each with its IngestResult, summed here.
+  analytics::IngestResult total;
+  total.app = request.app;
+  uint64_t size = 0;
+  for (const auto& input : request.inputs)
+    size = input.size == 0 || size == UINT64_MAX ? UINT64_MAX : size + input.size;
+  progress.start("ingesting", size == UINT64_MAX ? 0 : size);
+  for (const auto& input : request.inputs) {
+    auto part = ingest_input(request, input, progress);
+    total.ingested += part.ingested;
+    total.duplicates += part.duplicates;
+    total.rejected += part.rejected;
+    total.files += part.files;
+    total.batches += part.batches;
+    // The store's totals after the last input.
+    total.events = part.events;
+    total.devices = part.devices;
+    for (auto& rejection : part.rejections) {
+      if (request.on_reject)
+        request.on_reject(rejection);
+      if (total.rejections.size() < analytics::max_listed_rejections)
+        total.rejections.push_back(std::move(rejection));
+    }
+  }
+  progress.finish();
+  return total;
 }
 
-analytics::QueryResult HttpPlatform::query_events(const analytics::QueryRequest&) {
-  throw failure("analytics is not available over HTTP yet", "endpoint");
+analytics::IngestResult HttpPlatform::ingest_input(const analytics::IngestRequest& request,
+                                                   const analytics::IngestInput& input,
+                                                   ProgressSink& progress) {
+  auto format = input.format ? input.format : analytics::format_of_name(input.name);
+  std::istream& stream = *input.stream;
+  // Where the input starts, to send it again after a dropped connection; a pipe cannot seek
+  // back, and is sent again only when none of it was read yet.
+  std::streampos start = stream.tellg();
+  if (start == std::streampos(-1))
+    stream.clear();
+  uint64_t sent = 0, reported = 0;
+
+  Request post;
+  post.method = "POST";
+  post.target = app_path(request.app) + "/events" +
+                query_of({{"file", input.name}, {"strict", request.strict ? "true" : ""}});
+  post.headers.emplace_back("Accept", "application/json");
+  StreamBody body;
+  body.content_type = !format                                  ? "application/octet-stream"
+                      : *format == analytics::EventFormat::csv ? "text/csv"
+                                                               : "application/x-ndjson";
+  body.read = [&](char* buffer, size_t size) -> size_t {
+    throw_if_stop_requested();
+    stream.read(buffer, static_cast<std::streamsize>(size));
+    auto got = static_cast<size_t>(stream.gcount());
+    if (got == 0 && stream.bad())
+      throw failure("cannot read " + input.name, input.name);
+    sent += got;
+    if (sent > reported) {
+      progress.advance(sent - reported);
+      reported = sent;
+    }
+    return got;
+  };
+  post.stream_body = body;
+  // Events are deduplicated by their event_id, so sending the same input again stores each
+  // event once: a POST of events is safe to retry (the retry counts them as duplicates).
+  post.retry_always = true;
+  post.rewind = [&] {
+    if (sent == 0)
+      return true;
+    if (start == std::streampos(-1))
+      return false;
+    stream.clear();
+    stream.seekg(start);
+    if (!stream)
+      return false;
+    sent = 0;
+    return true;
+  };
+  return ingest_result_from_json(reply_json(m_client.send(post)));
 }
 
-analytics::CompareResult HttpPlatform::compare_events(const analytics::CompareRequest&) {
-  throw failure("analytics is not available over HTTP yet", "endpoint");
+analytics::QueryResult HttpPlatform::query_events(const analytics::QueryRequest& request) {
+  using analytics::Metric;
+  std::vector<std::pair<std::string, std::string>> parameters = {
+      {"from", analytics::format_date(request.from_day)},
+      {"to", analytics::format_date(request.to_day)},
+      {"interval", analytics::interval_name(request.interval)},
+      {"tz", request.tz}};
+  if (request.group_by)
+    parameters.emplace_back("group_by", analytics::dimension_name(*request.group_by));
+  if (request.metric == Metric::event)
+    parameters.emplace_back("event", request.event);
+  if (request.metric == Metric::funnel) {
+    std::string steps;
+    for (const auto& step : request.steps) {
+      // The route lists steps with commas between them.
+      if (step.find(',') != std::string::npos)
+        throw usage_error("a funnel step with a comma cannot be asked of a server", "steps");
+      steps += (steps.empty() ? "" : ",") + step;
+    }
+    parameters.emplace_back("steps", steps);
+    parameters.emplace_back("window", analytics::format_window(request.window_ms));
+  }
+  for (const auto& where : request.where) {
+    for (const auto& value : where.values)
+      parameters.emplace_back("where", where.field + "=" + value);
+  }
+  return query_result_from_json(call("GET", app_path(request.app) + "/analytics/" +
+                                                analytics::metric_name(request.metric) +
+                                                query_of(parameters)));
+}
+
+analytics::CompareResult HttpPlatform::compare_events(const analytics::CompareRequest& request) {
+  return compare_result_from_json(
+      call("GET", app_path(request.app) + "/analytics/compare" +
+                      query_of({{"version", request.version_a},
+                                {"version", request.version_b},
+                                {"from", analytics::format_date(request.from_day)},
+                                {"to", analytics::format_date(request.to_day)},
+                                {"tz", request.tz}})));
 }
 
 std::optional<Token> HttpPlatform::authenticate(const std::string& secret) {

@@ -24,14 +24,20 @@ bool is_artifact_download(const httplib::Request& request) {
 }
 
 // cpp-httplib reads a body whole before the route runs, up to its payload limit, which is
-// the largest upload (a tus PATCH streams instead): a JSON body announced over its limit, or
-// sent chunked with no length at all, is refused before a byte of it is read.
-std::optional<Error> refused_body(const httplib::Request& request, size_t limit) {
+// the largest upload (a tus PATCH and an events POST stream instead): a JSON body announced
+// over its limit, or sent chunked with no length at all, is refused before a byte of it is
+// read. An events body may be chunked; its limit is the upload limit.
+std::optional<Error> refused_body(const httplib::Request& request, uint64_t limit, bool streamed) {
   if (request.method == "PATCH")
     return std::nullopt;
-  if (request.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos)
+  bool chunked = request.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+  if (!streamed && chunked)
     return usage_error("a request body needs a Content-Length", "Content-Length");
   auto length = request.get_header_value("Content-Length");
+  // Without either, cpp-httplib would read the body until the client closes.
+  if (streamed && !chunked && length.empty())
+    return usage_error("an events body needs a Content-Length or chunked encoding",
+                       "Content-Length");
   if (length.empty() || length.size() > 19 ||
       length.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;  // cpp-httplib refuses a malformed length itself
@@ -95,7 +101,17 @@ ApiServer::ApiServer(PlatformFactory factory, ServerOptions options, AccessLog l
         request_started = state.clock.steady_now();
         if (!is_artifact_download(request))
           forget_ranges(request);
-        if (auto refused = refused_body(request, state.options.max_json_body)) {
+        bool events = is_events_post(request);
+        std::optional<Error> refused;
+        if (events)
+          refused = take_events_encoding(request);
+        if (!refused)
+          refused = refused_body(
+              request, events ? state.options.max_upload : state.options.max_json_body, events);
+        if (refused) {
+          // An events body may be large: its connection closes rather than being read.
+          if (events)
+            const_cast<httplib::Request&>(request).set_header("Connection", "close");
           state.send_error(response, *refused);
           return httplib::Server::HandlerResponse::Handled;
         }
@@ -223,7 +239,10 @@ std::vector<std::string> ApiServer::routes() {
           "POST /v1/tokens",
           "GET /v1/tokens",
           "DELETE /v1/tokens/{id}",
-          "GET /v1/whoami"};
+          "GET /v1/whoami",
+          "POST /v1/apps/{app}/events",
+          "GET /v1/apps/{app}/analytics/compare",
+          "GET /v1/apps/{app}/analytics/{metric}"};
 }
 
 void ApiServer::State::register_routes() {
@@ -329,6 +348,8 @@ void ApiServer::State::register_routes() {
              json_route(Access::read, [](const auto& request, Platform& p, const Token*) {
                return std::pair{200, to_json(p.show_release(request.matches[1]))};
              }));
+
+  register_analytics_routes();
 
   // ---- tokens ----
   server.Post("/v1/tokens",

@@ -159,6 +159,16 @@ class IdempotencyCache {
   std::map<std::string, Entry> m_entries;
 };
 
+// POST /v1/apps/{app}/events (analytics_routes.cpp): its body streams, may be chunked and
+// is limited by the upload limit, not the JSON one.
+bool is_events_post(const httplib::Request& request);
+// The header the server puts on an events request whose body is gzip by Content-Encoding
+// (which it removes, so that the event reader decodes the body, not cpp-httplib).
+inline const char* const gzip_body_mark = "Mpaas-Gzip-Body";
+// Takes Content-Encoding off an events request (see gzip_body_mark); the refusal of an
+// encoding other than gzip.
+std::optional<Error> take_events_encoding(const httplib::Request& request);
+
 inline int status_of(const Error& error) {
   switch (error.kind()) {
     case ErrorKind::usage:
@@ -340,6 +350,10 @@ struct ApiServer::State {
   void register_routes();
   void register_tus_routes();
   void register_device_routes();
+  void register_analytics_routes();
+  // POST /v1/apps/{app}/events: the body to the platform as it arrives; the reply or a throw.
+  void ingest_body(const httplib::Request& request, httplib::Response& response,
+                   const httplib::ContentReader& reader);
   std::pair<int, Json> create_release(const httplib::Request& request, Platform& platform);
   // A tus route: auth (release scope), Tus-Resumable on every reply, errors as JSON.
   httplib::Server::Handler tus_route(

@@ -223,3 +223,94 @@ TEST_CASE("from_json: malformed replies are failures naming the field", "[platfo
   CHECK(refusal([&] { token_from_json(token); }).subject() == "token.scope");
   CHECK(refusal([] { whoami_from_json(Json{{"token", "t"}}); }).subject() == "whoami.name");
 }
+
+TEST_CASE("from_json: analytics results round-trip, and malformed ones name the field",
+          "[platform][from_json][analytics]") {
+  analytics::IngestResult ingest;
+  ingest.app = "com.example.shop";
+  ingest.ingested = 3;
+  ingest.duplicates = 2;
+  ingest.rejected = 1;
+  ingest.files = 2;
+  ingest.batches = 1;
+  ingest.events = 9;
+  ingest.devices = 4;
+  ingest.rejections = {{"a.ndjson", 7, "bad time 'later'"}};
+  CHECK(dumped(to_json(ingest_result_from_json(to_json(ingest)))) == dumped(to_json(ingest)));
+
+  analytics::QueryResult series;
+  series.request.app = "com.example.shop";
+  series.request.metric = analytics::Metric::event;
+  series.request.event = "page_view";
+  series.request.from_day = analytics::parse_date("2026-03-02", "from");
+  series.request.to_day = analytics::parse_date("2026-03-03", "to");
+  series.request.interval = analytics::Interval::hour;
+  series.request.tz = "Europe/Berlin";
+  series.request.group_by = analytics::Dimension::app_version;
+  series.request.where = analytics::parse_where({"region=eu", "platform=ios", "region=us"});
+  series.periods = {"2026-03-02T00:00:00+01:00", "2026-03-02T01:00:00+01:00"};
+  series.series = {{std::string("1.0"), {3.0, 0.0}, {2, 0}}, {std::string(""), {1.0, 7.0}, {1, 5}}};
+  auto series_back = query_result_from_json(to_json(series));
+  CHECK(dumped(to_json(series_back)) == dumped(to_json(series)));
+  CHECK(analytics::to_csv(series_back) == analytics::to_csv(series));
+
+  analytics::QueryResult rate = series;
+  rate.request.metric = analytics::Metric::crash_free;
+  rate.request.group_by.reset();
+  rate.rate = true;
+  rate.series = {{std::nullopt, {0.987654321, std::nullopt}, {}}};
+  CHECK(dumped(to_json(query_result_from_json(to_json(rate)))) == dumped(to_json(rate)));
+
+  analytics::QueryResult retention = series;
+  retention.request.metric = analytics::Metric::retention;
+  retention.request.group_by.reset();
+  retention.periods.clear();
+  retention.series.clear();
+  retention.cohorts = {{"2026-03-02", 2, {0.5, 0.5}}, {"2026-03-03", 1, {0.0, std::nullopt}}};
+  auto retention_back = query_result_from_json(to_json(retention));
+  CHECK(dumped(to_json(retention_back)) == dumped(to_json(retention)));
+  CHECK(analytics::to_csv(retention_back) == analytics::to_csv(retention));
+
+  analytics::QueryResult funnel = retention;
+  funnel.request.metric = analytics::Metric::funnel;
+  funnel.request.steps = {"launch", "page_view", "purchase"};
+  funnel.request.window_ms = analytics::parse_window("20m");
+  funnel.cohorts.clear();
+  funnel.funnel = {{"launch", 4, 1.0, 1.0}, {"page_view", 2, 0.5, 0.5}, {"purchase", 1, 0.25, 0.5}};
+  CHECK(dumped(to_json(query_result_from_json(to_json(funnel)))) == dumped(to_json(funnel)));
+
+  analytics::CompareResult compare;
+  compare.request = {"com.example.shop",
+                     "2.3.0",
+                     "2.3.1",
+                     analytics::parse_date("2026-03-01", "from"),
+                     analytics::parse_date("2026-03-31", "to"),
+                     "Asia/Shanghai"};
+  compare.metrics = {analytics::compare_proportions("crash-free", 198, 200, 160, 200),
+                     analytics::compare_means("launches per device", 1.25, 0.3, 200, 1.5, 0.4, 200),
+                     analytics::compare_proportions("day-7 retention", 0, 0, 3, 10)};
+  compare.verdict = analytics::crash_verdict("2.3.0", "2.3.1", compare.metrics[0]);
+  CHECK(dumped(to_json(compare_result_from_json(to_json(compare)))) == dumped(to_json(compare)));
+
+  Json spoiled = to_json(rate);
+  spoiled["series"][0]["values"] = Json::array({1});
+  CHECK(refusal([&] { query_result_from_json(spoiled); }).subject() == "query.series[0].values");
+  spoiled = to_json(series);
+  spoiled["series"][1]["devices"] = Json::array({1u});
+  CHECK(refusal([&] { query_result_from_json(spoiled); }).subject() == "query.series[1].devices");
+  spoiled = to_json(series);
+  spoiled["metric"] = "revenue";
+  CHECK(refusal([&] { query_result_from_json(spoiled); }).subject() == "query.metric");
+  spoiled = to_json(series);
+  spoiled["series"][0]["devices"][1] = -1;
+  CHECK(refusal([&] { query_result_from_json(spoiled); }).subject() ==
+        "query.series[0].devices[1]");
+  Json bad_compare = to_json(compare);
+  bad_compare["metrics"][0]["unit"] = "percent";
+  CHECK(refusal([&] { compare_result_from_json(bad_compare); }).subject() ==
+        "compare.metrics[0].unit");
+  Json bad_ingest = to_json(ingest);
+  bad_ingest["rejections"][0]["line"] = "seven";
+  CHECK(refusal([&] { ingest_result_from_json(bad_ingest); }).subject() ==
+        "ingest.rejections[0].line");
+}

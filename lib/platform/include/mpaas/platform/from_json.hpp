@@ -32,6 +32,12 @@ TokenList token_list_from_json(const Json& json);
 // GET /v1/whoami: {"token": id, "name", "scope"}, as a Token with those fields.
 Token whoami_from_json(const Json& json);
 
+// Analytics (docs/json.md): the request a query or compare answered is read back from the
+// fields the result echoes, so that text, JSON and CSV print as the embedded platform's do.
+analytics::IngestResult ingest_result_from_json(const Json& json);
+analytics::QueryResult query_result_from_json(const Json& json);
+analytics::CompareResult compare_result_from_json(const Json& json);
+
 // {"error": {"kind", "message", "subject"}} as the Error it names; an unknown kind is a
 // failure. Refuses (failure naming "error") anything else.
 Error error_from_json(const Json& json);

@@ -68,11 +68,22 @@ class TransportError : public Error {
   bool m_retryable;
 };
 
+// A body read while it is sent, of a length not known ahead (sent chunked): `read` fills up
+// to `size` bytes and returns how many, 0 at the end; it may throw.
+struct StreamBody {
+  std::function<size_t(char*, size_t)> read;
+  std::string content_type = "application/octet-stream";
+};
+
 struct Request {
   std::string method = "GET";
   std::string target;  // path and query below the endpoint: "/v1/apps?x=1"
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<Body> body;
+  std::optional<StreamBody> stream_body;  // instead of `body`
+  // Called before another attempt of the request: false when its body cannot be sent again
+  // (a stream that was read and cannot seek back), and the last reply or error stands.
+  std::function<bool()> rewind;
   // Called with each chunk of a successful (2xx) response's body instead of keeping it in
   // memory (downloads), with the response's status and headers so far; false stops.
   std::function<bool(const Response&, const char*, size_t)> sink;

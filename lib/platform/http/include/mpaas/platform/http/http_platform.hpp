@@ -62,7 +62,9 @@ class HttpPlatform : public Platform {
   // when the server refuses it (401).
   std::optional<Token> authenticate(const std::string& secret) override;
 
-  // Not over HTTP yet: each throws a failure naming the endpoint.
+  // One POST /v1/apps/{app}/events per input, its stream sent as it is read (chunked), the
+  // results summed; on_reject is called for each rejection the replies list (at most 100 per
+  // input). Queries and compares are GET /v1/apps/{app}/analytics/... .
   analytics::IngestResult ingest_events(const analytics::IngestRequest& request,
                                         ProgressSink& progress) override;
   analytics::QueryResult query_events(const analytics::QueryRequest& request) override;
@@ -74,6 +76,8 @@ class HttpPlatform : public Platform {
   Json call(const std::string& method, const std::string& target,
             const std::optional<Json>& body = std::nullopt);
   Json create(const std::string& target, const Json& body);
+  analytics::IngestResult ingest_input(const analytics::IngestRequest& request,
+                                       const analytics::IngestInput& input, ProgressSink& progress);
   WhitelistChange whitelist_edit(const std::string& ref, const std::vector<std::string>& devices,
                                  const std::string& route);
   // Writes the artifact of `release` through `write`, verified; resumes a broken transfer
