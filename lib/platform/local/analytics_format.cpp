@@ -2,11 +2,13 @@
 // append-only dictionaries and the columnar segments. Everything read back is checked
 // (magic, version, sizes, zstd checksums), so a damaged file is refused, never trusted.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <numeric>
@@ -136,8 +138,8 @@ std::string compress(const std::string& raw) {
   return out;
 }
 
-void decompress(std::string_view stored, uint64_t raw_size, std::string& out,
-                const std::string& file) {
+template <class Buffer>
+void decompress(std::string_view stored, uint64_t raw_size, Buffer& out, const std::string& file) {
   // Raw sizes are bounded by the checks of the caller (events times width), so a damaged
   // header cannot ask for an absurd allocation.
   out.resize(raw_size);
@@ -154,6 +156,25 @@ std::string read_whole(const fs::path& file) {
 }
 
 }  // namespace
+
+void* allocate_buffer(size_t bytes) {
+  constexpr size_t huge = size_t(2) << 20;
+  if (bytes < huge / 2)
+    return ::operator new(bytes);
+  size_t rounded = (bytes + huge - 1) & ~(huge - 1);
+  void* pointer = std::aligned_alloc(huge, rounded);
+  if (!pointer)
+    throw std::bad_alloc();
+  ::madvise(pointer, rounded, MADV_HUGEPAGE);  // a hint: without it, ordinary pages
+  return pointer;
+}
+
+void release_buffer(void* pointer, size_t bytes) {
+  if (bytes < (size_t(1) << 20))
+    ::operator delete(pointer);
+  else
+    std::free(pointer);
+}
 
 const char* dictionary_file_name(uint32_t dictionary) {
   return dictionary_files[dictionary];
@@ -812,16 +833,16 @@ const SegmentReader::Entry& SegmentReader::entry(uint32_t chunk, uint32_t column
 
 // Decoded columns are read through one scratch buffer per thread, so that a query over many
 // segments does not map and fault in fresh megabytes for every column of every segment.
-std::string& scratch() {
-  thread_local std::string buffer;
+Values<char>& scratch() {
+  thread_local Values<char> buffer;
   return buffer;
 }
 
-void SegmentReader::raw_column(const Entry& entry, std::string& out) {
+void SegmentReader::raw_column(const Entry& entry, Values<char>& out) {
   std::string name = m_file.string();
   if (!entry.present)
     throw invalid_input("the analytics store is damaged: " + name + " misses a column", name);
-  thread_local std::string compressed;
+  thread_local Values<char> compressed;
   compressed.resize(entry.stored);
   size_t done = 0;
   while (done < entry.stored) {
@@ -831,7 +852,7 @@ void SegmentReader::raw_column(const Entry& entry, std::string& out) {
       throw invalid_input("the analytics store is damaged: " + name + " is truncated", name);
     done += static_cast<size_t>(got);
   }
-  decompress(compressed, entry.raw, out, name);
+  decompress(std::string_view(compressed.data(), compressed.size()), entry.raw, out, name);
 }
 
 namespace {
@@ -852,9 +873,9 @@ inline bool next_varint(const uint8_t*& p, const uint8_t* end, uint64_t& value) 
 
 }  // namespace
 
-void SegmentReader::times(uint32_t chunk, std::vector<int64_t>& out) {
+void SegmentReader::times(uint32_t chunk, Values<int64_t>& out) {
   const Chunk& info = m_chunks.at(chunk);
-  std::string& raw = scratch();
+  Values<char>& raw = scratch();
   raw_column(entry(chunk, col_time), raw);
   out.resize(info.rows);
   const auto* p = reinterpret_cast<const uint8_t*>(raw.data());
@@ -880,7 +901,7 @@ void SegmentReader::times(uint32_t chunk, std::vector<int64_t>& out) {
     throw corrupt();
 }
 
-void SegmentReader::ids(uint32_t chunk, uint32_t column, std::vector<uint32_t>& out) {
+void SegmentReader::ids(uint32_t chunk, uint32_t column, Values<uint32_t>& out) {
   const Chunk& info = m_chunks.at(chunk);
   out.resize(info.rows);
   if (column == col_event && m_version != 1) {
@@ -892,7 +913,7 @@ void SegmentReader::ids(uint32_t chunk, uint32_t column, std::vector<uint32_t>& 
     return;
   }
   const Entry& found = entry(chunk, column);
-  std::string& raw = scratch();
+  Values<char>& raw = scratch();
   raw_column(found, raw);
   const auto* p = reinterpret_cast<const uint8_t*>(raw.data());
   const uint32_t rows = info.rows;
@@ -909,9 +930,9 @@ void SegmentReader::ids(uint32_t chunk, uint32_t column, std::vector<uint32_t>& 
 
 void SegmentReader::properties(uint32_t chunk, std::vector<std::string>& out) {
   const Chunk& info = m_chunks.at(chunk);
-  std::string& raw = scratch();
+  Values<char>& raw = scratch();
   raw_column(entry(chunk, col_properties), raw);
-  Cursor in(raw, m_file.string());
+  Cursor in(std::string_view(raw.data(), raw.size()), m_file.string());
   out.clear();
   for (uint32_t i = 0; i < info.rows; ++i) {
     uint64_t length = in.varint();
@@ -987,9 +1008,9 @@ bool SegmentReader::hourly(std::vector<HourlyCount>& out) {
   out.clear();
   if (!m_hourly.present)
     return false;
-  std::string& raw = scratch();
+  Values<char>& raw = scratch();
   raw_column(m_hourly, raw);
-  Cursor in(raw, m_file.string());
+  Cursor in(std::string_view(raw.data(), raw.size()), m_file.string());
   int64_t hour = 0;
   uint64_t total = 0;
   while (!in.done()) {

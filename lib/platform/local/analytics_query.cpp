@@ -89,8 +89,8 @@ class Bitset {
 // The columns of one chunk a query reads, decoded, with each event's period and whether it
 // passes the filters (and belongs to an event the scan asked for).
 struct Block {
-  std::vector<int64_t> time;
-  std::vector<uint32_t> device, event, group;
+  Values<int64_t> time;
+  Values<uint32_t> device, event, group;
   std::vector<int32_t> period;  // -1: outside the periods
   std::vector<uint8_t> keep;    // passes every --where filter and the scan's event choice
   size_t rows = 0;
@@ -196,7 +196,7 @@ class Engine {
     if (wanted && std::find(wanted->begin(), wanted->end(), 1) == wanted->end())
       return;
     Block block;
-    std::vector<uint32_t> values;
+    Values<uint32_t> values;
     std::vector<uint8_t> run_wanted;
     for (const auto& info : m_manifest.segments) {
       if (info.max_time < spec.begin || info.min_time >= spec.end || info.events == 0)
@@ -262,7 +262,7 @@ class Engine {
   };
 
   // Ids index bitsets and labels: one beyond its dictionary is a damaged store, refused.
-  void check_ids(const std::vector<uint32_t>& ids, size_t limit, uint64_t segment) const {
+  void check_ids(const Values<uint32_t>& ids, size_t limit, uint64_t segment) const {
     uint32_t largest = ids.empty() ? 0 : *std::max_element(ids.begin(), ids.end());
     if (!ids.empty() && largest >= limit) {
       std::string name = segment_path(m_folder, segment).string();
@@ -750,7 +750,7 @@ QueryResult funnel_query(Engine& engine, const QueryRequest& request, const Peri
       room[d + 1] += room[d];
     if (room[devices] > max_bitset_bytes / 8)
       throw usage_error("the funnel needs more than 2 GiB of memory; use a shorter range", "from");
-    std::vector<uint64_t> hits(room[devices]);
+    Values<uint64_t> hits(room[devices]);
     std::vector<uint64_t> filled(room.begin(), room.end() - 1);
     spec.time = spec.event = true;
     engine.scan(spec, [&](const Block& block) {

@@ -24,6 +24,39 @@ namespace mpaas::platform::local::analytics_store {
 namespace fs = std::filesystem;
 using namespace mpaas::analytics;
 
+// Large buffers (decoded columns) in transparent huge pages where the system offers them:
+// a query touches tens of megabytes once, and on virtual machines a fault per 4 KiB page
+// costs more than decoding the page. Small ones come from the ordinary heap.
+void* allocate_buffer(size_t bytes);
+void release_buffer(void* pointer, size_t bytes);
+
+// A vector whose elements are not zeroed when it grows (decoded columns are written over
+// right away, and zeroing megabytes per chunk first would cost as much as decoding them),
+// held in buffers of allocate_buffer.
+template <class T>
+struct UninitializedAllocator {
+  using value_type = T;
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  T* allocate(size_t n) { return static_cast<T*>(allocate_buffer(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) noexcept { release_buffer(p, n * sizeof(T)); }
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  template <class U>
+  bool operator==(const UninitializedAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+template <class T>
+using Values = std::vector<T, UninitializedAllocator<T>>;
+
 // Column numbers of a segment. 0..9 are the dictionaries' numbers too.
 enum Column : uint32_t {
   col_device = 0,
@@ -133,8 +166,8 @@ class SegmentReader {
   const std::vector<Chunk>& chunks() const { return m_chunks; }
   // The rows of one chunk, in order: times (sorted within each run), the dictionary ids of a
   // column (the event column of a version 2 segment comes from its runs), properties.
-  void times(uint32_t chunk, std::vector<int64_t>& out);
-  void ids(uint32_t chunk, uint32_t column, std::vector<uint32_t>& out);
+  void times(uint32_t chunk, Values<int64_t>& out);
+  void ids(uint32_t chunk, uint32_t column, Values<uint32_t>& out);
   void properties(uint32_t chunk, std::vector<std::string>& out);
   // The segment's event id keys, sorted, handed to `visit(keys, count)` a block at a time
   // (ingest checks new keys against them in bounded memory).
@@ -159,7 +192,7 @@ class SegmentReader {
   void read_header_v2();
   void check_entry(uint32_t column, const Entry& entry, uint64_t rows) const;
   const Entry& entry(uint32_t chunk, uint32_t column) const;
-  void raw_column(const Entry& entry, std::string& out);
+  void raw_column(const Entry& entry, Values<char>& out);
   Error corrupt() const;
   fs::path m_file;
   int m_fd = -1;
