@@ -94,6 +94,8 @@ struct Block {
   std::vector<int32_t> period;  // -1: outside the periods
   std::vector<uint8_t> keep;    // passes every --where filter and the scan's event choice
   size_t rows = 0;
+  std::vector<size_t> run_ends;  // where each run of the chunk ends (each sorted by time)
+  size_t segment = 0;            // the index of the block's segment in the manifest
   size_t size() const { return rows; }
 };
 
@@ -224,11 +226,14 @@ class Engine {
           continue;
         read_chunk(reader, c, spec, info.number, wanted && mixed, block);
         block.keep.assign(block.size(), 0);
+        block.run_ends.clear();
+        block.segment = static_cast<size_t>(&info - m_manifest.segments.data());
         size_t at = 0;
         for (uint32_t r = chunk.first_run; r < chunk.first_run + chunk.runs; ++r) {
           if (run_wanted[r])
             std::fill_n(block.keep.begin() + static_cast<std::ptrdiff_t>(at), runs[r].rows, 1);
           at += runs[r].rows;
+          block.run_ends.push_back(at);
         }
         if (wanted && mixed) {
           // A version 1 segment: one run of every event, chosen row by row.
@@ -677,56 +682,114 @@ FunnelNames funnel_names(Engine& engine, const std::vector<std::string>& steps) 
   return names;
 }
 
-// One device's funnel: its step events as (time - begin) << 4 | name, in any order. Sorted by
-// time (ties in the order of the steps), they drive the attempt machine of docs/analytics.md;
-// it stops as soon as the device reached the last step.
-class DeviceFunnel {
- public:
-  DeviceFunnel(const FunnelNames& names, size_t steps, int64_t begin, int64_t end, int64_t window)
-      : m_names(names), m_steps(steps), m_begin(begin), m_end(end), m_window(window) {}
+// Step events as (time - begin) << 4 | name, with their device: sorted by key, they are in
+// time order, events of the same millisecond in the order of the steps.
+struct Hit {
+  uint64_t key;
+  uint32_t device;
+};
 
-  uint8_t furthest(uint64_t* hits, size_t count) {
-    // Hits come grouped by segment and event run, each group sorted: mostly sorted already.
-    if (!std::is_sorted(hits, hits + count))
-      std::sort(hits, hits + count);
-    uint8_t at = 0, best = 0;
-    int64_t started = 0;
-    for (size_t k = 0; k < count; ++k) {
-      int64_t time = m_begin + static_cast<int64_t>(hits[k] >> 4);
-      uint32_t mask = m_names.steps[hits[k] & 15];
-      bool within = at > 0 && time - started <= m_window;
-      if (within && at < m_steps && (mask >> at) & 1) {
-        ++at;
-      } else if ((mask & 1) && time < m_end && (at == 0 || !within)) {
-        // A first step starts an attempt; one that is still open keeps its earlier start.
-        at = 1;
-        started = time;
-      }
-      best = std::max(best, at);
-      if (best == m_steps)
-        break;
-    }
-    return best;
+// The step events of one segment, as runs each sorted by time, merged into one.
+// Merges go through a second buffer kept for the whole query (no temporary buffers: fresh
+// memory costs a fault per page).
+struct SegmentHits {
+  Values<Hit> hits, spare;
+  std::vector<size_t> run_ends;
+  void close_run() {
+    if (run_ends.empty() ? !hits.empty() : run_ends.back() != hits.size())
+      run_ends.push_back(hits.size());
   }
+  // Merges neighbouring runs, pairwise, until one is left.
+  void merge() {
+    auto by_key = [](const Hit& a, const Hit& b) { return a.key < b.key; };
+    while (run_ends.size() > 1) {
+      std::vector<size_t> merged;
+      spare.resize(hits.size());
+      size_t begin = 0;
+      for (size_t r = 0; r < run_ends.size(); r += 2) {
+        size_t middle = run_ends[r];
+        size_t end = r + 1 < run_ends.size() ? run_ends[r + 1] : middle;
+        std::merge(hits.begin() + static_cast<std::ptrdiff_t>(begin),
+                   hits.begin() + static_cast<std::ptrdiff_t>(middle),
+                   hits.begin() + static_cast<std::ptrdiff_t>(middle),
+                   hits.begin() + static_cast<std::ptrdiff_t>(end),
+                   spare.begin() + static_cast<std::ptrdiff_t>(begin), by_key);
+        merged.push_back(end);
+        begin = end;
+      }
+      hits.swap(spare);
+      run_ends = std::move(merged);
+    }
+  }
+  // Merges the sorted hits of `other` into these (sorted too).
+  void merge_from(SegmentHits& other) {
+    auto by_key = [](const Hit& a, const Hit& b) { return a.key < b.key; };
+    spare.resize(hits.size() + other.hits.size());
+    std::merge(hits.begin(), hits.end(), other.hits.begin(), other.hits.end(), spare.begin(),
+               by_key);
+    hits.swap(spare);
+  }
+  void clear() {
+    hits.clear();
+    run_ends.clear();
+  }
+};
+
+// Every device's attempts (docs/analytics.md), fed the step events in time order: a state of
+// a few bytes per device, each event looked at once.
+class FunnelMachine {
+ public:
+  FunnelMachine(const FunnelNames& names, size_t steps, size_t devices, int64_t begin, int64_t end,
+                int64_t window)
+      : m_names(names),
+        m_steps(steps),
+        m_begin(begin),
+        m_end(end),
+        m_window(window),
+        m_progress(devices, 0),
+        m_best(devices, 0),
+        m_started(devices, 0) {}
+
+  void feed(const Hit& hit) {
+    uint32_t d = hit.device;
+    int64_t time = m_begin + static_cast<int64_t>(hit.key >> 4);
+    uint32_t mask = m_names.steps[hit.key & 15];
+    uint8_t at = m_progress[d];
+    bool within = at > 0 && time - m_started[d] <= m_window;
+    if (within && at < m_steps && (mask >> at) & 1) {
+      m_progress[d] = static_cast<uint8_t>(at + 1);
+      m_best[d] = std::max(m_best[d], m_progress[d]);
+    } else if ((mask & 1) && time < m_end && (at == 0 || !within)) {
+      // A first step starts an attempt; one that is still open keeps its earlier start.
+      m_progress[d] = 1;
+      m_started[d] = time;
+      m_best[d] = std::max<uint8_t>(m_best[d], 1);
+    }
+  }
+  const std::vector<uint8_t>& best() const { return m_best; }
 
  private:
   const FunnelNames& m_names;
   size_t m_steps;
   int64_t m_begin, m_end, m_window;
+  std::vector<uint8_t> m_progress, m_best;
+  std::vector<int64_t> m_started;
 };
 
+// Only the runs of the steps' events are read. Each segment's step events are merged by
+// time; segments overlap only where events came late, so the events of all segments are
+// merged as a stream: an event is fed to the machine once no segment still to come can hold
+// an earlier one (the manifest gives each segment's earliest time), which keeps about one
+// segment's events in memory, not the range's.
 QueryResult funnel_query(Engine& engine, const QueryRequest& request, const Periods& periods) {
   const size_t steps = request.steps.size();
   const FunnelNames names = funnel_names(engine, request.steps);
   const size_t devices = engine.devices();
   const int64_t begin = periods.begin(), end = periods.end();
   const int64_t last = end + request.window_ms;
-  std::vector<uint8_t> best(devices, 0);
+  FunnelMachine machine(names, steps, devices, begin, end, request.window_ms);
   int64_t largest = *std::max_element(names.ids.begin(), names.ids.end());
   if (largest >= 0) {
-    // Only the runs of the steps' events are read, twice: first the device column alone, to
-    // give each device its room, then times into that room, so that each device's events end
-    // up together without a sort of them all.
     std::vector<uint8_t> wanted(static_cast<size_t>(largest) + 1, 0);
     std::vector<uint8_t> name_of(static_cast<size_t>(largest) + 1, 0);
     for (size_t j = 0; j < names.ids.size(); ++j) {
@@ -735,43 +798,62 @@ QueryResult funnel_query(Engine& engine, const QueryRequest& request, const Peri
         name_of[static_cast<size_t>(names.ids[j])] = static_cast<uint8_t>(j);
       }
     }
+    // The earliest time of the segments after each one (that the scan reads).
+    const auto& segments = engine.manifest().segments;
+    std::vector<int64_t> later(segments.size() + 1, INT64_MAX);
+    for (size_t i = segments.size(); i-- > 0;) {
+      bool read =
+          segments[i].max_time >= begin && segments[i].min_time < last && segments[i].events > 0;
+      later[i] = std::min(later[i + 1], read ? segments[i].min_time : INT64_MAX);
+    }
+    SegmentHits segment, pending;  // pending: merged, not yet fed
+    size_t current = SIZE_MAX;
+    auto finish_segment = [&] {
+      if (current == SIZE_MAX)
+        return;
+      segment.merge();
+      pending.merge_from(segment);
+      segment.clear();
+      // Everything before the next segments' earliest time is final.
+      int64_t safe = later[current + 1];
+      size_t fed = 0;
+      for (; fed < pending.hits.size(); ++fed) {
+        int64_t time = begin + static_cast<int64_t>(pending.hits[fed].key >> 4);
+        if (time >= safe)
+          break;
+        machine.feed(pending.hits[fed]);
+      }
+      pending.hits.erase(pending.hits.begin(),
+                         pending.hits.begin() + static_cast<std::ptrdiff_t>(fed));
+    };
     ScanSpec spec;
     spec.begin = begin;
     spec.end = last;
-    spec.device = true;
-    spec.time = false;
+    spec.device = spec.event = true;
     spec.events = &wanted;
-    std::vector<uint64_t> room(devices + 1, 0);
     engine.scan(spec, [&](const Block& block) {
-      for (size_t i = 0; i < block.size(); ++i)
-        room[block.device[i] + 1] += block.keep[i];
-    });
-    for (size_t d = 0; d < devices; ++d)
-      room[d + 1] += room[d];
-    if (room[devices] > max_bitset_bytes / 8)
-      throw usage_error("the funnel needs more than 2 GiB of memory; use a shorter range", "from");
-    Values<uint64_t> hits(room[devices]);
-    std::vector<uint64_t> filled(room.begin(), room.end() - 1);
-    spec.time = spec.event = true;
-    engine.scan(spec, [&](const Block& block) {
-      for (size_t i = 0; i < block.size(); ++i) {
-        int64_t time = block.time[i];
-        if (!block.keep[i] || time < begin || time >= last)
-          continue;
-        uint32_t d = block.device[i];
-        if (filled[d] == room[d + 1])
-          continue;  // cannot happen: the first pass counted every row this one keeps
-        hits[filled[d]++] = static_cast<uint64_t>(time - begin) << 4 | name_of[block.event[i]];
+      if (block.segment != current) {
+        finish_segment();
+        current = block.segment;
+      }
+      size_t run_begin = 0;
+      for (size_t run_end : block.run_ends) {
+        for (size_t i = run_begin; i < run_end; ++i) {
+          int64_t time = block.time[i];
+          if (!block.keep[i] || time < begin || time >= last)
+            continue;
+          uint64_t key = static_cast<uint64_t>(time - begin) << 4 | name_of[block.event[i]];
+          segment.hits.push_back(Hit{key, block.device[i]});
+        }
+        segment.close_run();
+        run_begin = run_end;
       }
     });
-    DeviceFunnel funnel(names, steps, begin, end, request.window_ms);
-    for (size_t d = 0; d < devices; ++d) {
-      if ((d & 0xFFFF) == 0)
-        throw_if_stop_requested();
-      if (filled[d] > room[d])
-        best[d] = funnel.furthest(hits.data() + room[d], filled[d] - room[d]);
-    }
+    finish_segment();
+    for (const Hit& hit : pending.hits)
+      machine.feed(hit);
   }
+  const std::vector<uint8_t>& best = machine.best();
   std::vector<uint64_t> reached(steps, 0);
   for (size_t d = 0; d < devices; ++d) {
     for (size_t s = 0; s < best[d]; ++s)

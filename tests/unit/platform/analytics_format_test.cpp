@@ -11,7 +11,7 @@
 #include <map>
 #include <sstream>
 
-#include "analytics_store.hpp"
+#include "../../../lib/platform/local/analytics_store.hpp"  // white-box: the store's files
 #include "error_kind.hpp"
 #include "mpaas/core/clock.hpp"
 #include "mpaas/platform/local.hpp"
