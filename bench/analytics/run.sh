@@ -12,39 +12,58 @@
 # finish; each SQL query is the plain GROUP BY an analyst would write. SQLite has no IANA
 # zones, so both sides count UTC days (the Berlin-hours row has no SQL column).
 # Usage: bench/analytics/run.sh path/to/mpaas [devices] [days]
-# Environment: KEEP=1 keeps the work folder (its path is printed); RUNS (best of, mpaas,
+# Environment: KEEP=1 keeps the work folder (its path is printed); WORK=folder reuses the
+# events and the sqlite3 database of a kept work folder (same devices and days) and skips
+# generating and loading them (mpaas still ingests into a fresh store); RUNS (best of, mpaas,
 # default 3), SQLITE_RUNS (best of, sqlite3, default 1: its queries take seconds each).
+# The table also shows the process start of mpaas (`mpaas --version`), which every mpaas row
+# includes, and the peak memory (RSS) of the ingest.
 set -euo pipefail
 
 mpaas=$(realpath "${1:-build/release/mpaas}")
 devices=${2:-100000}
 days=${3:-90}
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d "${TMPDIR:-/var/tmp}/mpaas-bench-analytics-XXXXXX")
-if [[ -z ${KEEP:-} ]]; then trap 'rm -rf "$work"' EXIT; else echo "work folder: $work" >&2; fi
+reuse=${WORK:-}
+if [[ -n $reuse ]]; then
+  work=$(realpath "$reuse")
+  rm -rf "$work/home" "$work/data" "$work/config"
+else
+  work=$(mktemp -d "${TMPDIR:-/var/tmp}/mpaas-bench-analytics-XXXXXX")
+  if [[ -z ${KEEP:-} ]]; then trap 'rm -rf "$work"' EXIT; else echo "work folder: $work" >&2; fi
+fi
 export HOME="$work/home" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config"
 mkdir -p "$HOME"
 app=com.example.bench
 db="$work/events.db"
 
-g++ -O2 -std=c++20 -o "$work/generate" "$here/generate.cpp"
-echo "generating $devices devices over $days days..." >&2
-events=$("$work/generate" "$work/events.ndjson" "$work/events.csv" "$devices" "$days" 20260101)
+if [[ -n $reuse ]]; then
+  events=$(($(wc -l < "$work/events.csv") - 1))
+else
+  g++ -O2 -std=c++20 -o "$work/generate" "$here/generate.cpp"
+  echo "generating $devices devices over $days days..." >&2
+  events=$("$work/generate" "$work/events.ndjson" "$work/events.csv" "$devices" "$days" 20260101)
+fi
 
 now() { date +%s%N; }
 seconds_since() { awk "BEGIN { printf \"%.3f\", ($(now) - $1) / 1e9 }"; }
 
 "$mpaas" app create "$app" --name Bench >/dev/null
 start=$(now)
-"$mpaas" analytics ingest "$work/events.ndjson" --app "$app" --json > "$work/ingest.json"
+/usr/bin/time -f %M -o "$work/ingest.rss" \
+  "$mpaas" analytics ingest "$work/events.ndjson" --app "$app" --json > "$work/ingest.json"
 ingest_seconds=$(seconds_since "$start")
+ingest_rss_mib=$(awk '{ printf "%.0f", $1 / 1024 }' "$work/ingest.rss")
 ingested=$(sed -n 's/^ *"ingested": \([0-9]*\),*$/\1/p' "$work/ingest.json")
 store="$XDG_DATA_HOME/mpaas/platform/analytics/$app"
 store_bytes=$(du -sb "$store" | cut -f1)
 
-echo "loading sqlite3..." >&2
-start=$(now)
-sqlite3 "$db" <<SQL
+if [[ -n $reuse ]]; then
+  sqlite_load_seconds=""
+else
+  echo "loading sqlite3..." >&2
+  start=$(now)
+  sqlite3 "$db" <<SQL
 CREATE TABLE events (time INTEGER, event_id TEXT, device_id TEXT, user_id TEXT, platform TEXT,
   app_version TEXT, os_version TEXT, model TEXT, region TEXT, network TEXT, channel TEXT,
   event TEXT, properties TEXT);
@@ -52,7 +71,8 @@ CREATE TABLE events (time INTEGER, event_id TEXT, device_id TEXT, user_id TEXT, 
 CREATE INDEX events_by_event ON events(event, device_id, time);
 ANALYZE;
 SQL
-sqlite_load_seconds=$(seconds_since "$start")
+  sqlite_load_seconds=$(seconds_since "$start")
+fi
 sqlite_bytes=$(stat -c %s "$db")
 
 # The range: the generator's 90 days from 2026-01-01, as dates and as epoch milliseconds.
@@ -109,11 +129,18 @@ printf '| %-40s | %10s | %10s | %8s |\n' "what" "mpaas" "sqlite3" "speed-up"
 printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..12})" \
   "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..10})"
 rate=$(awk "BEGIN { printf \"%.0f\", $ingested / $ingest_seconds }")
-sqlite_rate=$(awk "BEGIN { printf \"%.0f\", $events / $sqlite_load_seconds }")
+if [[ -n $sqlite_load_seconds ]]; then
+  sqlite_rate=$(awk "BEGIN { printf \"%.0f\", $events / $sqlite_load_seconds }")
+else
+  sqlite_rate="(reused)"
+fi
 printf '| %-40s | %10s | %10s | %8s |\n' "ingest (events/s)" "$rate" "$sqlite_rate" "-"
+printf '| %-40s | %10s | %10s | %8s |\n' "ingest peak RSS (MiB)" "$ingest_rss_mib" "-" "-"
 printf '| %-40s | %10s | %10s | %8s |\n' "data size (bytes/event)" \
   "$(awk "BEGIN { printf \"%.1f\", $store_bytes / $ingested }")" \
   "$(awk "BEGIN { printf \"%.1f\", $sqlite_bytes / $events }")" "-"
+printf '| %-40s | %9ss | %10s | %8s |\n' "process start (mpaas --version)" \
+  "$(best_of "${RUNS:-3}" "$mpaas" --version)" "-" "-"
 for i in "${!names[@]}"; do
   if [[ ${mpaas_args[$i]} == compare ]]; then
     read -r -a args <<< "compare --app $app --version 2.3.0 --version 2.3.1 --from $from --to $to"
@@ -135,4 +162,4 @@ printf '\ningest: %s events in %s s (%s duplicates, %s rejected); store %s bytes
   "$ingested" "$ingest_seconds" \
   "$(sed -n 's/^ *"duplicates": \([0-9]*\),*$/\1/p' "$work/ingest.json")" \
   "$(sed -n 's/^ *"rejected": \([0-9]*\),*$/\1/p' "$work/ingest.json")" "$store_bytes" \
-  "$sqlite_load_seconds"
+  "${sqlite_load_seconds:-(reused)}"

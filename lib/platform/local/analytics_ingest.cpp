@@ -13,53 +13,6 @@
 namespace mpaas::platform::local::analytics_store {
 namespace {
 
-// An open-addressing set of 64-bit keys (event id keys): 8 bytes a slot, at most half full.
-class KeySet {
- public:
-  KeySet() { m_slots.assign(1 << 16, 0); }
-  void reserve(size_t count) {
-    size_t wanted = 1 << 16;
-    while (wanted < count * 2)
-      wanted <<= 1;
-    if (wanted > m_slots.size())
-      rehash(wanted);
-  }
-  // False when the key is there already.
-  bool insert(uint64_t key) {
-    if (key == 0)
-      key = 1;  // 0 marks an empty slot
-    if ((m_size + 1) * 2 > m_slots.size())
-      rehash(m_slots.size() * 2);
-    size_t mask = m_slots.size() - 1;
-    for (size_t i = key & mask;; i = (i + 1) & mask) {
-      if (m_slots[i] == key)
-        return false;
-      if (m_slots[i] == 0) {
-        m_slots[i] = key;
-        ++m_size;
-        return true;
-      }
-    }
-  }
-
- private:
-  void rehash(size_t capacity) {
-    std::vector<uint64_t> old(capacity, 0);
-    old.swap(m_slots);
-    size_t mask = m_slots.size() - 1;
-    for (uint64_t key : old) {
-      if (key == 0)
-        continue;
-      size_t i = key & mask;
-      while (m_slots[i] != 0)
-        i = (i + 1) & mask;
-      m_slots[i] = key;
-    }
-  }
-  std::vector<uint64_t> m_slots;
-  size_t m_size = 0;
-};
-
 bool is_orphan(const std::string& name, const Manifest& manifest) {
   if (name.rfind(".", 0) == 0 && name.find(".tmp-") != std::string::npos)
     return true;  // an AtomicFile temp left by a killed process
@@ -91,8 +44,7 @@ class Ingest {
         m_request(request),
         m_progress(progress),
         m_dictionaries{Dictionary(0), Dictionary(1), Dictionary(1), Dictionary(1), Dictionary(1),
-                       Dictionary(1), Dictionary(1), Dictionary(1), Dictionary(1), Dictionary(1)} {
-  }
+                       Dictionary(1), Dictionary(1), Dictionary(1), Dictionary(1), Dictionary(1)} {}
 
   IngestResult run() {
     fs::create_directories(m_folder);
@@ -101,7 +53,6 @@ class Ingest {
     remove_orphans();
     for (uint32_t d = 0; d < dictionary_count; ++d)
       m_dictionaries[d].load(m_folder / dictionary_file_name(d), m_manifest.dictionaries[d]);
-    load_keys();
 
     uint64_t total = 0;
     for (const auto& input : m_request.inputs)
@@ -126,18 +77,6 @@ class Ingest {
     for (const auto& entry : fs::directory_iterator(m_folder, ec)) {
       if (is_orphan(entry.path().filename().string(), m_manifest))
         fs::remove(entry.path(), ec);
-    }
-  }
-
-  void load_keys() {
-    m_keys.reserve(m_manifest.events() + std::min<size_t>(m_request.batch_events, 1 << 22));
-    std::vector<uint64_t> keys;
-    for (const auto& info : m_manifest.segments) {
-      throw_if_stop_requested();
-      SegmentReader reader(segment_path(m_folder, info.number));
-      reader.id_keys(keys);
-      for (uint64_t key : keys)
-        m_keys.insert(key);
     }
   }
 
@@ -168,9 +107,9 @@ class Ingest {
 
   void reject(const std::string& file, uint64_t line, const std::string& reason) {
     if (m_request.strict)
-      throw invalid_input("line " + std::to_string(line) + " of " + file + ": " + reason +
-                              " (nothing was stored)",
-                          file);
+      throw invalid_input(
+          "line " + std::to_string(line) + " of " + file + ": " + reason + " (nothing was stored)",
+          file);
     Rejection rejection{file, line, reason};
     ++m_result.rejected;
     if (m_request.on_reject)
@@ -179,18 +118,10 @@ class Ingest {
       m_result.rejections.push_back(std::move(rejection));
   }
 
+  // Events are deduplicated a batch at a time (see `drop_duplicates`), so a batch holds
+  // every event read, interned; duplicates leave it before it is written.
   void add(const Event& event) {
-    uint64_t key = event_id_key(event.id);
-    if (!m_keys.insert(key)) {
-      ++m_result.duplicates;
-      return;
-    }
     uint32_t device = m_dictionaries[col_device].intern(event.device);
-    auto& first_seen = m_manifest.first_seen;
-    if (device == first_seen.size())
-      first_seen.push_back(event.time);
-    else
-      first_seen[device] = std::min(first_seen[device], event.time);
     m_rows.time.push_back(event.time);
     m_rows.columns[col_device].push_back(device);
     m_rows.columns[col_user].push_back(m_dictionaries[col_user].intern(event.user));
@@ -198,9 +129,9 @@ class Ingest {
       uint32_t column = col_first_dimension + static_cast<uint32_t>(d);
       m_rows.columns[column].push_back(m_dictionaries[column].intern(event.dimensions[d]));
     }
-    m_rows.properties.push_back(event.properties);
-    m_rows.keys.push_back(key);
-    ++m_result.ingested;
+    m_rows.property_bytes += event.properties;
+    m_rows.property_end.push_back(m_rows.property_bytes.size());
+    m_rows.keys.push_back(event_id_key(event.id));
     if (m_rows.size() >= std::max<size_t>(m_request.batch_events, 1)) {
       flush();
       if (!m_request.strict)
@@ -208,16 +139,73 @@ class Ingest {
     }
   }
 
-  // Writes the batch as a segment (not yet committed).
+  // Marks the batch's events whose key was met before: earlier in the batch, or in a segment
+  // of the store (committed, or written by this run). The batch's keys are sorted once, and
+  // each segment's sorted keys are streamed past them, so the memory this takes is the
+  // batch's (16 bytes an event) and a few hundred KiB, however large the store: no set of
+  // every key the store holds.
+  std::vector<uint8_t> drop_duplicates() {
+    const size_t n = m_rows.size();
+    std::vector<std::pair<uint64_t, uint32_t>> sorted(n);
+    for (uint32_t i = 0; i < n; ++i)
+      sorted[i] = {m_rows.keys[i], i};
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<uint8_t> keep(n, 1);
+    size_t unique = 0;
+    for (size_t k = 0; k < n; ++k) {
+      if (k > 0 && sorted[k].first == sorted[k - 1].first)
+        keep[sorted[k].second] = 0;  // the first in the input stays
+      else
+        sorted[unique++] = sorted[k];
+    }
+    sorted.resize(unique);
+    for (const auto& info : m_manifest.segments) {
+      throw_if_stop_requested();
+      SegmentReader reader(segment_path(m_folder, info.number));
+      size_t next = 0;
+      reader.for_each_key_block([&](const uint64_t* keys, size_t count) {
+        for (size_t k = 0; k < count && next < sorted.size(); ++k) {
+          while (next < sorted.size() && sorted[next].first < keys[k])
+            ++next;
+          if (next < sorted.size() && sorted[next].first == keys[k])
+            keep[sorted[next++].second] = 0;
+        }
+      });
+    }
+    return keep;
+  }
+
+  // Writes the batch, without its duplicates, as a segment (not yet committed).
   void flush() {
     if (m_rows.size() == 0)
       return;
     throw_if_stop_requested();
-    uint64_t number = m_manifest.next_segment++;
-    fs::path file = segment_path(m_folder, number);
-    m_uncommitted.files.push_back(file);
-    m_manifest.segments.push_back(write_segment(file, m_rows, number));
+    std::vector<uint8_t> keep = drop_duplicates();
+    size_t kept = static_cast<size_t>(std::count(keep.begin(), keep.end(), 1));
+    m_result.duplicates += m_rows.size() - kept;
+    if (kept != m_rows.size())
+      m_rows.keep_only(keep);
+    // Values only duplicates used are forgotten, the others numbered as if interned alone.
+    for (uint32_t d = 0; d < dictionary_count; ++d)
+      m_dictionaries[d].end_batch(m_rows.columns[d]);
+    auto& first_seen = m_manifest.first_seen;
+    for (size_t i = 0; i < m_rows.size(); ++i) {
+      uint32_t device = m_rows.columns[col_device][i];
+      if (device == first_seen.size())
+        first_seen.push_back(m_rows.time[i]);
+      else
+        first_seen[device] = std::min(first_seen[device], m_rows.time[i]);
+    }
+    m_result.ingested += m_rows.size();
+    if (m_rows.size() > 0) {
+      uint64_t number = m_manifest.next_segment++;
+      fs::path file = segment_path(m_folder, number);
+      m_uncommitted.files.push_back(file);
+      m_manifest.segments.push_back(write_segment(file, m_rows, number));
+    }
     m_rows.clear();
+    for (auto& dictionary : m_dictionaries)
+      dictionary.begin_batch();
   }
 
   // Makes the written segments and the new dictionary entries part of the store.
@@ -237,7 +225,6 @@ class Ingest {
   ProgressSink& m_progress;
   Manifest m_manifest;
   Dictionary m_dictionaries[dictionary_count];
-  KeySet m_keys;
   SegmentRows m_rows;
   Uncommitted m_uncommitted;
   IngestResult m_result;

@@ -86,14 +86,28 @@ class Bitset {
   std::vector<uint64_t> m_words;
 };
 
-// The columns of one segment a query reads, decoded, with each event's period and whether
-// it passes the filters.
+// The columns of one chunk a query reads, decoded, with each event's period and whether it
+// passes the filters (and belongs to an event the scan asked for).
 struct Block {
-  std::vector<int64_t> time;
-  std::vector<uint32_t> device, event, group;
+  Values<int64_t> time;
+  Values<uint32_t> device, event, group;
   std::vector<int32_t> period;  // -1: outside the periods
-  std::vector<uint8_t> keep;    // passes every --where filter
-  size_t size() const { return time.size(); }
+  std::vector<uint8_t> keep;    // passes every --where filter and the scan's event choice
+  size_t rows = 0;
+  std::vector<size_t> run_ends;  // where each run of the chunk ends (each sorted by time)
+  size_t segment = 0;            // the index of the block's segment in the manifest
+  size_t size() const { return rows; }
+};
+
+// What a scan reads: events in [begin, end), their periods, and the columns asked for.
+// `events`, when set, is the event ids to read (by id); a segment's chunks without them are
+// not decoded at all.
+struct ScanSpec {
+  int64_t begin = INT64_MIN, end = INT64_MAX;
+  const Periods* periods = nullptr;
+  bool time = true, device = false, event = false;  // time false: no periods either
+  std::optional<uint32_t> group;
+  const std::vector<uint8_t>* events = nullptr;
 };
 
 class Engine {
@@ -172,43 +186,77 @@ class Engine {
   }
   bool impossible() const { return m_impossible; }
 
-  // Calls `visit(block)` for each segment holding events in [begin, end), with the columns
-  // asked for decoded and `period` set against `periods` (all -1 without periods).
+  // Calls `visit(block)` for each chunk of the segments holding events in [begin, end) (of
+  // the events asked for), with the columns asked for decoded and `period` set against
+  // `periods` (all -1 without periods).
   template <class Visit>
-  void scan(int64_t begin, int64_t end, const Periods* periods, bool need_device, bool need_event,
-            std::optional<uint32_t> group_column, Visit visit) {
+  void scan(const ScanSpec& spec, Visit visit) {
     if (m_impossible)
       return;
+    std::vector<uint8_t> wanted_events;
+    const std::vector<uint8_t>* wanted = combined_events(spec.events, wanted_events);
+    if (wanted && std::find(wanted->begin(), wanted->end(), 1) == wanted->end())
+      return;
     Block block;
-    std::vector<uint32_t> values;
+    Values<uint32_t> values;
+    std::vector<uint8_t> run_wanted;
     for (const auto& info : m_manifest.segments) {
-      if (info.max_time < begin || info.min_time >= end || info.events == 0)
+      if (info.max_time < spec.begin || info.min_time >= spec.end || info.events == 0)
         continue;
       throw_if_stop_requested();
       SegmentReader reader(segment_path(m_folder, info.number));
-      reader.times(block.time);
-      const size_t n = block.size();
-      if (need_device) {
-        reader.ids(col_device, block.device);
-        check_ids(block.device, devices(), info.number);
+      const auto& runs = reader.runs();
+      const auto& chunks = reader.chunks();
+      run_wanted.assign(runs.size(), 0);
+      for (size_t r = 0; r < runs.size(); ++r) {
+        const Run& run = runs[r];
+        bool in_time = run.max_time >= spec.begin && run.min_time < spec.end;
+        bool event = !wanted || run.event == mixed_event ||
+                     (run.event < wanted->size() && (*wanted)[run.event]);
+        run_wanted[r] = in_time && event;
       }
-      if (need_event)
-        reader.ids(col_event, block.event);
-      if (group_column) {
-        reader.ids(*group_column, block.group);
-        check_ids(block.group, dictionary(*group_column).size() + 1, info.number);
-      }
-      block.keep.assign(n, 1);
-      for (const auto& filter : m_filters) {
-        reader.ids(filter.column, values);
-        for (size_t i = 0; i < n; ++i) {
-          uint32_t id = values[i];
-          if (id >= filter.allowed.size() || !filter.allowed[id])
-            block.keep[i] = 0;
+      for (uint32_t c = 0; c < chunks.size(); ++c) {
+        const Chunk& chunk = chunks[c];
+        bool any = false, mixed = false;
+        for (uint32_t r = chunk.first_run; r < chunk.first_run + chunk.runs; ++r) {
+          any = any || run_wanted[r];
+          mixed = mixed || runs[r].event == mixed_event;
         }
+        if (!any)
+          continue;
+        read_chunk(reader, c, spec, info.number, wanted && mixed, block);
+        block.keep.assign(block.size(), 0);
+        block.run_ends.clear();
+        block.segment = static_cast<size_t>(&info - m_manifest.segments.data());
+        size_t at = 0;
+        for (uint32_t r = chunk.first_run; r < chunk.first_run + chunk.runs; ++r) {
+          if (run_wanted[r])
+            std::fill_n(block.keep.begin() + static_cast<std::ptrdiff_t>(at), runs[r].rows, 1);
+          at += runs[r].rows;
+          block.run_ends.push_back(at);
+        }
+        if (wanted && mixed) {
+          // A version 1 segment: one run of every event, chosen row by row.
+          for (size_t i = 0; i < block.size(); ++i) {
+            uint32_t id = block.event[i];
+            if (id >= wanted->size() || !(*wanted)[id])
+              block.keep[i] = 0;
+          }
+        }
+        for (const auto& filter : m_filters) {
+          if (filter.column == col_event)
+            continue;  // applied to the runs through `wanted`
+          reader.ids(c, filter.column, values);
+          for (size_t i = 0; i < values.size(); ++i) {
+            uint32_t id = values[i];
+            if (id >= filter.allowed.size() || !filter.allowed[id])
+              block.keep[i] = 0;
+          }
+        }
+        if (spec.time)
+          assign_periods(block, reader, chunk, spec.periods);
+        visit(block);
       }
-      assign_periods(block, periods);
-      visit(block);
     }
   }
 
@@ -219,7 +267,7 @@ class Engine {
   };
 
   // Ids index bitsets and labels: one beyond its dictionary is a damaged store, refused.
-  void check_ids(const std::vector<uint32_t>& ids, size_t limit, uint64_t segment) const {
+  void check_ids(const Values<uint32_t>& ids, size_t limit, uint64_t segment) const {
     uint32_t largest = ids.empty() ? 0 : *std::max_element(ids.begin(), ids.end());
     if (!ids.empty() && largest >= limit) {
       std::string name = segment_path(m_folder, segment).string();
@@ -227,26 +275,72 @@ class Engine {
     }
   }
 
-  static void assign_periods(Block& block, const Periods* periods) {
-    const size_t n = block.size();
-    block.period.assign(n, -1);
-    if (!periods || periods->size() == 0 || n == 0)
+  // The event ids a scan reads: those asked for, narrowed by --where event=...; null: all.
+  const std::vector<uint8_t>* combined_events(const std::vector<uint8_t>* asked,
+                                              std::vector<uint8_t>& storage) const {
+    const std::vector<uint8_t>* result = asked;
+    for (const auto& filter : m_filters) {
+      if (filter.column != col_event)
+        continue;
+      if (!result) {
+        result = &filter.allowed;
+        continue;
+      }
+      const auto& other = filter.allowed;
+      std::vector<uint8_t> both(std::min(result->size(), other.size()), 0);
+      for (size_t id = 0; id < both.size(); ++id)
+        both[id] = (*result)[id] && other[id];
+      storage = std::move(both);
+      result = &storage;
+    }
+    return result;
+  }
+
+  void read_chunk(SegmentReader& reader, uint32_t c, const ScanSpec& spec, uint64_t segment,
+                  bool need_event, Block& block) {
+    block.rows = reader.chunks()[c].rows;
+    if (spec.time)
+      reader.times(c, block.time);
+    if (spec.device) {
+      reader.ids(c, col_device, block.device);
+      check_ids(block.device, devices(), segment);
+    }
+    if (spec.event || need_event)
+      reader.ids(c, col_event, block.event);
+    if (spec.group) {
+      reader.ids(c, *spec.group, block.group);
+      check_ids(block.group, dictionary(*spec.group).size() + 1, segment);
+    }
+  }
+
+  // Rows are sorted by time within each run, so each run walks the period boundaries.
+  static void assign_periods(Block& block, const SegmentReader& reader, const Chunk& chunk,
+                             const Periods* periods) {
+    block.period.assign(block.size(), -1);
+    if (!periods || periods->size() == 0)
       return;
     const auto& starts = periods->starts;
-    size_t i = static_cast<size_t>(
-        std::lower_bound(block.time.begin(), block.time.end(), starts.front()) -
-        block.time.begin());
-    if (i >= n)
-      return;
-    size_t p = static_cast<size_t>(periods->index_of(block.time[i]));
     const size_t count = periods->size();
-    for (; i < n; ++i) {
-      int64_t t = block.time[i];
-      while (p < count && t >= starts[p + 1])
-        ++p;
-      if (p >= count)
-        break;
-      block.period[i] = static_cast<int32_t>(p);
+    const auto& runs = reader.runs();
+    size_t run_begin = 0;
+    for (uint32_t r = chunk.first_run; r < chunk.first_run + chunk.runs; ++r) {
+      size_t run_end = run_begin + runs[r].rows;
+      auto first = block.time.begin() + static_cast<std::ptrdiff_t>(run_begin);
+      auto last = block.time.begin() + static_cast<std::ptrdiff_t>(run_end);
+      size_t i =
+          static_cast<size_t>(std::lower_bound(first, last, starts.front()) - block.time.begin());
+      if (i < run_end) {
+        size_t p = static_cast<size_t>(periods->index_of(block.time[i]));
+        for (; i < run_end; ++i) {
+          int64_t t = block.time[i];
+          while (p < count && t >= starts[p + 1])
+            ++p;
+          if (p >= count)
+            break;
+          block.period[i] = static_cast<int32_t>(p);
+        }
+      }
+      run_begin = run_end;
     }
   }
 
@@ -278,8 +372,8 @@ class Groups {
     if (m_index[id] < 0) {
       if (m_ids.size() >= max_groups)
         throw usage_error("group-by " +
-                              std::string(dimension_name(static_cast<Dimension>(
-                                  *m_column - col_first_dimension))) +
+                              std::string(dimension_name(
+                                  static_cast<Dimension>(*m_column - col_first_dimension))) +
                               " has more than " + std::to_string(max_groups) +
                               " values in the range; narrow it with where filters",
                           "group-by");
@@ -338,9 +432,10 @@ class Cells {
     if (set.empty()) {
       m_bytes += (m_devices + 63) / 64 * 8;
       if (m_bytes > max_bitset_bytes)
-        throw usage_error("the query needs more than 2 GiB of memory; use a longer interval, "
-                          "a shorter range or fewer groups",
-                          "interval");
+        throw usage_error(
+            "the query needs more than 2 GiB of memory; use a longer interval, "
+            "a shorter range or fewer groups",
+            "interval");
       set = Bitset(std::max<size_t>(m_devices, 1));
     }
     return set;
@@ -370,9 +465,10 @@ QueryResult series_result(const QueryRequest& request, const Periods& periods, G
           break;
         case Metric::crash_free: {
           uint64_t active = cells.has_devices(g, p) ? cells.devices(g, p).count() : 0;
-          uint64_t fine = !cells.has_devices(g, p)  ? 0
-                          : cells.has_marks(g, p)   ? cells.devices(g, p).count_without(cells.marks(g, p))
-                                                    : active;
+          uint64_t fine = !cells.has_devices(g, p) ? 0
+                          : cells.has_marks(g, p)
+                              ? cells.devices(g, p).count_without(cells.marks(g, p))
+                              : active;
           series.values.push_back(active == 0 ? std::nullopt
                                               : std::optional<double>(static_cast<double>(fine) /
                                                                       static_cast<double>(active)));
@@ -427,55 +523,72 @@ QueryResult series_query(Engine& engine, const QueryRequest& request, const Peri
     }
     // The device's first event decides its group and whether it passes the filters.
     std::vector<uint8_t> done(first_seen.size(), 0);
-    engine.scan(periods.begin(), periods.end(), &periods, true, false, groups.column(),
-                [&](const Block& block) {
-                  for (size_t i = 0; i < block.size(); ++i) {
-                    if (block.period[i] < 0 || !block.keep[i])
-                      continue;
-                    uint32_t device = block.device[i];
-                    if (done[device] || block.time[i] != first_seen[device])
-                      continue;
-                    done[device] = 1;
-                    size_t g = groups.index(block, i);
-                    cells.ensure(g + 1);
-                    ++cells.count(g, static_cast<size_t>(block.period[i]));
-                  }
-                });
+    ScanSpec spec;
+    spec.begin = periods.begin();
+    spec.end = periods.end();
+    spec.periods = &periods;
+    spec.device = true;
+    spec.group = groups.column();
+    engine.scan(spec, [&](const Block& block) {
+      for (size_t i = 0; i < block.size(); ++i) {
+        if (block.period[i] < 0 || !block.keep[i])
+          continue;
+        uint32_t device = block.device[i];
+        if (done[device] || block.time[i] != first_seen[device])
+          continue;
+        done[device] = 1;
+        size_t g = groups.index(block, i);
+        cells.ensure(g + 1);
+        ++cells.count(g, static_cast<size_t>(block.period[i]));
+      }
+    });
     return series_result(request, periods, groups, cells, false);
   }
-  bool need_event = metric != Metric::active_devices;
-  bool need_device = !counts_only;
-  engine.scan(periods.begin(), periods.end(), &periods, need_device, need_event, groups.column(),
-              [&](const Block& block) {
-                const size_t n = block.size();
-                for (size_t i = 0; i < n; ++i) {
-                  if (block.period[i] < 0 || !block.keep[i])
-                    continue;
-                  size_t p = static_cast<size_t>(block.period[i]);
-                  size_t g = groups.index(block, i);
-                  cells.ensure(g + 1);
-                  switch (metric) {
-                    case Metric::active_devices:
-                      cells.devices(g, p).set(block.device[i]);
-                      break;
-                    case Metric::crash_free:
-                      cells.devices(g, p).set(block.device[i]);
-                      if (static_cast<int64_t>(block.event[i]) == crash)
-                        cells.marks(g, p).set(block.device[i]);
-                      break;
-                    case Metric::event:
-                      if (static_cast<int64_t>(block.event[i]) == target) {
-                        ++cells.count(g, p);
-                        cells.devices(g, p).set(block.device[i]);
-                      }
-                      break;
-                    default:
-                      if (static_cast<int64_t>(block.event[i]) == target)
-                        ++cells.count(g, p);
-                      break;
-                  }
-                }
-              });
+  ScanSpec spec;
+  spec.begin = periods.begin();
+  spec.end = periods.end();
+  spec.periods = &periods;
+  spec.event = metric != Metric::active_devices;
+  spec.device = !counts_only;
+  spec.group = groups.column();
+  // A metric of one event reads only that event's runs; with --group-by every event is read,
+  // since every group met in the range is listed (with zeros where the event is missing).
+  std::vector<uint8_t> only;
+  if (target >= 0 && !request.group_by) {
+    only.assign(static_cast<size_t>(target) + 1, 0);
+    only[static_cast<size_t>(target)] = 1;
+    spec.events = &only;
+  }
+  engine.scan(spec, [&](const Block& block) {
+    const size_t n = block.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (block.period[i] < 0 || !block.keep[i])
+        continue;
+      size_t p = static_cast<size_t>(block.period[i]);
+      size_t g = groups.index(block, i);
+      cells.ensure(g + 1);
+      switch (metric) {
+        case Metric::active_devices:
+          cells.devices(g, p).set(block.device[i]);
+          break;
+        case Metric::crash_free:
+          cells.devices(g, p).set(block.device[i]);
+          if (static_cast<int64_t>(block.event[i]) == crash)
+            cells.marks(g, p).set(block.device[i]);
+          break;
+        case Metric::event:
+          if (static_cast<int64_t>(block.event[i]) == target) {
+            ++cells.count(g, p);
+            cells.devices(g, p).set(block.device[i]);
+          }
+          break;
+        default:
+          if (static_cast<int64_t>(block.event[i]) == target)
+            ++cells.count(g, p);
+          break;
+      }
+    }
+  });
   return series_result(request, periods, groups, cells, metric == Metric::crash_free);
 }
 
@@ -488,9 +601,10 @@ QueryResult retention_query(Engine& engine, const QueryRequest& request, const P
                           " periods; use a longer interval or a shorter range",
                       "interval");
   if (static_cast<double>(devices) * static_cast<double>(np) / 8 > double(max_bitset_bytes))
-    throw usage_error("the query needs more than 2 GiB of memory; use a longer interval or a "
-                      "shorter range",
-                      "interval");
+    throw usage_error(
+        "the query needs more than 2 GiB of memory; use a longer interval or a "
+        "shorter range",
+        "interval");
   std::vector<int32_t> cohort(devices, -1);
   bool filtered = !request.where.empty();
   if (!filtered) {
@@ -498,17 +612,21 @@ QueryResult retention_query(Engine& engine, const QueryRequest& request, const P
       cohort[d] = periods.index_of(first_seen[d]);
   }
   Bitset active(devices * np);
-  engine.scan(periods.begin(), periods.end(), &periods, true, false, std::nullopt,
-              [&](const Block& block) {
-                for (size_t i = 0; i < block.size(); ++i) {
-                  if (block.period[i] < 0 || !block.keep[i])
-                    continue;
-                  uint32_t device = block.device[i];
-                  active.set(size_t(device) * np + static_cast<size_t>(block.period[i]));
-                  if (filtered && block.time[i] == first_seen[device])
-                    cohort[device] = block.period[i];
-                }
-              });
+  ScanSpec spec;
+  spec.begin = periods.begin();
+  spec.end = periods.end();
+  spec.periods = &periods;
+  spec.device = true;
+  engine.scan(spec, [&](const Block& block) {
+    for (size_t i = 0; i < block.size(); ++i) {
+      if (block.period[i] < 0 || !block.keep[i])
+        continue;
+      uint32_t device = block.device[i];
+      active.set(size_t(device) * np + static_cast<size_t>(block.period[i]));
+      if (filtered && block.time[i] == first_seen[device])
+        cohort[device] = block.period[i];
+    }
+  });
   std::vector<uint64_t> sizes(np, 0);
   std::vector<std::vector<uint64_t>> kept(np);  // kept[c][k]: cohort c active k periods later
   for (size_t c = 0; c < np; ++c)
@@ -542,69 +660,200 @@ QueryResult retention_query(Engine& engine, const QueryRequest& request, const P
   return result;
 }
 
+// The distinct event names of a funnel's steps, in the order of their first step, with the
+// steps each stands for (a name may be several steps: `page_view page_view`).
+struct FunnelNames {
+  std::vector<int64_t> ids;     // dictionary id, -1 when never seen
+  std::vector<uint32_t> steps;  // bit s: the name is step s
+};
+
+FunnelNames funnel_names(Engine& engine, const std::vector<std::string>& steps) {
+  FunnelNames names;
+  std::vector<std::string> seen;
+  for (size_t s = 0; s < steps.size(); ++s) {
+    size_t j = static_cast<size_t>(std::find(seen.begin(), seen.end(), steps[s]) - seen.begin());
+    if (j == seen.size()) {
+      seen.push_back(steps[s]);
+      names.ids.push_back(engine.id_of(col_event, steps[s]));
+      names.steps.push_back(0);
+    }
+    names.steps[j] |= 1u << s;
+  }
+  return names;
+}
+
+// Step events as (time - begin) << 4 | name, with their device: sorted by key, they are in
+// time order, events of the same millisecond in the order of the steps.
+struct Hit {
+  uint64_t key;
+  uint32_t device;
+};
+
+// The step events of one segment, as runs each sorted by time, merged into one.
+// Merges go through a second buffer kept for the whole query (no temporary buffers: fresh
+// memory costs a fault per page).
+struct SegmentHits {
+  Values<Hit> hits, spare;
+  std::vector<size_t> run_ends;
+  void close_run() {
+    if (run_ends.empty() ? !hits.empty() : run_ends.back() != hits.size())
+      run_ends.push_back(hits.size());
+  }
+  // Merges neighbouring runs, pairwise, until one is left.
+  void merge() {
+    auto by_key = [](const Hit& a, const Hit& b) { return a.key < b.key; };
+    while (run_ends.size() > 1) {
+      std::vector<size_t> merged;
+      spare.resize(hits.size());
+      size_t begin = 0;
+      for (size_t r = 0; r < run_ends.size(); r += 2) {
+        size_t middle = run_ends[r];
+        size_t end = r + 1 < run_ends.size() ? run_ends[r + 1] : middle;
+        std::merge(hits.begin() + static_cast<std::ptrdiff_t>(begin),
+                   hits.begin() + static_cast<std::ptrdiff_t>(middle),
+                   hits.begin() + static_cast<std::ptrdiff_t>(middle),
+                   hits.begin() + static_cast<std::ptrdiff_t>(end),
+                   spare.begin() + static_cast<std::ptrdiff_t>(begin), by_key);
+        merged.push_back(end);
+        begin = end;
+      }
+      hits.swap(spare);
+      run_ends = std::move(merged);
+    }
+  }
+  // Merges the sorted hits of `other` into these (sorted too).
+  void merge_from(SegmentHits& other) {
+    auto by_key = [](const Hit& a, const Hit& b) { return a.key < b.key; };
+    spare.resize(hits.size() + other.hits.size());
+    std::merge(hits.begin(), hits.end(), other.hits.begin(), other.hits.end(), spare.begin(),
+               by_key);
+    hits.swap(spare);
+  }
+  void clear() {
+    hits.clear();
+    run_ends.clear();
+  }
+};
+
+// Every device's attempts (docs/analytics.md), fed the step events in time order: a state of
+// a few bytes per device, each event looked at once.
+class FunnelMachine {
+ public:
+  FunnelMachine(const FunnelNames& names, size_t steps, size_t devices, int64_t begin, int64_t end,
+                int64_t window)
+      : m_names(names),
+        m_steps(steps),
+        m_begin(begin),
+        m_end(end),
+        m_window(window),
+        m_progress(devices, 0),
+        m_best(devices, 0),
+        m_started(devices, 0) {}
+
+  void feed(const Hit& hit) {
+    uint32_t d = hit.device;
+    int64_t time = m_begin + static_cast<int64_t>(hit.key >> 4);
+    uint32_t mask = m_names.steps[hit.key & 15];
+    uint8_t at = m_progress[d];
+    bool within = at > 0 && time - m_started[d] <= m_window;
+    if (within && at < m_steps && (mask >> at) & 1) {
+      m_progress[d] = static_cast<uint8_t>(at + 1);
+      m_best[d] = std::max(m_best[d], m_progress[d]);
+    } else if ((mask & 1) && time < m_end && (at == 0 || !within)) {
+      // A first step starts an attempt; one that is still open keeps its earlier start.
+      m_progress[d] = 1;
+      m_started[d] = time;
+      m_best[d] = std::max<uint8_t>(m_best[d], 1);
+    }
+  }
+  const std::vector<uint8_t>& best() const { return m_best; }
+
+ private:
+  const FunnelNames& m_names;
+  size_t m_steps;
+  int64_t m_begin, m_end, m_window;
+  std::vector<uint8_t> m_progress, m_best;
+  std::vector<int64_t> m_started;
+};
+
+// Only the runs of the steps' events are read. Each segment's step events are merged by
+// time; segments overlap only where events came late, so the events of all segments are
+// merged as a stream: an event is fed to the machine once no segment still to come can hold
+// an earlier one (the manifest gives each segment's earliest time), which keeps about one
+// segment's events in memory, not the range's.
 QueryResult funnel_query(Engine& engine, const QueryRequest& request, const Periods& periods) {
   const size_t steps = request.steps.size();
-  // Which steps each event name stands for (a name may be several steps).
-  std::vector<std::pair<int64_t, size_t>> step_ids;
-  for (size_t s = 0; s < steps; ++s)
-    step_ids.emplace_back(engine.id_of(col_event, request.steps[s]), s);
-  struct Hit {
-    int64_t time;
-    uint32_t device;
-    uint32_t mask;  // bit s: the event is step s
-  };
-  std::vector<Hit> hits;
-  int64_t begin = periods.begin(), end = periods.end();
-  int64_t last = end + request.window_ms;
-  // Room for every event that may be a step, reserved once: growing by doubling would copy
-  // and fault in the hits several times (pages never touched cost nothing).
-  size_t candidates = 0;
-  for (const auto& info : engine.manifest().segments)
-    if (info.max_time >= begin && info.min_time < last)
-      candidates += info.events;
-  hits.reserve(std::min<size_t>(candidates, size_t(1) << 26));
-  auto by_time = [](const Hit& a, const Hit& b) { return a.time < b.time; };
-  engine.scan(begin, last, nullptr, true, true, std::nullopt, [&](const Block& block) {
-    size_t run_start = hits.size();
-    for (size_t i = 0; i < block.size(); ++i) {
-      if (!block.keep[i] || block.time[i] < begin || block.time[i] >= last)
-        continue;
-      uint32_t mask = 0;
-      for (const auto& [id, s] : step_ids) {
-        if (id >= 0 && block.event[i] == static_cast<uint32_t>(id))
-          mask |= 1u << s;
-      }
-      if (mask)
-        hits.push_back(Hit{block.time[i], block.device[i], mask});
-    }
-    // Each segment's hits are sorted by time; segments overlap when events came late, so
-    // each run is merged into the ones before it (stable: ties keep the earlier segment's
-    // order), which costs nothing when they do not overlap.
-    auto mid = hits.begin() + static_cast<std::ptrdiff_t>(run_start);
-    if (run_start > 0 && mid != hits.end() && by_time(*mid, *(mid - 1))) {
-      // Only the new run's early (late-arriving) prefix and the part of the old hits it
-      // reaches back into need merging; the rest of the run follows everything already.
-      auto late_end = std::upper_bound(mid, hits.end(), *(mid - 1), by_time);
-      auto from = std::upper_bound(hits.begin(), mid, *mid, by_time);
-      std::inplace_merge(from, mid, late_end, by_time);
-    }
-  });
+  const FunnelNames names = funnel_names(engine, request.steps);
   const size_t devices = engine.devices();
-  std::vector<uint8_t> progress(devices, 0), best(devices, 0);
-  std::vector<int64_t> started(devices, 0);
-  for (const Hit& hit : hits) {
-    uint32_t d = hit.device;
-    uint8_t at = progress[d];
-    bool within = at > 0 && hit.time - started[d] <= request.window_ms;
-    if (within && at < steps && (hit.mask >> at) & 1) {
-      progress[d] = static_cast<uint8_t>(at + 1);
-    } else if ((hit.mask & 1) && hit.time < end && (at == 0 || !within)) {
-      // A first step starts an attempt; one that is still open keeps its earlier start.
-      progress[d] = 1;
-      started[d] = hit.time;
+  const int64_t begin = periods.begin(), end = periods.end();
+  const int64_t last = end + request.window_ms;
+  FunnelMachine machine(names, steps, devices, begin, end, request.window_ms);
+  int64_t largest = *std::max_element(names.ids.begin(), names.ids.end());
+  if (largest >= 0) {
+    std::vector<uint8_t> wanted(static_cast<size_t>(largest) + 1, 0);
+    std::vector<uint8_t> name_of(static_cast<size_t>(largest) + 1, 0);
+    for (size_t j = 0; j < names.ids.size(); ++j) {
+      if (names.ids[j] >= 0) {
+        wanted[static_cast<size_t>(names.ids[j])] = 1;
+        name_of[static_cast<size_t>(names.ids[j])] = static_cast<uint8_t>(j);
+      }
     }
-    best[d] = std::max(best[d], progress[d]);
+    // The earliest time of the segments after each one (that the scan reads).
+    const auto& segments = engine.manifest().segments;
+    std::vector<int64_t> later(segments.size() + 1, INT64_MAX);
+    for (size_t i = segments.size(); i-- > 0;) {
+      bool read =
+          segments[i].max_time >= begin && segments[i].min_time < last && segments[i].events > 0;
+      later[i] = std::min(later[i + 1], read ? segments[i].min_time : INT64_MAX);
+    }
+    SegmentHits segment, pending;  // pending: merged, not yet fed
+    size_t current = SIZE_MAX;
+    auto finish_segment = [&] {
+      if (current == SIZE_MAX)
+        return;
+      segment.merge();
+      pending.merge_from(segment);
+      segment.clear();
+      // Everything before the next segments' earliest time is final.
+      int64_t safe = later[current + 1];
+      size_t fed = 0;
+      for (; fed < pending.hits.size(); ++fed) {
+        int64_t time = begin + static_cast<int64_t>(pending.hits[fed].key >> 4);
+        if (time >= safe)
+          break;
+        machine.feed(pending.hits[fed]);
+      }
+      pending.hits.erase(pending.hits.begin(),
+                         pending.hits.begin() + static_cast<std::ptrdiff_t>(fed));
+    };
+    ScanSpec spec;
+    spec.begin = begin;
+    spec.end = last;
+    spec.device = spec.event = true;
+    spec.events = &wanted;
+    engine.scan(spec, [&](const Block& block) {
+      if (block.segment != current) {
+        finish_segment();
+        current = block.segment;
+      }
+      size_t run_begin = 0;
+      for (size_t run_end : block.run_ends) {
+        for (size_t i = run_begin; i < run_end; ++i) {
+          int64_t time = block.time[i];
+          if (!block.keep[i] || time < begin || time >= last)
+            continue;
+          uint64_t key = static_cast<uint64_t>(time - begin) << 4 | name_of[block.event[i]];
+          segment.hits.push_back(Hit{key, block.device[i]});
+        }
+        segment.close_run();
+        run_begin = run_end;
+      }
+    });
+    finish_segment();
+    for (const Hit& hit : pending.hits)
+      machine.feed(hit);
   }
+  const std::vector<uint8_t>& best = machine.best();
   std::vector<uint64_t> reached(steps, 0);
   for (size_t d = 0; d < devices; ++d) {
     for (size_t s = 0; s < best[d]; ++s)
@@ -617,10 +866,12 @@ QueryResult funnel_query(Engine& engine, const QueryRequest& request, const Peri
     FunnelStep step;
     step.event = request.steps[s];
     step.devices = reached[s];
-    step.conversion = reached[0] ? static_cast<double>(reached[s]) / static_cast<double>(reached[0]) : 0;
-    step.from_previous =
-        s == 0 ? (reached[0] ? 1.0 : 0.0)
-               : (reached[s - 1] ? static_cast<double>(reached[s]) / static_cast<double>(reached[s - 1]) : 0);
+    step.conversion =
+        reached[0] ? static_cast<double>(reached[s]) / static_cast<double>(reached[0]) : 0;
+    step.from_previous = s == 0 ? (reached[0] ? 1.0 : 0.0)
+                                : (reached[s - 1] ? static_cast<double>(reached[s]) /
+                                                        static_cast<double>(reached[s - 1])
+                                                  : 0);
     result.funnel.push_back(step);
   }
   return result;
@@ -654,10 +905,9 @@ CompareResult compare(const fs::path& folder, const CompareRequest& request) {
   const size_t np = days.size();
   if (static_cast<double>(devices) * static_cast<double>(np) / 8 > double(max_bitset_bytes))
     throw usage_error("the comparison needs more than 2 GiB of memory; use a shorter range", "to");
-  int64_t version_ids[2] = {engine.id_of(col_first_dimension + uint32_t(Dimension::app_version),
-                                         request.version_a),
-                            engine.id_of(col_first_dimension + uint32_t(Dimension::app_version),
-                                         request.version_b)};
+  int64_t version_ids[2] = {
+      engine.id_of(col_first_dimension + uint32_t(Dimension::app_version), request.version_a),
+      engine.id_of(col_first_dimension + uint32_t(Dimension::app_version), request.version_b)};
   int64_t launch = engine.id_of(col_event, "launch");
   int64_t crash = engine.id_of(col_event, "crash");
   std::vector<uint8_t> flags(devices, 0);  // bit 0/1: active on A/B, bit 2/3: crashed on A/B
@@ -667,27 +917,33 @@ CompareResult compare(const fs::path& folder, const CompareRequest& request) {
                                        std::vector<int64_t>(devices, INT64_MAX)};
   Bitset active(devices * np);
   // Every event up to the range's end: a version's first use may come before the range.
-  engine.scan(INT64_MIN, days.end(), &days, true, true,
-              col_first_dimension + uint32_t(Dimension::app_version), [&](const Block& block) {
-                for (size_t i = 0; i < block.size(); ++i) {
-                  uint32_t d = block.device[i];
-                  int32_t p = block.period[i];
-                  if (p >= 0)
-                    active.set(size_t(d) * np + static_cast<size_t>(p));
-                  for (int v = 0; v < 2; ++v) {
-                    if (version_ids[v] < 0 || block.group[i] != static_cast<uint32_t>(version_ids[v]))
-                      continue;
-                    first_use[v][d] = std::min(first_use[v][d], block.time[i]);
-                    if (p < 0)
-                      continue;
-                    flags[d] |= static_cast<uint8_t>(1 << v);
-                    if (static_cast<int64_t>(block.event[i]) == crash)
-                      flags[d] |= static_cast<uint8_t>(4 << v);
-                    if (static_cast<int64_t>(block.event[i]) == launch)
-                      ++launches[v][d];
-                  }
-                }
-              });
+  ScanSpec spec;
+  spec.end = days.end();
+  spec.periods = &days;
+  spec.device = spec.event = true;
+  spec.group = col_first_dimension + uint32_t(Dimension::app_version);
+  engine.scan(spec, [&](const Block& block) {
+    for (size_t i = 0; i < block.size(); ++i) {
+      if (!block.keep[i])
+        continue;
+      uint32_t d = block.device[i];
+      int32_t p = block.period[i];
+      if (p >= 0)
+        active.set(size_t(d) * np + static_cast<size_t>(p));
+      for (int v = 0; v < 2; ++v) {
+        if (version_ids[v] < 0 || block.group[i] != static_cast<uint32_t>(version_ids[v]))
+          continue;
+        first_use[v][d] = std::min(first_use[v][d], block.time[i]);
+        if (p < 0)
+          continue;
+        flags[d] |= static_cast<uint8_t>(1 << v);
+        if (static_cast<int64_t>(block.event[i]) == crash)
+          flags[d] |= static_cast<uint8_t>(4 << v);
+        if (static_cast<int64_t>(block.event[i]) == launch)
+          ++launches[v][d];
+      }
+    }
+  });
   uint64_t active_count[2] = {0, 0}, fine[2] = {0, 0};
   double sum[2] = {0, 0}, sum_squares[2] = {0, 0};
   for (size_t d = 0; d < devices; ++d) {

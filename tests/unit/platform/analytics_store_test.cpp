@@ -129,13 +129,11 @@ TEST_CASE("every metric on the hand-checked set, in UTC and in Berlin", "[analyt
   CHECK(by_version.series[1].group == "1.1");
   CHECK(values(by_version, 1) == V{0, 1, 2});
 
-  auto us_only = f.query(Metric::active_devices, "UTC", [](QueryRequest& r) {
-    r.where = parse_where({"region=US"});
-  });
+  auto us_only = f.query(Metric::active_devices, "UTC",
+                         [](QueryRequest& r) { r.where = parse_where({"region=US"}); });
   CHECK(values(us_only) == V{0, 1, 0});
-  auto nowhere = f.query(Metric::launches, "UTC", [](QueryRequest& r) {
-    r.where = parse_where({"region=Mars"});
-  });
+  auto nowhere = f.query(Metric::launches, "UTC",
+                         [](QueryRequest& r) { r.where = parse_where({"region=Mars"}); });
   CHECK(values(nowhere) == V{0, 0, 0});
   auto new_us = f.query(Metric::new_devices, "UTC", [](QueryRequest& r) {
     r.where = parse_where({"region=US", "region=EU", "app_version=1.1"});
@@ -203,6 +201,68 @@ TEST_CASE("late events change the next answer, and duplicates are stored once ac
   CHECK(twice.duplicates == 1);
 }
 
+TEST_CASE("duplicates are found across batches and runs, and leave no trace",
+          "[analytics][platform]") {
+  Fixture f;
+  // Batches of 2 events: each duplicate below is in another batch (so another segment) than
+  // its first copy, and the last two are in the same batch as each other.
+  std::string input = event_line("a1", "d1", "2026-03-02T10:00:00Z", "launch") +
+                      event_line("a2", "d2", "2026-03-02T11:00:00Z", "launch") +
+                      event_line("a3", "d1", "2026-03-03T10:00:00Z", "launch") +
+                      // a1 again, from a device and a region seen nowhere else: neither may
+                      // count (no device, no group, no first-seen time).
+                      event_line("a1", "d7", "2026-03-02T09:00:00Z", "crash", "9.9", "Mars") +
+                      event_line("a4", "d2", "2026-03-04T10:00:00Z", "launch") +
+                      event_line("a4", "d2", "2026-03-04T10:00:00Z", "launch") +
+                      event_line("a5", "d3", "2026-03-04T11:00:00Z", "launch", "1.0", "US");
+  auto first = f.ingest(input, false, 2);
+  CHECK(first.ingested == 5);
+  CHECK(first.duplicates == 2);
+  CHECK(first.devices == 3);
+  CHECK(values(f.query(Metric::launches)) == V{2, 1, 2});
+  CHECK(values(f.query(Metric::crashes)) == V{0, 0, 0});
+  CHECK(values(f.query(Metric::new_devices)) == V{2, 0, 1});
+  auto regions =
+      f.query(Metric::launches, "UTC", [](QueryRequest& r) { r.group_by = Dimension::region; });
+  REQUIRE(regions.series.size() == 2);
+  CHECK(regions.series[0].group == "EU");
+  CHECK(regions.series[1].group == "US");
+  // Another run, in one batch and in many: everything already stored is found again.
+  for (size_t batch : {size_t(1000), size_t(3)}) {
+    auto again =
+        f.ingest(input + event_line("a6", "d4", "2026-03-03T12:00:00Z", "launch"), false, batch);
+    CHECK(again.duplicates == (batch == 1000 ? 7 : 8));
+    CHECK(again.ingested == (batch == 1000 ? 1 : 0));
+    CHECK(again.events == 6);
+    CHECK(again.devices == 4);
+  }
+  CHECK(values(f.query(Metric::launches)) == V{2, 2, 2});
+  // With --strict the batches are committed at the end: a duplicate in a later batch of the
+  // same run is still found in the uncommitted ones.
+  auto strict = f.ingest(event_line("s1", "d5", "2026-03-03T13:00:00Z", "launch") +
+                             event_line("s2", "d5", "2026-03-03T14:00:00Z", "launch") +
+                             event_line("s1", "d5", "2026-03-03T15:00:00Z", "launch"),
+                         true, 2);
+  CHECK(strict.ingested == 2);
+  CHECK(strict.duplicates == 1);
+  CHECK(values(f.query(Metric::launches)) == V{2, 4, 2});
+}
+
+TEST_CASE("funnel steps at the same millisecond count in the order of the steps",
+          "[analytics][platform]") {
+  Fixture f;
+  // The page view is reported first and shares its launch's millisecond.
+  f.ingest(event_line("p1", "d1", "2026-03-02T10:00:00Z", "page_view") +
+           event_line("l1", "d1", "2026-03-02T10:00:00Z", "launch") +
+           event_line("p2", "d2", "2026-03-02T10:00:00Z", "page_view") +
+           event_line("l2", "d2", "2026-03-02T10:00:00.001Z", "launch"));
+  auto funnel = f.query(Metric::funnel, "UTC", [](QueryRequest& r) {
+    r.steps = {"launch", "page_view"};
+  });
+  CHECK(funnel.funnel[0].devices == 2);
+  CHECK(funnel.funnel[1].devices == 1);  // d2's page view came a millisecond before
+}
+
 TEST_CASE("bad lines are skipped and reported, or refuse everything with strict",
           "[analytics][platform]") {
   Fixture f;
@@ -238,14 +298,15 @@ TEST_CASE("an interrupted ingest leaves whole batches only", "[analytics][platfo
   Fixture f;
   std::string input;
   for (int i = 0; i < 4; ++i)
-    input += event_line("e" + std::to_string(i), "d1", "2026-03-02T10:00:0" + std::to_string(i) + "Z",
-                        "launch");
+    input += event_line("e" + std::to_string(i), "d1",
+                        "2026-03-02T10:00:0" + std::to_string(i) + "Z", "launch");
   input += "{bad\n";
   for (int i = 4; i < 7; ++i)
-    input += event_line("e" + std::to_string(i), "d1", "2026-03-03T10:00:0" + std::to_string(i) + "Z",
-                        "launch");
-  CHECK(kind_of_error([&] { f.ingest(input, false, 2, [](const Rejection&) { request_stop(); }); }) ==
-        ErrorKind::interrupted);
+    input += event_line("e" + std::to_string(i), "d1",
+                        "2026-03-03T10:00:0" + std::to_string(i) + "Z", "launch");
+  CHECK(kind_of_error([&] {
+          f.ingest(input, false, 2, [](const Rejection&) { request_stop(); });
+        }) == ErrorKind::interrupted);
   clear_stop_request();
   CHECK(values(f.query(Metric::launches)) == V{4, 0, 0});
   size_t segments = 0;
@@ -272,8 +333,16 @@ TEST_CASE("a damaged segment is refused, never trusted", "[analytics][platform]"
   REQUIRE(!segment.empty());
   {
     std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
-    // Inside the first column's frame (time): after the header and 14 column entries.
-    file.seekp(36 + 14 * 32 + 20);
+    // Inside the first frame (the first chunk's device column): after the header, whose
+    // size the run, chunk and frame counts at offset 32 give (docs/formats.md).
+    unsigned char counts[12];
+    file.seekg(32);
+    file.read(reinterpret_cast<char*>(counts), 12);
+    auto u32 = [&](int at) {
+      return uint32_t(counts[at]) | uint32_t(counts[at + 1]) << 8 | uint32_t(counts[at + 2]) << 16 |
+             uint32_t(counts[at + 3]) << 24;
+    };
+    file.seekp(44 + u32(0) * 24 + u32(4) * 4 + u32(8) * 36 + 8);
     file.put('\x55');
   }
   CHECK(kind_of_error([&] { f.query(Metric::active_devices); }) == ErrorKind::invalid_input);
@@ -288,9 +357,9 @@ TEST_CASE("a daylight-saving day counts 23 hours and events land in local days",
           "[analytics][platform]") {
   Fixture f;
   // Berlin, 2026-03-29: clocks go from 02:00 CET to 03:00 CEST.
-  f.ingest(event_line("a", "d1", "2026-03-28T23:30:00Z", "launch") +   // 00:30 CET on 03-29
-           event_line("b", "d2", "2026-03-29T01:30:00Z", "launch") +   // 03:30 CEST
-           event_line("c", "d3", "2026-03-29T22:30:00Z", "launch"));   // 00:30 CEST on 03-30
+  f.ingest(event_line("a", "d1", "2026-03-28T23:30:00Z", "launch") +  // 00:30 CET on 03-29
+           event_line("b", "d2", "2026-03-29T01:30:00Z", "launch") +  // 03:30 CEST
+           event_line("c", "d3", "2026-03-29T22:30:00Z", "launch"));  // 00:30 CEST on 03-30
   auto days = f.query(Metric::launches, "Europe/Berlin", [](QueryRequest& r) {
     r.from_day = parse_date("2026-03-29", "from");
     r.to_day = parse_date("2026-03-30", "to");
@@ -332,9 +401,11 @@ TEST_CASE("CSV and JSON shapes of query results", "[analytics][platform]") {
   auto retention = f.query(Metric::retention);
   CHECK(to_csv(retention) ==
         "cohort,devices,+1,+2\n2026-03-02,2,0.5000,0.5000\n2026-03-03,1,0.0000,\n2026-03-04,1,,\n");
-  auto funnel = f.query(Metric::funnel, "UTC",
-                        [](QueryRequest& r) { r.steps = {"launch", "purchase"}; });
-  CHECK(to_csv(funnel) == "step,event,devices,conversion\n1,launch,4,1.0000\n2,purchase,1,0.2500\n");
+  auto funnel = f.query(Metric::funnel, "UTC", [](QueryRequest& r) {
+    r.steps = {"launch", "purchase"};
+  });
+  CHECK(to_csv(funnel) ==
+        "step,event,devices,conversion\n1,launch,4,1.0000\n2,purchase,1,0.2500\n");
 
   auto json = to_json(grouped);
   CHECK(json["metric"] == "launches");
