@@ -648,7 +648,9 @@ class LocalPlatform : public Platform {
     bool amr =
         ends_with_amr(request.file_name.empty() ? request.file : fs::path(request.file_name));
     bool bundle = hotfix::is_bundle_file(request.file);
-    checked.kind = request.kind.empty() ? (amr ? "offline" : bundle ? "hotfix" : "native")
+    checked.kind = request.kind.empty() ? (amr      ? "offline"
+                                           : bundle ? "hotfix"
+                                                    : "native")
                                         : request.kind;
     check_kind_name(checked.kind);
     if (amr && checked.kind != "offline")
@@ -703,8 +705,7 @@ class LocalPlatform : public Platform {
     auto agree = [&](std::string& field, const std::string& wanted, const char* name) {
       if (!field.empty() && field != wanted)
         throw usage_error("the bundle is for app versions " + header.app_versions + ", not " +
-                              name + " " + field.substr(0, 40) + " (" + request.file.string() +
-                              ")",
+                              name + " " + field.substr(0, 40) + " (" + request.file.string() + ")",
                           name);
       field = wanted;
     };
