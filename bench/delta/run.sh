@@ -43,22 +43,8 @@ pairs=(
   pairs+=("swc-linux-x64 rust-x86-64-large @swc/core-linux-x64-gnu 1.3.100 1.3.101 package/swc.linux-x64-gnu.node"
     "rspack-linux-x64 rust-x86-64-over-50MB @rspack/binding-linux-x64-gnu 1.1.0 1.1.1 package/rspack.linux-x64-gnu.node")
 
-fetch() { # package version file -> path of the extracted file
-  local package=$1 version=$2 file=$3
-  local key
-  key=$(echo "$package@$version/$(basename "$file")" | tr '/@' '__')
-  if [[ ! -f $cache/$key ]]; then
-    command -v npm >/dev/null || { echo "bench: npm is needed to fetch $package" >&2; exit 1; }
-    (cd "$work" && npm pack --silent "$package@$version" >/dev/null 2>&1) ||
-      { echo "bench: npm pack $package@$version failed (no network?)" >&2; exit 1; }
-    local tarball
-    tarball=$(ls "$work"/*.tgz)
-    tar -xzf "$tarball" -C "$work" "$file"
-    mv "$work/$file" "$cache/$key"
-    rm -rf "$work/package" "$tarball"
-  fi
-  echo "$cache/$key"
-}
+# shellcheck source=../tools/npm_fetch.sh
+source "$(dirname "$0")/../tools/npm_fetch.sh"
 
 # A source folder from a checkout or a git folder (exported at its HEAD into $2).
 export_source() {
@@ -147,8 +133,8 @@ printf "$format" PAIR KIND "NEW MiB" TOOL PATCH "VS BEST" "DIFF s" "APPLY s" "DI
 for pair in "${pairs[@]}"; do
   read -r name kind package old_version new_version file <<<"$pair"
   [[ -z ${BENCH_ONLY:-} || $name =~ $BENCH_ONLY ]] || continue
-  old=$(fetch "$package" "$old_version" "$file")
-  new=$(fetch "$package" "$new_version" "$file")
+  old=$(npm_fetch "$package" "$old_version" "$file")
+  new=$(npm_fetch "$package" "$new_version" "$file")
   old_bytes=$(stat -c %s "$old") new_bytes=$(stat -c %s "$new")
   new_mib=$(awk "BEGIN { printf \"%.1f\", $new_bytes / 1048576 }")
   best=0

@@ -23,21 +23,8 @@ pairs=(
   "closure-compiler-jar-2 google-closure-compiler-java 20261006.0.0 20261007.0.0 package/compiler.jar"
 )
 
-fetch() { # package version file -> path of the cached file
-  local package=$1 version=$2 file=$3
-  local cached="$cache/$(echo "$package" | tr '/@' '__')_${version}_$(basename "$file")"
-  if [[ ! -f $cached ]]; then
-    command -v npm >/dev/null || { echo "bench: npm is needed to fetch $package" >&2; exit 1; }
-    (cd "$work" && npm pack --silent "$package@$version" >/dev/null 2>&1) ||
-      { echo "bench: npm pack $package@$version failed (no network?)" >&2; exit 1; }
-    local tarball
-    tarball=$(ls "$work"/*.tgz)
-    tar -xzf "$tarball" -C "$work" "$file"
-    mv "$work/$file" "$cached"
-    rm -rf "$work/package" "$tarball"
-  fi
-  echo "$cached"
-}
+# shellcheck source=../tools/npm_fetch.sh
+source "$(dirname "$0")/../tools/npm_fetch.sh"
 size_of() { stat -c %s "$1"; }
 seconds() { # command... -> wall seconds
   local start end
@@ -66,8 +53,8 @@ printf '| %-22s | %9s | %10s | %10s | %10s | %10s | %10s | %7s | %8s | %8s |\n' 
 printf '|%s|\n' "$(printf -- '-%.0s' {1..130})"
 for pair in "${pairs[@]}"; do
   read -r name package old_version new_version file <<< "$pair"
-  old=$(fetch "$package" "$old_version" "$file")
-  new=$(fetch "$package" "$new_version" "$file")
+  old=$(npm_fetch "$package" "$old_version" "$file")
+  new=$(npm_fetch "$package" "$new_version" "$file")
   create_s=$(seconds "$mpaas" hotfix create --base "$old" --target "$new" -o "$work/fix.mphf" \
     --key "$work/keys/private.pem")
   apply_s=$(seconds "$mpaas" hotfix apply --base "$old" "$work/fix.mphf" -o "$work/out" \

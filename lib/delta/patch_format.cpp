@@ -261,6 +261,7 @@ PatchHeader parse_header(const RandomInput& patch, const std::string& name) {
     PatchHeader header;
     header.format = PatchFormat::vcdiff;
     header.patch_size = patch.size();
+    header.new_size = vcdiff_new_size(patch, name);
     return header;
   }
   if (patch.size() < 8)

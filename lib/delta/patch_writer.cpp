@@ -307,6 +307,16 @@ void check_options(const DiffOptions& options, int level) {
     throw usage_error("threads must be between 1 and 256", "threads");
 }
 
+// Refuses inputs whose diff would need more memory than the limit asked for.
+void check_memory_limit(const DiffOptions& options, uint64_t old_size, uint64_t new_size) {
+  uint64_t needed = diff_memory_estimate(old_size, new_size);
+  if (options.memory_limit > 0 && needed > options.memory_limit)
+    throw failure("diffing these files needs about " + std::to_string(needed >> 20) +
+                      " MiB, above the limit of " + std::to_string(options.memory_limit >> 20) +
+                      " MiB",
+                  "memory limit");
+}
+
 // VCDIFF for xdelta3 and other RFC 3284 readers: the same matches, no filter, no codec (the
 // RFC's secondary compressors are xdelta3's own), written window by window as they are made.
 DiffSummary make_vcdiff(const uint8_t* old_data, uint64_t old_size, const uint8_t* new_data,
@@ -318,12 +328,7 @@ DiffSummary make_vcdiff(const uint8_t* old_data, uint64_t old_size, const uint8_
     throw usage_error("VCDIFF patches are not compressed (a codec is for mpd and bsdiff)", "codec");
   if (options.threads < 1 || options.threads > 256)
     throw usage_error("threads must be between 1 and 256", "threads");
-  uint64_t needed = diff_memory_estimate(old_size, new_size);
-  if (options.memory_limit > 0 && needed > options.memory_limit)
-    throw failure("diffing these files needs about " + std::to_string(needed >> 20) +
-                      " MiB, above the limit of " + std::to_string(options.memory_limit >> 20) +
-                      " MiB",
-                  "memory limit");
+  check_memory_limit(options, old_size, new_size);
   DiffSummary summary;
   summary.format = PatchFormat::vcdiff;
   summary.codec = Codec::none;
@@ -363,12 +368,7 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
   Codec codec = instruction_codec(options);
   int level = options.level < 0 ? default_level(codec) : options.level;
   check_options(options, level);
-  uint64_t needed = diff_memory_estimate(old_size, new_size);
-  if (options.memory_limit > 0 && needed > options.memory_limit)
-    throw failure("diffing these files needs about " + std::to_string(needed >> 20) +
-                      " MiB, above the limit of " + std::to_string(options.memory_limit >> 20) +
-                      " MiB",
-                  "memory limit");
+  check_memory_limit(options, old_size, new_size);
 
   DiffSummary summary;
   summary.format = options.format;

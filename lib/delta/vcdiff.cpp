@@ -671,6 +671,17 @@ uint64_t write_vcdiff(const uint8_t* old_data, uint64_t, const uint8_t* new_data
   return windows;
 }
 
+uint64_t vcdiff_new_size(const RandomInput& patch, const std::string& name) {
+  uint64_t at = read_file_header(patch, name), total = 0;
+  while (at < patch.size()) {
+    WindowHeader window = read_window_header(patch, at, UINT64_MAX, name);
+    total += window.target_length;
+    at = window.sections_at + window.data_length + window.instructions_length +
+         window.addresses_length;
+  }
+  return total;
+}
+
 VcdiffSummary apply_vcdiff(const uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
                            const std::string& name, const ByteSink& out, uint64_t max_new_size,
                            ProgressSink& progress) {

@@ -117,6 +117,10 @@ TEST_CASE("VCDIFF round trips through windows, source segments and runs", "[delt
     auto patch = vcdiff_of(old_data, new_data, window);
     CHECK(patch.size() < new_data.size() / 10);
     CHECK(apply_patch(old_data, patch) == new_data);
+    // `mpaas patch --info`: the new size from the window headers alone.
+    auto header = parse_header(MemoryInput(patch), "patch");
+    CHECK(header.format == PatchFormat::vcdiff);
+    CHECK(header.new_size == new_data.size());
   }
   // Empty files, either side.
   CHECK(apply_patch(old_data, vcdiff_of(old_data, "", vcdiff_window)).empty());
@@ -229,7 +233,7 @@ TEST_CASE("hostile VCDIFF patches are refused, never trusted", "[delta][vcdiff]"
               "", header + bytes({0x00, 0x00, 10, 0x84, 0x80, 0x80, 0x80, 0x00, 0, 0, 0, 0}))
               .find("window of 1073741824 bytes") != std::string::npos);
     // A source segment past the old file's end.
-    CHECK(message_of_apply("abc", header + bytes({0x00, 0x01, 2, 2, 4, 0, 0, 0, 0, 0}))
+    CHECK(message_of_apply("abc", header + bytes({0x00, 0x01, 2, 2, 5, 0, 0, 0, 0, 0}))
               .find("outside the old file") != std::string::npos);
     // A COPY of bytes not yet written (address 0 in an empty window).
     auto ahead = target_only_patch("abcd", "", bytes({20}), bytes({0}));

@@ -379,3 +379,51 @@ TEST_CASE("a bundle uploaded as a release is offered to its base's app versions 
   CHECK(kind_of([&] { platform->upload(upload, progress); }) == ErrorKind::usage);
   CHECK(platform->list_releases({"com.example.shop", std::nullopt, ""}).releases.size() == 1);
 }
+
+TEST_CASE("bundles are signed with Ed25519, ECDSA P-256 and RSA keys alike", "[hotfix]") {
+  TempDir dir;
+  write_text(dir / "old.bin", random_bytes(30000, 31));
+  write_text(dir / "new.bin", random_bytes(30000, 32));
+  NullProgress progress;
+  for (auto type : {crypto::KeyType::ed25519, crypto::KeyType::ec_p256, crypto::KeyType::rsa2048}) {
+    auto key = crypto::generate_key(type);
+    INFO(key.type_name());
+    hotfix::create_bundle({dir / "old.bin", dir / "new.bin", dir / "fix.mphf", key, "", ""},
+                          progress);
+    auto seen = hotfix::inspect_bundle(dir / "fix.mphf", key);
+    CHECK(seen.verified);
+    CHECK(seen.signer == crypto::fingerprint(key));
+    std::filesystem::remove(dir / "out.bin");
+    hotfix::apply_bundle({dir / "old.bin", dir / "fix.mphf", key, dir / "out.bin", {}}, progress);
+    CHECK(read_text(dir / "out.bin") == read_text(dir / "new.bin"));
+  }
+}
+
+TEST_CASE("a signed bundle whose entry names leave the folder writes nothing with --dir",
+          "[hotfix]") {
+  TempDir dir;
+  Keys keys;
+  auto base = make_zip({{"a.txt", "old", 6}});
+  write_text(dir / "base.zip", base);
+  // A bundle made by hand and signed by the trusted key: only the names are hostile.
+  hotfix::Bundle bundle;
+  bundle.kind = "archive";
+  bundle.base = {to_hex(sha256_of(base)), base.size()};
+  bundle.target = bundle.base;
+  bundle.skeleton_patch = hotfix::Block{0, 0};
+  for (std::string name : {"../evil.txt", "/etc/evil", "a/../../evil"}) {
+    hotfix::Entry entry;
+    entry.name = name;
+    entry.content = hotfix::Content::same;
+    entry.from = "a.txt";
+    entry.id = {to_hex(sha256_of("old")), 3};
+    bundle.entries = {entry};
+    write_text(dir / "evil.mphf", hotfix::encode_bundle(bundle, "", keys.signing));
+    NullProgress progress;
+    hotfix::ApplyRequest apply{dir / "base.zip", dir / "evil.mphf", keys.signing, {}, dir / "out"};
+    INFO(name);
+    CHECK(kind_of([&] { hotfix::apply_bundle(apply, progress); }) == ErrorKind::invalid_input);
+    CHECK_FALSE(std::filesystem::exists(dir / "out"));
+    CHECK_FALSE(std::filesystem::exists(dir / "evil.txt"));
+  }
+}

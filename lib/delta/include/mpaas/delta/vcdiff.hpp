@@ -44,6 +44,11 @@ uint64_t write_vcdiff(const uint8_t* old_data, uint64_t old_size, const uint8_t*
                       uint64_t new_size, const std::vector<Instruction>& instructions,
                       const ByteSink& out, ProgressSink& progress, uint64_t window = vcdiff_window);
 
+// The new file's size a VCDIFF patch declares: the sum of its windows' target lengths, read
+// from the window headers alone (`mpaas patch --info`). Throws as apply would on a malformed
+// header.
+uint64_t vcdiff_new_size(const RandomInput& patch, const std::string& name);
+
 struct VcdiffSummary {
   uint64_t windows = 0;
   uint64_t new_size = 0;
