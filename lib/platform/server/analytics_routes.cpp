@@ -7,6 +7,7 @@
 #include <streambuf>
 #include <thread>
 
+#include "handoff.hpp"
 #include "server_state.hpp"
 
 namespace mpaas::platform::server {
@@ -113,11 +114,6 @@ class PipeBuffer : public std::streambuf {
   BodyPipe& m_pipe;
   char m_buffer[1 << 16];
 };
-
-// The connection of this request closes after the reply: its body was not read to the end.
-void close_after_reply(const httplib::Request& request) {
-  const_cast<httplib::Request&>(request).set_header("Connection", "close");
-}
 
 // Reads and drops what is left of a body, up to `limit` bytes; past that the connection
 // is closed after the reply instead.

@@ -111,6 +111,15 @@ int milliseconds_of(time_t seconds, time_t microseconds) {
 
 }  // namespace
 
+namespace {
+thread_local bool close_requested = false;
+}  // namespace
+
+void close_after_reply(const httplib::Request& request) {
+  const_cast<httplib::Request&>(request).set_header("Connection", "close");
+  close_requested = true;
+}
+
 bool HandoffServer::next_request_comes(int socket) const {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
   while (!m_stopping) {
@@ -136,7 +145,9 @@ void HandoffServer::serve_handed_over(int socket, std::string buffered) {
       break;
     bool close_connection = left == 1 || m_stopping;
     bool connection_closed = false;
-    if (!process_request(stream, close_connection, connection_closed, nullptr) || connection_closed)
+    close_requested = false;
+    if (!process_request(stream, close_connection, connection_closed, nullptr) ||
+        connection_closed || close_requested)
       break;
   }
   ::shutdown(socket, SHUT_RDWR);

@@ -11,6 +11,12 @@
 
 namespace mpaas::platform::server {
 
+// Asks that the connection of the request being handled on this thread close after its
+// reply: the handler left body bytes unread, which must never be taken for a next request.
+// The request also gets "Connection: close", so that the reply says so (and cpp-httplib's own
+// loop, serving TLS, at least tells the client).
+void close_after_reply(const httplib::Request& request);
+
 class HandoffServer : public httplib::Server {
  public:
   // Serves the connection until it closes, times out, or the server stops; closes it.

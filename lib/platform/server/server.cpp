@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "handoff.hpp"
 #include "server_state.hpp"
 
 namespace mpaas::platform::server {
@@ -109,9 +110,9 @@ ApiServer::ApiServer(PlatformFactory factory, ServerOptions options, AccessLog l
           refused = refused_body(
               request, events ? state.options.max_upload : state.options.max_json_body, events);
         if (refused) {
-          // An events body may be large: its connection closes rather than being read.
-          if (events)
-            const_cast<httplib::Request&>(request).set_header("Connection", "close");
+          // The body is not read: its connection closes after the reply, or the unread bytes
+          // would be taken for the next request (a request smuggled inside a refused body).
+          close_after_reply(request);
           state.send_error(response, *refused);
           return httplib::Server::HandlerResponse::Handled;
         }

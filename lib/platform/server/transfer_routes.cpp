@@ -2,6 +2,7 @@
 // device side (update checks, artifact downloads with ranges). See docs/api.md.
 #include <ctime>
 
+#include "handoff.hpp"
 #include "server_state.hpp"
 
 namespace mpaas::platform::server {
@@ -215,6 +216,7 @@ void ApiServer::State::register_tus_routes() {
   server.Patch(
       R"(/v1/uploads/([^/]+))", [this](const httplib::Request& request, httplib::Response& response,
                                        const httplib::ContentReader& reader) {
+        bool body_read = false;
         tus_route([&](const auto&, auto& reply, Platform&) {
           if (request.get_header_value("Content-Type") != "application/offset+octet-stream") {
             throw usage_error("a PATCH body is application/offset+octet-stream", "Content-Type");
@@ -226,10 +228,16 @@ void ApiServer::State::register_tus_routes() {
             append.write(data, size);
             return true;
           });
+          body_read = true;
           auto info = append.finish(checksum);
           set_upload_headers(reply, info);
           reply.status = 204;
         })(request, response);
+        // A PATCH refused before or while its body was read (a wrong offset, a chunk past the
+        // length) leaves body bytes unread: the connection closes after the reply, or they
+        // would be taken for the next request.
+        if (!body_read)
+          close_after_reply(request);
       });
 }
 

@@ -596,3 +596,28 @@ TEST_CASE("a release takes its finished upload into the blob store without a cop
   REQUIRE(download);
   CHECK(download->body == artifact);
 }
+
+TEST_CASE("a refused body's bytes are never taken for the next request", "[server]") {
+  LiveServer server;
+  // A request hidden in the body of one that is refused before its body is read.
+  std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto body = smuggled + std::string(100 - smuggled.size(), ' ');
+  auto refused_patch =
+      send_raw(server.port,
+               "PATCH /v1/uploads/no-such-upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                   server.admin +
+                   "\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: "
+                   "application/offset+octet-stream\r\nContent-Length: 100\r\n\r\n" +
+                   body);
+  auto replies = split_replies(refused_patch);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].status == 404);
+  // A JSON body over its limit is refused from its head, its bytes unread.
+  auto refused_json = send_raw(server.port,
+                               "POST /v1/apps HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                               "application/json\r\nContent-Length: 5000000\r\n\r\n" +
+                                   smuggled);
+  replies = split_replies(refused_json);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].status == 413);
+}
