@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "mpaas/core/error.hpp"
+#include "mpaas/core/hex.hpp"
 #include "mpaas/core/output.hpp"
 #include "mpaas/core/sha256.hpp"
 
@@ -64,22 +65,12 @@ void skip_ws(std::string_view s, size_t& pos) {
     ++pos;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 bool read_hex4(std::string_view s, size_t pos, unsigned& value) {
   if (pos + 4 > s.size())
     return false;
   value = 0;
   for (size_t i = 0; i < 4; ++i) {
-    int digit = hex_value(s[pos + i]);
+    int digit = hex_digit_value(s[pos + i]);
     if (digit < 0)
       return false;
     value = value * 16 + static_cast<unsigned>(digit);

@@ -91,15 +91,16 @@ void set_up_inputs(const TempDir& home) {
   // A device list for `release reach`.
   write_text(home / "devices.csv", "id,os_version\ndevice-1,13\ndevice-2,11\nother,13\n");
   // Events for `analytics ingest` (the last line is refused: no device_id).
-  write_text(home / "events.ndjson",
-             R"({"time":"2026-03-02T10:00:00Z","event_id":"e1","device_id":"d1","event":"launch","app_version":"1.0"})"
-             "\n"
-             R"({"time":"2026-03-02T11:00:00Z","event_id":"e2","device_id":"d2","event":"launch","app_version":"1.0"})"
-             "\n"
-             R"({"time":"2026-03-03T11:00:00Z","event_id":"e3","device_id":"d2","event":"launch","app_version":"1.1"})"
-             "\n"
-             R"({"time":"2026-03-03T11:00:00Z","event_id":"e4","event":"launch"})"
-             "\n");
+  write_text(
+      home / "events.ndjson",
+      R"({"time":"2026-03-02T10:00:00Z","event_id":"e1","device_id":"d1","event":"launch","app_version":"1.0"})"
+      "\n"
+      R"({"time":"2026-03-02T11:00:00Z","event_id":"e2","device_id":"d2","event":"launch","app_version":"1.0"})"
+      "\n"
+      R"({"time":"2026-03-03T11:00:00Z","event_id":"e3","device_id":"d2","event":"launch","app_version":"1.1"})"
+      "\n"
+      R"({"time":"2026-03-03T11:00:00Z","event_id":"e4","event":"launch"})"
+      "\n");
   RunOptions here{home.path(), {}, ""};
   for (const std::vector<std::string>& setup :
        {std::vector<std::string>{"diff", "old.bin", "new.bin", "-o", "p.mpd"},

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "mpaas/core/hex.hpp"
+
 namespace mpaas::platform::server {
 namespace {
 
@@ -20,16 +22,6 @@ bool is_token_character(char c) {
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 // Query decoding as cpp-httplib does it for %XX and '+'; false for anything it would read
 // differently (its %uXXXX form), so that such a request goes to it.
 bool decode_query_part(std::string_view text, std::string& out) {
@@ -42,8 +34,8 @@ bool decode_query_part(std::string_view text, std::string& out) {
     } else if (c == '%') {
       if (i + 1 < text.size() && (text[i + 1] == 'u' || text[i + 1] == 'U'))
         return false;
-      int high = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-      int low = high >= 0 ? hex_value(text[i + 2]) : -1;
+      int high = i + 2 < text.size() ? hex_digit_value(text[i + 1]) : -1;
+      int low = high >= 0 ? hex_digit_value(text[i + 2]) : -1;
       if (low < 0) {
         out += c;  // not an escape: kept as written
         continue;

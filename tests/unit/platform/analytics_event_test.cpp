@@ -69,7 +69,8 @@ TEST_CASE("an NDJSON event line is read with every field", "[analytics]") {
 }
 
 TEST_CASE("hostile NDJSON lines are refused with a reason", "[analytics]") {
-  const std::string base = R"("time":1772442000000,"event_id":"e1","device_id":"d1","event":"launch")";
+  const std::string base =
+      R"("time":1772442000000,"event_id":"e1","device_id":"d1","event":"launch")";
   CHECK(refusal("{" + base + "}") == std::nullopt);
   CHECK(refusal("not json") == "not a JSON object");
   CHECK(refusal(R"({"time":1772442000000,"event_id":"e1","event":"launch"})") ==

@@ -35,22 +35,20 @@ struct Event {
   int64_t time = 0;  // milliseconds since the epoch (UTC)
   std::string id;
   std::string device;
-  std::string user;  // empty: none
+  std::string user;                                     // empty: none
   std::array<std::string, dimension_count> dimensions;  // empty: not reported
-  std::string properties;  // a JSON object, minified; empty: none
+  std::string properties;                               // a JSON object, minified; empty: none
 
   const std::string& name() const { return dimensions[static_cast<size_t>(Dimension::event)]; }
   std::string& operator[](Dimension d) { return dimensions[static_cast<size_t>(d)]; }
-  const std::string& operator[](Dimension d) const {
-    return dimensions[static_cast<size_t>(d)];
-  }
+  const std::string& operator[](Dimension d) const { return dimensions[static_cast<size_t>(d)]; }
 };
 
 // Bounds of one event (hostile input: every one is checked).
 constexpr size_t max_line_bytes = 64 * 1024;
-constexpr size_t max_id_bytes = 128;          // event_id: printable ASCII, no spaces
-constexpr size_t max_device_bytes = 256;      // device_id, user_id: printable ASCII, no spaces/commas
-constexpr size_t max_dimension_bytes = 128;   // UTF-8 without control characters
+constexpr size_t max_id_bytes = 128;      // event_id: printable ASCII, no spaces
+constexpr size_t max_device_bytes = 256;  // device_id, user_id: printable ASCII, no spaces/commas
+constexpr size_t max_dimension_bytes = 128;    // UTF-8 without control characters
 constexpr size_t max_properties_bytes = 8192;  // minified
 constexpr size_t max_properties_depth = 8;
 constexpr size_t max_properties_members = 256;  // keys and array items, all levels

@@ -51,9 +51,9 @@ std::string format_local_time(int64_t utc_ms, const TimeZone& zone);
 // entry than `labels`: the end of the last period.
 struct Periods {
   Interval interval = Interval::day;
-  std::vector<int64_t> starts;       // UTC milliseconds
-  std::vector<std::string> labels;   // ISO date, or date-time with offset for hours
-  std::vector<int64_t> local_days;   // the local date each period starts on
+  std::vector<int64_t> starts;      // UTC milliseconds
+  std::vector<std::string> labels;  // ISO date, or date-time with offset for hours
+  std::vector<int64_t> local_days;  // the local date each period starts on
   size_t size() const { return labels.size(); }
   int64_t begin() const { return starts.front(); }
   int64_t end() const { return starts.back(); }

@@ -50,9 +50,9 @@ struct IngestResult {
   uint64_t duplicates = 0;
   uint64_t rejected = 0;
   uint64_t files = 0;
-  uint64_t batches = 0;  // committed batches
-  uint64_t events = 0;   // events stored for the app afterwards
-  uint64_t devices = 0;  // distinct devices stored for the app afterwards
+  uint64_t batches = 0;               // committed batches
+  uint64_t events = 0;                // events stored for the app afterwards
+  uint64_t devices = 0;               // distinct devices stored for the app afterwards
   std::vector<Rejection> rejections;  // the first max_listed_rejections
 };
 constexpr size_t max_listed_rejections = 100;
@@ -91,9 +91,9 @@ std::string format_window(int64_t ms);
 struct QueryRequest {
   std::string app;
   Metric metric = Metric::active_devices;
-  std::string event;               // Metric::event: its name
-  std::vector<std::string> steps;  // Metric::funnel: 2..10 event names
-  int64_t window_ms = 86400000;    // Metric::funnel
+  std::string event;                 // Metric::event: its name
+  std::vector<std::string> steps;    // Metric::funnel: 2..10 event names
+  int64_t window_ms = 86400000;      // Metric::funnel
   int64_t from_day = 0, to_day = 0;  // local dates in `tz`, inclusive
   Interval interval = Interval::day;
   std::string tz = "UTC";
@@ -105,9 +105,9 @@ struct QueryRequest {
 void check_query(const QueryRequest& request);
 
 struct Series {
-  std::optional<std::string> group;         // none without group-by
+  std::optional<std::string> group;           // none without group-by
   std::vector<std::optional<double>> values;  // one per period; null: no devices to rate
-  std::vector<uint64_t> devices;            // Metric::event: distinct devices per period
+  std::vector<uint64_t> devices;              // Metric::event: distinct devices per period
 };
 
 struct Cohort {
@@ -152,8 +152,8 @@ struct Comparison {
   std::string metric;  // "crash-free", "launches per device", "day-1 retention", ...
   bool rate = true;    // a share (two-proportion z-test) or a mean (Welch's z-test)
   double a = 0, b = 0;
-  uint64_t n_a = 0, n_b = 0;  // devices behind each value
-  double difference = 0;      // b - a
+  uint64_t n_a = 0, n_b = 0;       // devices behind each value
+  double difference = 0;           // b - a
   double ci_low = 0, ci_high = 0;  // 95 percent confidence interval of the difference
   std::optional<double> p_value;   // none when a side has no devices
   bool significant = false;        // p < 0.05

@@ -48,7 +48,7 @@ class LineReader {
   bool m_gzip = false;
   bool m_started = false;
   bool m_input_done = false;
-  std::string m_raw;     // bytes read from the stream, not yet decoded
+  std::string m_raw;  // bytes read from the stream, not yet decoded
   size_t m_raw_pos = 0;
   std::string m_buffer;  // decoded bytes
   size_t m_pos = 0;      // start of the next line in m_buffer
