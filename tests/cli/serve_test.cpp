@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "background.hpp"
 #include "mpaas/core/sha256.hpp"
@@ -179,13 +181,21 @@ print(uploader.url)
   REQUIRE(uploaded.exit_code == 0);
   auto url = uploaded.out.substr(0, uploaded.out.find('\n'));
   auto upload_id = url.substr(url.rfind('/') + 1);
-  auto log = served.platform.process().stderr_text();
-  CHECK(log.find("POST /v1/uploads 201") != std::string::npos);
-  size_t patches = 0;
-  for (size_t at = log.find("PATCH /v1/uploads/"); at != std::string::npos;
-       at = log.find("PATCH /v1/uploads/", at + 1))
-    ++patches;
-  CHECK(patches == 3);
+  // The server logs a request once its reply is out: the last PATCH's line may come a
+  // moment after the client has its reply.
+  auto patches_logged = [&] {
+    auto log = served.platform.process().stderr_text();
+    size_t patches = 0;
+    for (size_t at = log.find("PATCH /v1/uploads/"); at != std::string::npos;
+         at = log.find("PATCH /v1/uploads/", at + 1))
+      ++patches;
+    return patches;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (patches_logged() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(served.platform.process().stderr_text().find("POST /v1/uploads 201") != std::string::npos);
+  CHECK(patches_logged() == 3);
 
   auto release = curl({"-f", "-X", "POST", "-H", bearer, "--data",
                        R"({"upload":")" + upload_id +

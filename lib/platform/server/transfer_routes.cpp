@@ -224,10 +224,17 @@ void ApiServer::State::register_tus_routes() {
           auto checksum = checksum_of(request);
           UploadStore::Append append(uploads, request.matches[1],
                                      header_number(request, "Upload-Offset"));
-          reader([&](const char* data, size_t size) {
+          bool arrived = reader([&](const char* data, size_t size) {
             append.write(data, size);
             return true;
           });
+          if (!arrived) {
+            // The client went away mid-body: nobody reads a reply, and a checksum of part of
+            // a body proves nothing.
+            append.cut_off(checksum.has_value());
+            reply.status = 400;
+            return;
+          }
           body_read = true;
           auto info = append.finish(checksum);
           set_upload_headers(reply, info);

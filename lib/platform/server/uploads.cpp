@@ -280,6 +280,16 @@ void UploadStore::Append::start_writeback() {
   m_written_back = m_info.offset;
 }
 
+void UploadStore::Append::cut_off(bool had_checksum) {
+  if (!had_checksum)
+    return;  // the destructor syncs what arrived and keeps it
+  if (::ftruncate(m_fd, static_cast<off_t>(m_start)) != 0) {
+    // HEAD reports the size the file really has; the client resumes from there.
+  }
+  m_info.offset = m_start;
+  m_whole.reset();  // it took the bytes just cut
+}
+
 UploadInfo UploadStore::Append::finish(const std::optional<std::string>& checksum_sha256) {
   if (checksum_sha256) {
     auto digest = m_hash.finish();

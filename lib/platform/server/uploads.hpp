@@ -47,6 +47,10 @@ class UploadStore {
     void write(const char* data, size_t size);
     // `checksum_sha256`: the raw 32-byte digest the client sent for this body, if any.
     UploadInfo finish(const std::optional<std::string>& checksum_sha256);
+    // The body stopped arriving (the client went away). Without a checksum what arrived
+    // stays, for the client to resume from (tus core); with one it cannot be verified, so
+    // the upload goes back to where this PATCH started (tus checksum extension).
+    void cut_off(bool had_checksum);
 
    private:
     void start_writeback();

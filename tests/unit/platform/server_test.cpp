@@ -9,8 +9,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "live_server.hpp"
 #include "process.hpp"
@@ -195,6 +197,69 @@ TEST_CASE("tus: a wrong checksum keeps nothing, a wrong offset is 409, HEAD tell
   CHECK(removed->status == 204);
   head = http.Head(location.c_str(), head_headers);
   CHECK(head->status == 404);
+}
+
+TEST_CASE("tus: a body cut off stays for the client to resume, unless a checksum came with it",
+          "[server]") {
+  LiveServer server;
+  auto http = server.client();
+  httplib::Headers tus = server.auth(server.admin);
+  tus.emplace("Tus-Resumable", "1.0.0");
+  auto offset_of = [&](const std::string& location) {
+    auto head = http.Head(location.c_str(), tus);
+    REQUIRE(head);
+    return head->get_header_value("Upload-Offset");
+  };
+  auto wait_for_offset = [&](const std::string& location, const std::string& wanted) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (offset_of(location) != wanted && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return offset_of(location);
+  };
+  // Ten bytes announced, four sent; the client goes away once the server holds them.
+  auto cut_off_patch = [&](bool with_checksum) {
+    httplib::Headers create = tus;
+    create.emplace("Upload-Length", "10");
+    auto made = http.Post("/v1/uploads", create, "", "application/offset+octet-stream");
+    REQUIRE(made);
+    REQUIRE(made->status == 201);
+    auto location = made->get_header_value("Location");
+    std::string head = "PATCH " + location +
+                       " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server.admin +
+                       "\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
+                       "Content-Type: application/offset+octet-stream\r\nContent-Length: 10\r\n";
+    if (with_checksum)
+      head += "Upload-Checksum: sha256 " + base64(raw_sha256("abcdefghij")) + "\r\n";
+    int client = mpaas::test::open_socket(server.port);
+    REQUIRE(client >= 0);
+    std::string partial = head + "\r\nabcd";
+    REQUIRE(::send(client, partial.data(), partial.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(partial.size()));
+    REQUIRE(wait_for_offset(location, "4") == "4");
+    ::close(client);
+    return location;
+  };
+
+  SECTION("without a checksum the four bytes stay, and the upload goes on from them") {
+    auto location = cut_off_patch(false);
+    // The next PATCH waits for the cut one to let go, then starts where it stopped.
+    httplib::Headers rest = tus;
+    rest.emplace("Upload-Offset", "4");
+    auto resumed = http.Patch(location.c_str(), rest, "efghij", "application/offset+octet-stream");
+    REQUIRE(resumed);
+    CHECK(resumed->status == 204);
+    CHECK(resumed->get_header_value("Upload-Offset") == "10");
+  }
+  SECTION("with a checksum the unverifiable four bytes go, and the upload is back at 0") {
+    auto location = cut_off_patch(true);
+    CHECK(wait_for_offset(location, "0") == "0");
+    httplib::Headers again = tus;
+    again.emplace("Upload-Offset", "0");
+    again.emplace("Upload-Checksum", "sha256 " + base64(raw_sha256("abcdefghij")));
+    auto whole = http.Patch(location.c_str(), again, "abcdefghij", "application/offset+octet-stream");
+    REQUIRE(whole);
+    CHECK(whole->status == 204);
+  }
 }
 
 TEST_CASE("an Idempotency-Key makes a retried creation act once", "[server]") {
