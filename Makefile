@@ -28,6 +28,9 @@ docs: build-dev
 bench: build
 	bash bench/run.sh
 
+fuzz: deps
+	bash scripts/fuzz.sh 60
+
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 

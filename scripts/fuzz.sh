@@ -3,7 +3,7 @@
 # each for SECONDS (default 60) on a copy of its seed corpus tests/fuzz/corpus/<name>/.
 # New inputs land in build/fuzz/corpus/<name>/ (copy the interesting ones into tests/ to
 # keep them). Exits non-zero on the first crash, leak or sanitizer report; the crashing
-# input is left in build/fuzz/artifacts/. Used by `make test` through ctest (tests/CMakeLists.txt).
+# input is left in build/fuzz/artifacts/. `make fuzz` runs it; `make test` replays the corpora.
 set -euo pipefail
 seconds=${1:-60}
 cd "$(dirname "$0")/.."

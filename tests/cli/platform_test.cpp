@@ -402,7 +402,7 @@ TEST_CASE("concurrent processes uploading and rolling out on one data folder los
           "[cli][platform][concurrency]") {
   Platform p(each_platform());
   p.run_json({"app", "create", "com.example.shop"});
-  constexpr int workers = 4, uploads = 4;
+  constexpr int workers = 4, uploads = 2;
   for (int w = 0; w < workers; ++w) {
     for (int u = 0; u < uploads; ++u)
       mpaas::test::write_text(p.home / ("a" + std::to_string(w) + "-" + std::to_string(u) + ".apk"),
@@ -422,7 +422,7 @@ TEST_CASE("concurrent processes uploading and rolling out on one data folder los
           continue;
         }
         std::string id = json::parse(upload.out)["id"];
-        for (const char* percent : {"10", "20", "30"}) {
+        for (const char* percent : {"10", "30"}) {
           auto rollout = p.run({"release", "rollout", id, "--percent", percent});
           if (rollout.exit_code != 0)
             failures[w] += "rollout: " + rollout.err;
@@ -441,7 +441,7 @@ TEST_CASE("concurrent processes uploading and rolling out on one data folder los
     versions.insert(release["version"].get<std::string>());
     CHECK(release["percent"] == 30);
     auto history = p.run_json({"release", "history", release["id"].get<std::string>()});
-    CHECK(history.size() == 4);
+    CHECK(history.size() == 3);
   }
   CHECK(versions.size() == workers * uploads);
   CHECK(regular_files(p.data() / "blobs") == workers * uploads);
@@ -458,7 +458,7 @@ TEST_CASE("an upload killed at any point leaves no release, and the next start n
     big[i] = static_cast<char>(i / 4096);
   mpaas::test::write_text(p.home / "big.apk", big);
   int created = 0;
-  for (int delay_ms : {0, 30, 80, 150, 300, 600, 1000}) {
+  for (int delay_ms : {0, 50, 150, 400, 1000}) {
     for (int signal_number : {SIGKILL, SIGINT}) {
       // The child is a copy of this test process until it execs: keep Catch's signal
       // handlers out of it (block, reset to default, unblock), so a signal that lands before

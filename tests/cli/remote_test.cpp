@@ -145,7 +145,7 @@ TEST_CASE("a server killed with SIGKILL and restarted mid-rollout loses no ackno
   std::vector<int> acknowledged;
   std::atomic<bool> done{false};
   std::thread rollout([&] {
-    for (int percent = 2; percent <= 20; ++percent) {
+    for (int percent = 2; percent <= 12; ++percent) {
       auto result =
           mpaas::test::run_mpaas({"release", "rollout", id, "--percent", std::to_string(percent)},
                                  home.path(), RunOptions{home.path(), environment, ""});
