@@ -224,8 +224,8 @@ TEST_CASE("tus: a body cut off stays for the client to resume, unless a checksum
     REQUIRE(made);
     REQUIRE(made->status == 201);
     auto location = made->get_header_value("Location");
-    std::string head = "PATCH " + location +
-                       " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server.admin +
+    std::string head = "PATCH " + location + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                       server.admin +
                        "\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
                        "Content-Type: application/offset+octet-stream\r\nContent-Length: 10\r\n";
     if (with_checksum)
@@ -256,7 +256,8 @@ TEST_CASE("tus: a body cut off stays for the client to resume, unless a checksum
     httplib::Headers again = tus;
     again.emplace("Upload-Offset", "0");
     again.emplace("Upload-Checksum", "sha256 " + base64(raw_sha256("abcdefghij")));
-    auto whole = http.Patch(location.c_str(), again, "abcdefghij", "application/offset+octet-stream");
+    auto whole =
+        http.Patch(location.c_str(), again, "abcdefghij", "application/offset+octet-stream");
     REQUIRE(whole);
     CHECK(whole->status == 204);
   }
