@@ -251,6 +251,14 @@ bool is_release_id(const std::string& text) {
 
 GateDecision decide_now(const Release& release, const std::vector<Rule>& rules, bool whitelisted,
                         bool counted, uint32_t window_free, int64_t now, const Device& device) {
+  GateDecision decision;
+  decide_now_into(release, rules, whitelisted, counted, window_free, now, device, decision);
+  return decision;
+}
+
+void decide_now_into(const Release& release, const std::vector<Rule>& rules, bool whitelisted,
+                     bool counted, uint32_t window_free, int64_t now, const Device& device,
+                     GateDecision& out) {
   RolloutView view;
   view.release_id = release.id;
   view.state = release.state;
@@ -259,35 +267,49 @@ GateDecision decide_now(const Release& release, const std::vector<Rule>& rules, 
   view.device_whitelisted = whitelisted;
   view.min_app_version = release.min_app_version;
   view.max_app_version = release.max_app_version;
+  out.takes_place = false;
+  // The decision borrows the reason's buffer and gives it back: no allocation.
+  Decision decision;
+  decision.reason.swap(out.reason);
+  auto give = [&](bool offered, bool takes_place) {
+    out.offered = offered;
+    out.takes_place = takes_place;
+    out.reason.swap(decision.reason);
+  };
+  auto say = [&](bool offered, bool takes_place, std::string reason) {
+    out.offered = offered;
+    out.takes_place = takes_place;
+    out.reason = std::move(reason);
+  };
   bool in_gray = release.state == ReleaseState::gray;
   if (!in_gray || whitelisted || (!release.window && !counted)) {
-    auto decision = decide(view, device);
-    return {decision.offered, false, decision.reason};
+    decide_into(view, device, decision);
+    return give(decision.offered, false);
   }
   // A time-window release, or a device that took a window place before the release moved to
   // the percentage mode: everything but the bucket decides first (percent 100 passes it).
   auto percent_decision = decide(view, device);
   if (percent_decision.offered && !release.window)
-    return {true, false, percent_decision.reason};
+    return say(true, false, std::move(percent_decision.reason));
   view.percent = 10000;
-  auto decision = decide(view, device);
+  decide_into(view, device, decision);
   if (!decision.offered)
-    return {false, false, decision.reason};
+    return give(false, false);
   if (counted)
-    return {true, false, "counted in the time window"};
+    return say(true, false, "counted in the time window");
   if (!release.window)
-    return {false, false, percent_decision.reason};
+    return say(false, false, std::move(percent_decision.reason));
   const auto& window = *release.window;
   if (now >= window.until)
-    return {false, false, "time window closed at " + format_time(window.until)};
+    return say(false, false, "time window closed at " + format_time(window.until));
   if (window_free == 0) {
-    return {false, false,
-            "time window full (" + std::to_string(window.max_devices) + " of " +
-                std::to_string(window.max_devices) + " devices)"};
+    return say(false, false,
+               "time window full (" + std::to_string(window.max_devices) + " of " +
+                   std::to_string(window.max_devices) + " devices)");
   }
-  return {true, true,
-          "time window place " + std::to_string(window.max_devices - window_free + 1) + " of " +
-              std::to_string(window.max_devices)};
+  return say(true, true,
+             "time window place " + std::to_string(window.max_devices - window_free + 1) + " of " +
+                 std::to_string(window.max_devices));
 }
 
 }  // namespace mpaas::platform

@@ -24,16 +24,16 @@ bool is_version_field(const std::string& field) {
   return field == "app_version" || field == "os_version";
 }
 
-const std::string& device_field(const Device& device, const std::string& field) {
+const std::string Device::*device_member(const std::string& field) {
   if (field == "app_version")
-    return device.app_version;
+    return &Device::app_version;
   if (field == "os_version")
-    return device.os_version;
+    return &Device::os_version;
   if (field == "model")
-    return device.model;
+    return &Device::model;
   if (field == "region")
-    return device.region;
-  return device.network;
+    return &Device::region;
+  return &Device::network;
 }
 
 // The numeric parts of a version (unused parts 0), or nothing when `text` is not one. No
@@ -105,6 +105,11 @@ class RuleParser {
       rule.values = {value()};
     check_values(rule);
     rule.text = normalised(rule);
+    rule.device_field = device_member(rule.field);
+    rule.by_version = is_version_field(rule.field) && rule.op != Rule::Op::glob &&
+                      rule.op != Rule::Op::not_glob && rule.op != Rule::Op::in;
+    if (rule.by_version)
+      rule.version = version_numbers(rule.values[0], rule.field);
     return rule;
   }
 
@@ -282,7 +287,7 @@ Rule parse_rule(const std::string& text) {
 }
 
 bool rule_matches(const Rule& rule, const Device& device, std::string& why) {
-  const std::string& value = device_field(device, rule.field);
+  const std::string& value = device.*rule.device_field;
   auto failed = [&](const std::string& shown) {
     why = "rule " + rule.text + " failed: " + shown;
     return false;
@@ -300,12 +305,11 @@ bool rule_matches(const Rule& rule, const Device& device, std::string& why) {
       break;
     default: {
       int order = 0;
-      if (is_version_field(rule.field)) {
+      if (rule.by_version) {
         auto device_version = version_parts(value);
         if (!device_version)
           return failed("'" + value + "' is not a version");
-        auto wanted = version_numbers(rule.values[0], rule.field);
-        order = *device_version < wanted ? -1 : *device_version == wanted ? 0 : 1;
+        order = *device_version < rule.version ? -1 : *device_version == rule.version ? 0 : 1;
       } else {
         order = value.compare(rule.values[0]);
       }
@@ -377,52 +381,65 @@ std::string percent_text(BasisPoints points) {
 
 namespace {
 
-// "bucket 812 < 2500": built in place without printf, as every release of a check gets one.
-std::string bucket_reason(uint32_t place, std::string_view relation, BasisPoints percent) {
+// "bucket 812 < 2500" into `out`, built in place without printf, as every release of a
+// check gets one.
+void write_bucket_reason(std::string& out, uint32_t place, std::string_view relation,
+                         BasisPoints percent) {
   char text[48] = "bucket ";
   char* end = text + 7;
   end = std::to_chars(end, text + sizeof text, place).ptr;
   end = std::copy(relation.begin(), relation.end(), end);
   end = std::to_chars(end, text + sizeof text, percent).ptr;
-  return std::string(text, end);
+  out.assign(text, end);
 }
 
 }  // namespace
 
 Decision decide(const RolloutView& release, const Device& device) {
+  Decision decision;
+  decide_into(release, device, decision);
+  return decision;
+}
+
+void decide_into(const RolloutView& release, const Device& device, Decision& out) {
+  auto say = [&](bool offered, std::string_view reason) {
+    out.offered = offered;
+    out.reason.assign(reason);
+  };
   switch (release.state) {
     case ReleaseState::draft:
-      return {false, "draft"};
+      return say(false, "draft");
     case ReleaseState::paused:
-      return {false, "paused"};
+      return say(false, "paused");
     case ReleaseState::rolled_back:
-      return {false, "rolled back"};
+      return say(false, "rolled back");
     default:
       break;
   }
   bool bounded = !release.min_app_version.empty() || !release.max_app_version.empty();
   if (bounded) {
     if (!is_version(device.app_version))
-      return {false, "app_version unknown, release needs a range"};
+      return say(false, "app_version unknown, release needs a range");
     std::string min(release.min_app_version), max(release.max_app_version);
     if (!min.empty() && compare_versions(device.app_version, min, "app_version") < 0)
-      return {false, "app_version " + device.app_version + " < min " + min};
+      return say(false, "app_version " + device.app_version + " < min " + min);
     if (!max.empty() && compare_versions(device.app_version, max, "app_version") > 0)
-      return {false, "app_version " + device.app_version + " > max " + max};
+      return say(false, "app_version " + device.app_version + " > max " + max);
   }
   if (release.device_whitelisted)
-    return {true, "whitelisted"};
-  std::string why;
+    return say(true, "whitelisted");
   for (const auto& rule : release.rules) {
-    if (!rule_matches(rule, device, why))
-      return {false, why};
+    if (!rule_matches(rule, device, out.reason)) {
+      out.offered = false;
+      return;
+    }
   }
   // Finished: every device the rules admit, whatever the percentage said.
   if (release.state == ReleaseState::released)
-    return {true, "released"};
+    return say(true, "released");
   uint32_t place = bucket(release.release_id, device.id);
-  bool offered = place < release.percent;
-  return {offered, bucket_reason(place, offered ? " < " : " >= ", release.percent)};
+  out.offered = place < release.percent;
+  write_bucket_reason(out.reason, place, out.offered ? " < " : " >= ", release.percent);
 }
 
 }  // namespace mpaas::platform

@@ -117,11 +117,6 @@ void check_version_field(const std::string& version, const std::string& field) {
   }
 }
 
-// Newest first among releases of one kind.
-bool newer(const Release& a, const Release& b) {
-  return compare_versions(a.version, b.version, "version") > 0;
-}
-
 class LocalPlatform : public Platform {
  public:
   LocalPlatform(const fs::path& folder, std::string actor, const Clock& clock)
@@ -813,34 +808,6 @@ class LocalPlatform : public Platform {
                      "release");
   }
 
-  // A device gets the newest offered native release, the newest offered version of each
-  // offline package and every offered hot-fix; the others are superseded.
-  void supersede_older(const std::vector<const Release*>& releases,
-                       std::vector<GateDecision>& decisions) const {
-    std::map<std::string, size_t> best;  // kind + package -> index
-    for (size_t i = 0; i < releases.size(); ++i) {
-      if (!decisions[i].offered || releases[i]->kind == "hotfix")
-        continue;
-      auto key = releases[i]->kind + "/" + releases[i]->package;
-      auto found = best.find(key);
-      if (found == best.end()) {
-        best[key] = i;
-      } else if (newer(*releases[i], *releases[found->second])) {
-        found->second = i;
-      }
-    }
-    for (size_t i = 0; i < releases.size(); ++i) {
-      if (!decisions[i].offered || releases[i]->kind == "hotfix")
-        continue;
-      auto chosen = best[releases[i]->kind + "/" + releases[i]->package];
-      if (chosen != i) {
-        decisions[i] = GateDecision{
-            false, false,
-            "superseded by " + releases[chosen]->id + " (" + releases[chosen]->version + ")"};
-      }
-    }
-  }
-
   // native, offline, hotfix; newest version first within a kind.
   static std::vector<size_t> presentation_order(const std::vector<const Release*>& releases) {
     // Keys computed once: kind rank, package, then newest version first.
@@ -875,10 +842,12 @@ class LocalPlatform : public Platform {
   // another connection commits, the connection's own change count when this one writes. A
   // server answering many checks then reads the releases once, not per request, and hands
   // out the kept releases themselves as offers.
+  static constexpr size_t no_group = SIZE_MAX;  // hot-fixes: none supersedes another
   struct CheckedRelease {
     std::shared_ptr<const Release> release;
     std::vector<Rule> rules;
     bool has_places = false;  // some device holds a time-window place in it
+    size_t group = no_group;  // its kind and package, numbered, for supersede_older
   };
   struct ReleaseSet {
     std::string app, platform;
@@ -886,6 +855,7 @@ class LocalPlatform : public Platform {
     int64_t own_changes = -1;
     std::vector<CheckedRelease> releases;
     std::vector<size_t> order;  // presentation_order of `releases`
+    size_t groups = 0;
   };
 
   const ReleaseSet& releases_for_check(const std::string& app, const std::string& platform) {
@@ -900,7 +870,7 @@ class LocalPlatform : public Platform {
         cached.own_changes == own_changes)
       return cached;
     load_app(app);
-    cached = ReleaseSet{app, platform, data_version, own_changes, {}, {}};
+    cached = ReleaseSet{app, platform, data_version, own_changes, {}, {}, 0};
     Statement query(m_db, select_releases("WHERE app = ? AND platform = ? ORDER BY created_at, "
                                           "rowid")
                               .c_str());
@@ -916,6 +886,14 @@ class LocalPlatform : public Platform {
       cached.releases.push_back(std::move(entry));
     }
     cached.order = presentation_order(kept);
+    std::map<std::pair<std::string, std::string>, size_t> groups;  // (kind, package) -> number
+    for (auto& entry : cached.releases) {
+      if (entry.release->kind != "hotfix")
+        entry.group =
+            groups.try_emplace({entry.release->kind, entry.release->package}, groups.size())
+                .first->second;
+    }
+    cached.groups = groups.size();
     Statement places(m_db,
                      "SELECT DISTINCT w.release FROM window_devices w JOIN releases r ON "
                      "r.id = w.release WHERE r.app = ? AND r.platform = ?");
@@ -935,6 +913,30 @@ class LocalPlatform : public Platform {
     return *slot;
   }
 
+  // A device gets the newest offered native release, the newest offered version of each
+  // offline package and every offered hot-fix; the others are superseded. The presentation
+  // order puts a group's newest first (equal versions: the first made), so the first offered
+  // release of a group in that order is the one it keeps.
+  void supersede_older(const ReleaseSet& cached, std::vector<GateDecision>& decisions) {
+    auto& newest = m_newest_in_group;
+    newest.assign(cached.groups, SIZE_MAX);
+    for (size_t i : cached.order) {
+      size_t group = cached.releases[i].group;
+      if (group == no_group || !decisions[i].offered)
+        continue;
+      if (newest[group] == SIZE_MAX) {
+        newest[group] = i;
+        continue;
+      }
+      const Release& chosen = *cached.releases[newest[group]].release;
+      auto& decision = decisions[i];
+      decision.offered = false;
+      decision.takes_place = false;
+      decision.reason.assign("superseded by ").append(chosen.id).append(" (");
+      decision.reason.append(chosen.version).append(")");
+    }
+  }
+
   // Decides every release of the app for the device into `result` (its storage reused),
   // inside the caller's transaction; with `take`, offers that need a time-window place take
   // it. True when an offer would take a place.
@@ -944,9 +946,11 @@ class LocalPlatform : public Platform {
     auto& releases = m_check_releases;
     auto& decisions = m_check_decisions;
     releases.clear();
-    decisions.clear();
+    // Sized, not cleared: each decision's reason keeps its buffer from the last check.
+    decisions.resize(cached.releases.size());
     auto at = now();
-    for (const auto& entry : cached.releases) {
+    for (size_t r = 0; r < cached.releases.size(); ++r) {
+      const auto& entry = cached.releases[r];
       const auto& release = *entry.release;
       bool listed = release.whitelist > 0 &&
                     exists(cached_statement(m_whitelisted_query,
@@ -961,11 +965,11 @@ class LocalPlatform : public Platform {
       uint32_t free = 0;
       if (release.window && release.window->max_devices > release.window->counted)
         free = release.window->max_devices - release.window->counted;
-      decisions.push_back(
-          decide_now(release, entry.rules, listed, holds_place, free, at, request.device));
+      decide_now_into(release, entry.rules, listed, holds_place, free, at, request.device,
+                      decisions[r]);
       releases.push_back(&release);
     }
-    supersede_older(releases, decisions);
+    supersede_older(cached, decisions);
 
     bool takes_place = false;
     result.device = request.device;
@@ -991,7 +995,7 @@ class LocalPlatform : public Platform {
       verdict.kind = release.kind;
       verdict.version = release.version;
       verdict.offered = decision.offered;
-      verdict.reason = std::move(decision.reason);
+      verdict.reason = decision.reason;  // a copy: both keep their buffers
       if (!decision.offered)
         continue;
       if (decision.takes_place && request.count) {
@@ -1184,6 +1188,7 @@ class LocalPlatform : public Platform {
   // A check's working lists, kept between checks for their storage.
   std::vector<const Release*> m_check_releases;
   std::vector<GateDecision> m_check_decisions;
+  std::vector<size_t> m_newest_in_group;  // supersede_older's, per group
 };
 
 }  // namespace

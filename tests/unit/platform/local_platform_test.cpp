@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "error_kind.hpp"
 #include "mpaas/core/clock.hpp"
@@ -283,6 +285,82 @@ TEST_CASE("whitelists take many ids in one transaction and count each once", "[p
   CHECK(f.store->whitelist_list(release.id).devices.size() == 100000);
   CHECK(kind_of_error([&] { f.store->whitelist_add(release.id, {"bad id"}); }) ==
         ErrorKind::invalid_input);
+}
+
+TEST_CASE("every check keeps the newest offered release of a kind, whatever came before it",
+          "[platform][local]") {
+  Fixture f;
+  // Natives made out of version order, hot-fixes beside them: each native group keeps its
+  // newest offered one; every offered hot-fix is kept.
+  struct Made {
+    std::string version, kind;
+    BasisPoints percent;
+  };
+  std::vector<Release> releases;
+  NullProgress progress;
+  for (const auto& made : std::vector<Made>{{"1.0.0", "native", 10000},
+                                            {"1.2.0", "native", 5000},
+                                            {"1.1.0", "native", 10000},
+                                            {"1.3.0", "native", 2000},
+                                            {"1.0.1", "hotfix", 10000},
+                                            {"1.0.2", "hotfix", 5000}}) {
+    UploadRequest request;
+    request.file = f.artifact(made.kind + made.version, made.kind + made.version);
+    request.app = "com.example.shop";
+    request.platform = "android";
+    request.version = made.version;
+    request.kind = made.kind;
+    request.percent = made.percent;
+    releases.push_back(f.store->upload(request, progress));
+  }
+  // What each device should get, from the release-by-release decisions.
+  auto expected = [&](const std::string& device_id) {
+    std::map<std::string, std::string> reasons;  // release -> "" when offered
+    const Release* newest = nullptr;
+    for (const auto& release : releases) {
+      auto decision =
+          decide_now(release, {}, false, false, 0, 0, Device{device_id, "", "", "", "", ""});
+      reasons[release.id] = decision.offered ? "" : decision.reason;
+      if (decision.offered && release.kind == "native" &&
+          (!newest || compare_versions(release.version, newest->version, "v") > 0))
+        newest = &release;
+    }
+    for (const auto& release : releases) {
+      if (release.kind == "native" && reasons[release.id].empty() && &release != newest)
+        reasons[release.id] = "superseded by " + newest->id + " (" + newest->version + ")";
+    }
+    return reasons;
+  };
+  auto checked = [&](const std::string& device_id) {
+    auto result = f.store->check(
+        CheckRequest{"com.example.shop", "android", Device{device_id, "", "", "", "", ""}, false});
+    std::map<std::string, std::string> reasons;
+    for (const auto& offer : result.offers)
+      reasons[offer->id] = "";
+    for (const auto& skip : result.skipped)
+      reasons[skip.release] = skip.reason;
+    CHECK(result.decisions.size() == releases.size());
+    return reasons;
+  };
+  // Devices one after another on the same platform: each check reuses the last one's
+  // storage, and none may show another's reasons.
+  std::set<std::string> newest_seen;
+  for (int round = 0; round < 2; ++round) {
+    for (int d = 0; d < 60; ++d) {
+      auto id = "device-" + std::to_string(d);
+      INFO(id << " round " << round);
+      auto got = checked(id);
+      CHECK(got == expected(id));
+      for (const auto& [release, reason] : got) {
+        if (reason.empty())
+          newest_seen.insert(release);
+      }
+    }
+  }
+  // Both halves of the 50% and 20% releases were met, so every path above was taken.
+  CHECK(newest_seen.count(releases[1].id) == 1);
+  CHECK(newest_seen.count(releases[3].id) == 1);
+  CHECK(newest_seen.count(releases[5].id) == 1);
 }
 
 TEST_CASE("a check offers the newest applicable release and says why others are skipped",

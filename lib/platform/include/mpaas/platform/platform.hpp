@@ -237,6 +237,11 @@ struct GateDecision {
 };
 GateDecision decide_now(const Release& release, const std::vector<Rule>& rules, bool whitelisted,
                         bool counted, uint32_t window_free, int64_t now, const Device& device);
+// The same into `out`, whose reason keeps its buffer (a server's check decides every release
+// of an app).
+void decide_now_into(const Release& release, const std::vector<Rule>& rules, bool whitelisted,
+                     bool counted, uint32_t window_free, int64_t now, const Device& device,
+                     GateDecision& out);
 
 // Reads devices (CSV with a header naming the fields, or NDJSON) one at a time and decides
 // each: how many and which reach the release. An uncounted device takes a still-open

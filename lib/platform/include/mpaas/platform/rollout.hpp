@@ -49,6 +49,11 @@ struct Rule {
   Op op = Op::equal;
   std::vector<std::string> values;  // one, or the list of `in`
   std::string text;                 // as written, normalised ("os_version>=12")
+  // Read from the above once by parse_rule, not for every release a check decides: the
+  // device's field the rule reads, and for a comparison of versions the rule's version.
+  const std::string Device::*device_field = &Device::network;
+  bool by_version = false;
+  VersionNumbers version{};
 };
 
 // Parses one rule. Errors are invalid_input whose message points at the 1-based column
@@ -91,5 +96,8 @@ struct Decision {
 // when all rules match and, in gray, bucket(release, device) < percent (a released one
 // needs the rules only).
 Decision decide(const RolloutView& release, const Device& device);
+// The same into `out`, whose reason keeps its buffer: a server deciding every release of an
+// app for each check then allocates nothing for the reasons.
+void decide_into(const RolloutView& release, const Device& device, Decision& out);
 
 }  // namespace mpaas::platform
