@@ -47,7 +47,10 @@ chart::Chart retention_chart(const QueryResult& result) {
       retained += *cohort.retained[later] * static_cast<double>(cohort.devices);
       devices += static_cast<double>(cohort.devices);
     }
-    chart.x_labels.push_back("+" + std::to_string(later + 1));
+    // Appended, not "+" + temporary, where GCC 12 at -O3 warns falsely inside libstdc++.
+    std::string label = "+";
+    label += std::to_string(later + 1);
+    chart.x_labels.push_back(std::move(label));
     curve.values.push_back(devices > 0 ? std::optional<double>(retained / devices) : std::nullopt);
   }
   chart.series.push_back(std::move(curve));

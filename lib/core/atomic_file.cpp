@@ -59,8 +59,10 @@ AtomicFile::AtomicFile(std::filesystem::path destination, unsigned mode, Durabil
       m_durability(durability),
       m_existing(existing) {
   auto folder = m_target.parent_path();
-  m_fd = create_registered_file(folder, "." + m_target.filename().string() + ".tmp-", 0600,
-                                m_temp_path, m_cleanup);
+  std::string prefix = ".";
+  prefix += m_target.filename().string();
+  prefix += ".tmp-";
+  m_fd = create_registered_file(folder, prefix, 0600, m_temp_path, m_cleanup);
   if (m_fd < 0) {
     throw failure("cannot create a temporary file beside the output: " + errno_text() + " (" +
                       m_destination.string() + ")",

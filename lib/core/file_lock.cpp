@@ -18,7 +18,10 @@ namespace mpaas {
 namespace {
 
 std::filesystem::path lock_path_of(const std::filesystem::path& file) {
-  return file.parent_path() / ("." + file.filename().string() + ".lock");
+  std::string name = ".";
+  name += file.filename().string();
+  name += ".lock";
+  return file.parent_path() / name;
 }
 
 // True when `fd` is still the file at `path`: the previous holder may have removed (and a

@@ -402,8 +402,10 @@ std::string render(const Json& value, const TextLayout& layout, OutputFormat for
                                      : aligned_lines(chosen_fields(value, layout.columns)));
   for (const auto& section : layout.sections) {
     const Json* rows = find_field(value, section.field);
-    if (rows && rows->is_array() && !rows->empty())
-      text += "\n" + render_table(section.columns, *rows, format);
+    if (rows && rows->is_array() && !rows->empty()) {
+      text += '\n';
+      text += render_table(section.columns, *rows, format);
+    }
   }
   return text;
 }

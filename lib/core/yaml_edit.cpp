@@ -250,8 +250,10 @@ std::string nested_block(const std::vector<std::string>& path, size_t from,
   std::string block;
   for (size_t i = from; i < path.size(); ++i) {
     block += std::string(indent + (i - from) * indent_step, ' ') + render_key(path[i], false) + ":";
-    if (i + 1 == path.size())
-      block += " " + render_scalar(value, false, Quote::plain);
+    if (i + 1 == path.size()) {
+      block += ' ';
+      block += render_scalar(value, false, Quote::plain);
+    }
     block += newline;
   }
   return block;
@@ -434,8 +436,12 @@ class Editor {
 
   // Turns the null value of `entry` into a mapping holding path[from..].
   std::string fill_null(const Entry& entry, size_t from, const std::string& value) const {
-    if (entry.in_flow)
-      return replace_value(entry, "{" + nested_flow(m_path, from, value) + "}");
+    if (entry.in_flow) {
+      std::string flow = "{";
+      flow += nested_flow(m_path, from, value);
+      flow += '}';
+      return replace_value(entry, flow);
+    }
     size_t key_line = key_line_of(entry);
     size_t line_from = colon_of(entry) + 1;
     size_t line_end = m_lines.end(key_line);
@@ -495,11 +501,20 @@ std::string flow_text(const YAML::Node& node) {
   return emitter.c_str();
 }
 
+// `mark` then `text`, appended rather than "literal" + temporary, where GCC 12 at -O3 warns
+// falsely inside libstdc++.
+std::string marked(char mark, const std::string& text) {
+  std::string out(1, mark);
+  out += text;
+  return out;
+}
+
 void collect_leaves(const YAML::Node& node, std::vector<std::string>& path, Leaves& leaves,
                     size_t& budget, const std::string& source) {
   if (node.IsMap() && node.size() > 0) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      path.push_back(it->first.IsScalar() ? "=" + it->first.Scalar() : "?" + flow_text(it->first));
+      path.push_back(it->first.IsScalar() ? marked('=', it->first.Scalar())
+                                          : marked('?', flow_text(it->first)));
       collect_leaves(it->second, path, leaves, budget, source);
       path.pop_back();
     }
@@ -507,8 +522,8 @@ void collect_leaves(const YAML::Node& node, std::vector<std::string>& path, Leav
   }
   std::string leaf = node.IsMap()      ? "{}"
                      : node.IsNull()   ? "~"
-                     : node.IsScalar() ? "=" + node.Scalar()
-                                       : "[" + flow_text(node);
+                     : node.IsScalar() ? marked('=', node.Scalar())
+                                       : marked('[', flow_text(node));
   size_t cost = leaf.size() + check_entry_overhead;
   for (const auto& key : path)
     cost += key.size();
