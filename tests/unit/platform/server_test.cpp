@@ -148,17 +148,26 @@ TEST_CASE("a tus upload becomes a release; the lifecycle and checks work over HT
         "conflict");
 }
 
+namespace {
+
+// Creates a tus upload of `length` bytes as the admin; its Location.
+std::string new_upload(const LiveServer& server, httplib::Client& http, const std::string& length) {
+  httplib::Headers create = server.auth(server.admin);
+  create.emplace("Tus-Resumable", "1.0.0");
+  create.emplace("Upload-Length", length);
+  auto made = http.Post("/v1/uploads", create, "", "application/offset+octet-stream");
+  REQUIRE(made);
+  REQUIRE(made->status == 201);
+  return made->get_header_value("Location");
+}
+
+}  // namespace
+
 TEST_CASE("tus: a wrong checksum keeps nothing, a wrong offset is 409, HEAD tells the offset",
           "[server]") {
   LiveServer server;
   auto http = server.client();
-  httplib::Headers create = server.auth(server.admin);
-  create.emplace("Tus-Resumable", "1.0.0");
-  create.emplace("Upload-Length", "10");
-  auto made = http.Post("/v1/uploads", create, "", "application/offset+octet-stream");
-  REQUIRE(made);
-  REQUIRE(made->status == 201);
-  auto location = made->get_header_value("Location");
+  auto location = new_upload(server, http, "10");
   auto patch = [&](const std::string& offset, const std::string& body,
                    const std::string& checksum) {
     httplib::Headers headers = server.auth(server.admin);
@@ -218,12 +227,7 @@ TEST_CASE("tus: a body cut off stays for the client to resume, unless a checksum
   };
   // Ten bytes announced, four sent; the client goes away once the server holds them.
   auto cut_off_patch = [&](bool with_checksum) {
-    httplib::Headers create = tus;
-    create.emplace("Upload-Length", "10");
-    auto made = http.Post("/v1/uploads", create, "", "application/offset+octet-stream");
-    REQUIRE(made);
-    REQUIRE(made->status == 201);
-    auto location = made->get_header_value("Location");
+    auto location = new_upload(server, http, "10");
     std::string head = "PATCH " + location + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                        server.admin +
                        "\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
