@@ -267,7 +267,6 @@ void decide_now_into(const Release& release, const std::vector<Rule>& rules, boo
   view.device_whitelisted = whitelisted;
   view.min_app_version = release.min_app_version;
   view.max_app_version = release.max_app_version;
-  out.takes_place = false;
   // The decision borrows the reason's buffer and gives it back: no allocation.
   Decision decision;
   decision.reason.swap(out.reason);

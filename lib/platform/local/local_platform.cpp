@@ -943,9 +943,7 @@ class LocalPlatform : public Platform {
   bool decide_check(const CheckRequest& request, bool take, CheckResult& result) {
     const auto& cached = releases_for_check(request.app, request.platform);
     // Decided on the kept releases in place; offers share them.
-    auto& releases = m_check_releases;
     auto& decisions = m_check_decisions;
-    releases.clear();
     // Sized, not cleared: each decision's reason keeps its buffer from the last check.
     decisions.resize(cached.releases.size());
     auto at = now();
@@ -967,7 +965,6 @@ class LocalPlatform : public Platform {
         free = release.window->max_devices - release.window->counted;
       decide_now_into(release, entry.rules, listed, holds_place, free, at, request.device,
                       decisions[r]);
-      releases.push_back(&release);
     }
     supersede_older(cached, decisions);
 
@@ -979,11 +976,11 @@ class LocalPlatform : public Platform {
       skipped += decision.offered ? 0 : 1;
     // Resized, then assigned field by field: the strings keep their buffers from the last
     // check, so a check allocates next to nothing.
-    result.decisions.resize(releases.size());
+    result.decisions.resize(cached.releases.size());
     result.skipped.resize(skipped);
     size_t verdict_at = 0, skipped_at = 0;
     for (size_t i : cached.order) {
-      const Release& release = *releases[i];
+      const Release& release = *cached.releases[i].release;
       auto& decision = decisions[i];
       if (!decision.offered) {
         auto& skip = result.skipped[skipped_at++];
@@ -1186,7 +1183,6 @@ class LocalPlatform : public Platform {
   // before the connection closes).
   std::unique_ptr<Statement> m_data_version_query, m_whitelisted_query, m_counted_query;
   // A check's working lists, kept between checks for their storage.
-  std::vector<const Release*> m_check_releases;
   std::vector<GateDecision> m_check_decisions;
   std::vector<size_t> m_newest_in_group;  // supersede_older's, per group
 };

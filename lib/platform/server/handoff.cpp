@@ -109,10 +109,9 @@ int milliseconds_of(time_t seconds, time_t microseconds) {
   return static_cast<int>(seconds * 1000 + microseconds / 1000);
 }
 
-}  // namespace
-
-namespace {
+// Set by close_after_reply while a request of this thread's connection is handled.
 thread_local bool close_requested = false;
+
 }  // namespace
 
 void close_after_reply(const httplib::Request& request) {

@@ -245,12 +245,7 @@ UploadStore::Append::~Append() {
 
 void UploadStore::Append::write(const char* data, size_t size) {
   if (m_info.offset + size > m_info.length) {
-    // More than the declared length: nothing of this body is kept.
-    if (::ftruncate(m_fd, static_cast<off_t>(m_start)) != 0) {
-      // The next HEAD reports the real size; nothing else to do here.
-    }
-    m_info.offset = m_start;
-    m_whole.reset();  // it may have taken this body's first bytes
+    discard_body();  // more than the declared length: nothing of this body is kept
     throw invalid_input("the body goes past the upload's length", "Upload-Length");
   }
   while (size > 0) {
@@ -281,24 +276,24 @@ void UploadStore::Append::start_writeback() {
 }
 
 void UploadStore::Append::cut_off(bool had_checksum) {
-  if (!had_checksum)
-    return;  // the destructor syncs what arrived and keeps it
+  if (had_checksum)
+    discard_body();
+  // Otherwise the destructor syncs what arrived and keeps it.
+}
+
+void UploadStore::Append::discard_body() {
   if (::ftruncate(m_fd, static_cast<off_t>(m_start)) != 0) {
     // HEAD reports the size the file really has; the client resumes from there.
   }
   m_info.offset = m_start;
-  m_whole.reset();  // it took the bytes just cut
+  m_whole.reset();  // it took this body's bytes
 }
 
 UploadInfo UploadStore::Append::finish(const std::optional<std::string>& checksum_sha256) {
   if (checksum_sha256) {
     auto digest = m_hash.finish();
     if (std::string(digest.begin(), digest.end()) != *checksum_sha256) {
-      if (::ftruncate(m_fd, static_cast<off_t>(m_start)) != 0) {
-        // Reported below either way; HEAD shows the size the file really has.
-      }
-      m_info.offset = m_start;
-      m_whole.reset();  // it took the refused body
+      discard_body();
       throw verification_failed("the body does not match its Upload-Checksum", "Upload-Checksum");
     }
   }

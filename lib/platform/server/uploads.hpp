@@ -54,6 +54,8 @@ class UploadStore {
 
    private:
     void start_writeback();
+    // Puts the upload back where this PATCH started: none of its body is kept.
+    void discard_body();
 
     UploadStore& m_store;
     UploadInfo m_info;
