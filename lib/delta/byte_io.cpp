@@ -64,11 +64,12 @@ int open_for_reading(const std::filesystem::path& path, uint64_t& size) {
 
 }  // namespace
 
-MappedFile::MappedFile(const std::filesystem::path& path, bool writable) {
+MappedFile::MappedFile(const std::filesystem::path& path, bool writable, Load load) {
   int fd = open_for_reading(path, m_size);
   if (m_size > 0) {
     int protection = PROT_READ | (writable ? PROT_WRITE : 0);
-    void* mapped = ::mmap(nullptr, m_size, protection, MAP_PRIVATE, fd, 0);
+    int flags = MAP_PRIVATE | (load == Load::all_now ? MAP_POPULATE : 0);
+    void* mapped = ::mmap(nullptr, m_size, protection, flags, fd, 0);
     if (mapped == MAP_FAILED) {
       ::close(fd);
       throw failure("cannot map: " + errno_message() + " (" + path.string() + ")");

@@ -458,7 +458,10 @@ std::string apply_patch(std::string_view old_data, std::string_view patch,
 PatchHeader apply_patch_file(const std::filesystem::path& old_path, const RandomInput& patch,
                              const std::string& patch_name, const std::filesystem::path& new_path,
                              std::ostream* stdout_stream, ProgressSink& progress) {
-  MappedFile old_file(old_path, true);
+  // The whole old file is read (its hash comes first); it is rewritten only by a filter.
+  PatchHeader header = parse_header(patch, patch_name);
+  bool rewritten = header.filter != Filter::none;
+  MappedFile old_file(old_path, rewritten, MappedFile::Load::all_now);
   if (new_path == "-") {
     return apply_patch_into(
         old_file.data(), old_file.size(), patch, patch_name,
@@ -469,7 +472,6 @@ PatchHeader apply_patch_file(const std::filesystem::path& old_path, const Random
         {}, progress);
   }
   // Refuse early (before creating the temp file) when the patch cannot apply.
-  PatchHeader header = parse_header(patch, patch_name);
   check_old_file(header, old_file.data(), old_file.size(), patch_name);
   AtomicFile output(new_path, 0644, Durability::rename_only);
   // Instructions hand over pieces of a few bytes each: gather them into large writes.

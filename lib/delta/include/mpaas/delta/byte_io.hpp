@@ -21,9 +21,14 @@ namespace mpaas::delta {
 // without blocking, since opening a FIFO for reading would wait for a writer.
 class MappedFile {
  public:
+  // How the pages come in: as they are touched, or all in one call at the start, for a
+  // caller that reads the whole file at once (a page fault per page costs far more,
+  // especially in a virtual machine: 18 ms against 5 for 9 MiB read, 35 against 18 when
+  // every page is rewritten).
+  enum class Load { on_demand, all_now };
   // `writable` maps privately copy-on-write so that the caller may rewrite the bytes
   // (the file itself never changes).
-  MappedFile(const std::filesystem::path& path, bool writable);
+  MappedFile(const std::filesystem::path& path, bool writable, Load load = Load::on_demand);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
