@@ -242,8 +242,12 @@ class Bzip2Compressor : public Compressor {
 // Shared shape of the decoders: an input buffer refilled from the compressed source.
 class BufferedDecoder : public ByteSource {
  protected:
+  // The input buffer holds at most the whole compressed region.
   BufferedDecoder(std::unique_ptr<ByteSource> compressed, std::string what)
-      : m_compressed(std::move(compressed)), m_what(std::move(what)), m_input(chunk_size) {}
+      : m_compressed(std::move(compressed)),
+        m_what(std::move(what)),
+        m_input(
+            static_cast<size_t>(std::clamp<uint64_t>(m_compressed->size_bound(), 1, chunk_size))) {}
 
   // Refills the input buffer when empty; false at the end of the compressed bytes.
   bool refill() {

@@ -197,7 +197,7 @@ class Applier {
         m_extra(open_stream(patch, header, header.extra_offset, header.extra_size, name)),
         m_out(out),
         m_progress(progress),
-        m_buffer(buffer_size) {}
+        m_buffer(static_cast<size_t>(std::clamp<uint64_t>(header.new_size, 1, buffer_size))) {}
 
   void run() {
     m_progress.start("patching", m_header.new_size);
@@ -247,7 +247,7 @@ class Applier {
       m_control.corrupt("instruction reads past the end of the old file");
     for (uint64_t done = 0; done < length;) {
       throw_if_stop_requested();
-      size_t piece = static_cast<size_t>(std::min<uint64_t>(buffer_size, length - done));
+      size_t piece = static_cast<size_t>(std::min<uint64_t>(m_buffer.size(), length - done));
       read_exactly(*m_diff, m_buffer.data(), piece, m_name);
       // The part of [base, base + piece) inside the old file, found once per piece.
       int64_t base = old_position + static_cast<int64_t>(done);
@@ -264,7 +264,7 @@ class Applier {
   void copy(uint64_t length) {
     for (uint64_t done = 0; done < length;) {
       throw_if_stop_requested();
-      size_t piece = static_cast<size_t>(std::min<uint64_t>(buffer_size, length - done));
+      size_t piece = static_cast<size_t>(std::min<uint64_t>(m_buffer.size(), length - done));
       read_exactly(*m_extra, m_buffer.data(), piece, m_name);
       m_out.write(m_buffer.data(), piece);
       done += piece;
@@ -474,9 +474,10 @@ PatchHeader apply_patch_file(const std::filesystem::path& old_path, const Random
   // Refuse early (before creating the temp file) when the patch cannot apply.
   check_old_file(header, old_file.data(), old_file.size(), patch_name);
   AtomicFile output(new_path, 0644, Durability::rename_only);
-  // Instructions hand over pieces of a few bytes each: gather them into large writes.
+  // Instructions hand over pieces of a few bytes each: gather them into large writes (of
+  // at most the new file, so that a small file costs a small buffer).
   std::string pending;
-  pending.reserve(buffer_size * 4);
+  pending.reserve(static_cast<size_t>(std::min<uint64_t>(buffer_size * 4, header.new_size)));
   auto flush = [&] {
     output.write(pending);
     pending.clear();

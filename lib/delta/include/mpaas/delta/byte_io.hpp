@@ -89,6 +89,9 @@ class ByteSource {
  public:
   virtual ~ByteSource() = default;
   virtual size_t read(uint8_t* buffer, size_t size) = 0;
+  // At most this many bytes are left to read (UINT64_MAX: unknown); readers size their
+  // buffers by it, so that a small patch costs small buffers.
+  virtual uint64_t size_bound() const { return UINT64_MAX; }
 };
 
 // The bytes [offset, offset + length) of a RandomInput, read in order.
@@ -97,6 +100,7 @@ class RegionSource : public ByteSource {
   RegionSource(const RandomInput& input, uint64_t offset, uint64_t length)
       : m_input(input), m_position(offset), m_end(offset + length) {}
   size_t read(uint8_t* buffer, size_t size) override;
+  uint64_t size_bound() const override { return m_end - m_position; }
 
  private:
   const RandomInput& m_input;
