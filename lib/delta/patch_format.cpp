@@ -1,6 +1,9 @@
 // Header encoding and validation for mpd and BSDIFF40 (see patch_format.hpp).
 #include "mpaas/delta/patch_format.hpp"
 
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_getFrameHeader_advanced: magicless frames
+#include <zstd.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -17,7 +20,25 @@ namespace {
 constexpr uint64_t size_limit = uint64_t{1} << 62;
 
 bool is_compact_magic(const uint8_t* magic) {
-  return std::memcmp(magic, mpd_compact_magic, 4) == 0;
+  return std::memcmp(magic, mpd_compact_magic, 4) == 0 ||
+         std::memcmp(magic, mpd_dictionary_magic, 4) == 0;
+}
+
+// Version 4's dictionary mode leaves the new file's size to the frame, which must declare
+// it (the decoder insists on it too): read from the frame header at `at`.
+uint64_t new_size_of_frame(const uint8_t* bytes, size_t size, size_t at, const std::string& name) {
+  ZSTD_frameHeader frame{};
+  size_t result =
+      ZSTD_getFrameHeader_advanced(&frame, bytes + at, size - at, ZSTD_f_zstd1_magicless);
+  if (ZSTD_isError(result))
+    corrupt("bad dictionary frame header", name);
+  if (result != 0)
+    throw invalid_input("patch is truncated (" + name + ")");
+  if (frame.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN)
+    corrupt("dictionary frame without a content size", name);
+  if (frame.frameContentSize > size_limit)
+    corrupt("size out of range", name);
+  return frame.frameContentSize;
 }
 
 // Reads the varints of a compact header, each at most 10 bytes and 2^62.
@@ -84,7 +105,7 @@ PatchHeader parse_compact_fields(const RandomInput& patch, const std::string& na
   patch.read_at(0, bytes, have);
   PatchHeader header;
   header.format = PatchFormat::mpd;
-  header.version = mpd_compact_version;
+  header.version = bytes[3] == '4' ? mpd_dictionary_version : mpd_compact_version;
   uint8_t packed = bytes[4];
   check_codec_and_filter(packed & 3, (packed >> 2) & 3, name);
   if ((packed & 0xC0) != 0)
@@ -109,7 +130,9 @@ PatchHeader parse_compact_fields(const RandomInput& patch, const std::string& na
   std::memcpy(header.new_sha256.data(), bytes + at + 32, 32);
   VarintReader sizes(bytes, have, at + 64, name);
   header.old_size = sizes.next();
-  header.new_size = sizes.next();
+  bool size_in_frame = header.dictionary && header.version == mpd_dictionary_version;
+  header.new_size =
+      size_in_frame ? new_size_of_frame(bytes, have, sizes.position(), name) : sizes.next();
   // Dictionary mode has only the frame; the last stream (extra) runs to the end of the file.
   header.control_size = header.dictionary ? 0 : sizes.next();
   header.diff_size = header.dictionary ? 0 : sizes.next();
@@ -135,7 +158,7 @@ PatchHeader parse_mpd_fields(const RandomInput& patch, const std::string& name) 
   header.version = get_u16(bytes + 8);
   if (header.version != 1 && header.version != 2)
     throw invalid_input("unsupported patch version " + std::to_string(header.version) +
-                        ", this mpaas reads versions 1 to 3 (" + name + ")");
+                        ", this mpaas reads versions 1 to 4 (" + name + ")");
   size_t header_size = header.version == 1 ? mpd_v1_header_size : mpd_header_size;
   if (patch.size() < header_size)
     throw invalid_input("patch is truncated (" + name + ")");
@@ -312,7 +335,7 @@ std::string encode_mpd_header(const PatchHeader& header) {
 }
 
 std::string encode_mpd_compact_header(const PatchHeader& header) {
-  std::string out(mpd_compact_magic, 4);
+  std::string out(header.dictionary ? mpd_dictionary_magic : mpd_compact_magic, 4);
   out.push_back(static_cast<char>(static_cast<uint8_t>(header.codec) |
                                   static_cast<uint8_t>(header.filter) << 2 |
                                   (header.diff_runs ? 0x10 : 0) | (header.dictionary ? 0x20 : 0)));
@@ -321,8 +344,8 @@ std::string encode_mpd_compact_header(const PatchHeader& header) {
   out.append(reinterpret_cast<const char*>(header.old_sha256.data()), 32);
   out.append(reinterpret_cast<const char*>(header.new_sha256.data()), 32);
   put_varint(out, header.old_size);
-  put_varint(out, header.new_size);
   if (!header.dictionary) {
+    put_varint(out, header.new_size);
     put_varint(out, header.control_size);
     put_varint(out, header.diff_size);
   }

@@ -94,7 +94,7 @@ class ControlReader {
 std::unique_ptr<ByteSource> open_stream(const RandomInput& patch, const PatchHeader& header,
                                         uint64_t offset, uint64_t size, const std::string& name) {
   Framing framing;
-  framing.compact = header.version == mpd_compact_version;
+  framing.compact = is_compact_version(header.version);
   framing.lzma_dictionary_log = header.lzma_dictionary_log;
   framing.last = offset + size == header.patch_size;
   return make_decompressor(header.codec, std::make_unique<RegionSource>(patch, offset, size), name,
@@ -364,7 +364,7 @@ PatchHeader apply_checked(uint8_t* old_data, uint64_t old_size, const RandomInpu
   Sha256Digest actual = new_hash.finish();
   // Version 3 streams carry no checksums of their own, and the old file was checked: a
   // wrong output can only come from a corrupted patch.
-  if (header.version == mpd_compact_version && actual != header.new_sha256)
+  if (is_compact_version(header.version) && actual != header.new_sha256)
     throw invalid_input("patch is corrupted: the patched file has sha256 " + to_hex(actual) +
                         ", the patch expects sha256 " + to_hex(header.new_sha256) + " (" + name +
                         ")");
@@ -397,9 +397,11 @@ std::string read_header(std::istream& in, const std::string& name) {
     throw invalid_input("patch is truncated (" + name + ")", name);
   size_t size = bsdiff_header_size;
   if (format_of_magic(magic, name) == PatchFormat::mpd) {
-    // Version 3 has at most mpd_compact_header_max bytes, where a short patch may end
-    // sooner; else the version (offset 8) says whether the header has 120 or 128 bytes.
-    if (std::memcmp(header.data(), mpd_compact_magic, 4) == 0) {
+    // Versions 3 and 4 have at most mpd_compact_header_max bytes (with the start of a
+    // dictionary frame), where a short patch may end sooner; else the version (offset 8)
+    // says whether the header has 120 or 128 bytes.
+    if (std::memcmp(header.data(), mpd_compact_magic, 4) == 0 ||
+        std::memcmp(header.data(), mpd_dictionary_magic, 4) == 0) {
       read_more(in, header, mpd_compact_header_max - header.size());
       return header;
     }

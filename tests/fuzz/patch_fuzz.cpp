@@ -1,5 +1,5 @@
-// Fuzzes every patch reader (mpd versions 1 to 3 with zstd and lzma streams, version 3's
-// dictionary mode, BSDIFF40 with bzip2, VCDIFF from mpaas and xdelta3) through
+// Fuzzes every patch reader (mpd versions 1 to 4 with zstd and lzma streams, the dictionary
+// mode of versions 3 and 4, BSDIFF40 with bzip2, VCDIFF from mpaas and xdelta3) through
 // apply_patch against a fixed old file. An mpd input is also tried with its old-file hash
 // and size fixed up, so that the fuzzer reaches the streams behind the SHA-256 check.
 // Any mpaas::Error is an accepted refusal; a crash, leak or sanitizer report is a bug.
@@ -46,8 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fixed.replace(32, 32, reinterpret_cast<const char*>(old_hash.data()), 32);
     try_apply(old_data, fixed);
   }
-  // Version 3 keeps the old size as a varint: re-encode its header with the right fields.
-  if (patch.size() >= 4 && std::memcmp(patch.data(), mpaas::delta::mpd_compact_magic, 4) == 0) {
+  // Versions 3 and 4 keep the old size as a varint: re-encode the header with the right
+  // fields.
+  if (patch.size() >= 4 &&
+      (std::memcmp(patch.data(), mpaas::delta::mpd_compact_magic, 4) == 0 ||
+       std::memcmp(patch.data(), mpaas::delta::mpd_dictionary_magic, 4) == 0)) {
     try {
       mpaas::delta::MemoryInput input(patch);
       mpaas::delta::PatchHeader header = mpaas::delta::parse_header(input, "fuzz");

@@ -1,7 +1,8 @@
-// mpd version 3 (issue 16): the compact container that small patches are written in, and
-// its dictionary mode (the new file as one zstd frame over the old file, as zstd
-// --patch-from does). Both round-trip, cost a few bytes beyond the two digests, refuse
-// hostile input like the other readers, and version 2 patches still apply.
+// mpd versions 3 and 4 (issue 16): the compact container that small patches are written in,
+// and its dictionary mode (the new file as one zstd frame over the old file, as zstd
+// --patch-from does; version 4 when it leaves the new size to the frame). Both round-trip,
+// cost a few bytes beyond the two digests, refuse hostile input like the other readers, and
+// version 2 and 3 patches still apply.
 #include <catch2/catch.hpp>
 #include <optional>
 #include <random>
@@ -64,6 +65,24 @@ DiffOptions version2() {
 
 constexpr size_t digests = 64;
 
+std::string varint(uint64_t value) {
+  std::string out;
+  for (; value >= 0x80; value >>= 7)
+    out.push_back(static_cast<char>((value & 0x7F) | 0x80));
+  out.push_back(static_cast<char>(value));
+  return out;
+}
+
+// A version 4 dictionary patch as version 3 wrote it: the same, with the new file's size
+// after the old one's.
+std::string as_version3(const std::string& patch) {
+  PatchHeader header = header_of(patch);
+  REQUIRE(header.version == 4);
+  REQUIRE(header.dictionary);
+  return "MPD3" + patch.substr(4, header.extra_offset - 4) + varint(header.new_size) +
+         patch.substr(header.extra_offset);
+}
+
 // A pair whose new file is above dictionary_new_limit, so that zstd patches of it are made
 // of instructions too (dictionary mode is tried on smaller files only), in version 3.
 const std::pair<std::string, std::string>& instructions_pair() {
@@ -91,8 +110,9 @@ TEST_CASE("a tiny change to a large file costs a few bytes beyond the digests",
     options.codec = codec;
     std::string patch = make_patch(old_data, new_data, options);
     INFO(codec_name(codec.value_or(Codec::none)) << " patch of " << patch.size() << " bytes");
-    CHECK(header_of(patch).version == 3);
-    CHECK(patch.substr(0, 4) == "MPD3");
+    bool dictionary = header_of(patch).dictionary;
+    CHECK(header_of(patch).version == (dictionary ? 4 : 3));
+    CHECK(patch.substr(0, 4) == (dictionary ? "MPD4" : "MPD3"));
     if (codec != Codec::lzma)
       CHECK(patch.size() - digests <= 60);
     CHECK(apply_patch(old_data, patch) == new_data);
@@ -113,6 +133,34 @@ TEST_CASE("dictionary mode is chosen for scattered text edits and round-trips",
   CHECK(header.control_size == 0);
   CHECK(apply_patch(old_data, patch) == new_data);
   CHECK(patch.size() < make_patch(old_data, new_data, version2()).size());
+}
+
+// zstd --patch-from's frame carries a magic number and a checksum that mpd leaves out; the
+// header then costs magic, flags and the old size beyond the digests. The new file's size
+// is the frame's own (version 3 wrote it a second time, which on a 60-byte patch was what
+// kept it above zstd's).
+TEST_CASE("a dictionary patch's header is the magic, flags, digests and old size",
+          "[delta][compact]") {
+  std::string old_data = text(2000, 2);
+  std::string new_data = edited(old_data, 40, 3);
+  std::string patch = make_patch(old_data, new_data);
+  PatchHeader header = header_of(patch);
+  REQUIRE(header.dictionary);
+  CHECK(header.version == 4);
+  CHECK(header.new_size == new_data.size());
+  CHECK(header.extra_offset == 4 + 1 + digests + varint(old_data.size()).size());
+}
+
+TEST_CASE("version 3 dictionary patches, with the new size in the header, still apply",
+          "[delta][compact]") {
+  std::string old_data = text(2000, 2);
+  std::string new_data = edited(old_data, 40, 3);
+  std::string patch = as_version3(make_patch(old_data, new_data));
+  PatchHeader header = header_of(patch);
+  CHECK(header.version == 3);
+  CHECK(header.dictionary);
+  CHECK(header.new_size == new_data.size());
+  CHECK(apply_patch(old_data, patch) == new_data);
 }
 
 TEST_CASE("version 2 patches, as earlier releases wrote them, still apply", "[delta][compact]") {
@@ -138,7 +186,7 @@ TEST_CASE("every truncation and corrupted byte of a compact patch is refused",
       DiffOptions options;
       options.codec = codec;
       std::string patch = make_patch(old_file, new_file, options);
-      REQUIRE(header_of(patch).version == 3);
+      REQUIRE(is_compact_version(header_of(patch).version));
       for (size_t size = 0; size < patch.size(); ++size) {
         INFO(codec_name(codec) << " prefix " << size);
         REQUIRE(kind_of_apply(old_file, patch.substr(0, size)) == ErrorKind::invalid_input);
@@ -174,7 +222,7 @@ TEST_CASE("bytes after a compact patch's last stream are refused as trailing dat
       options.codec = codec;
       std::string patch = make_patch(old_file, new_file, options);
       PatchHeader header = header_of(patch);
-      REQUIRE(header.version == 3);
+      REQUIRE(is_compact_version(header.version));
       std::string last_stream = patch.substr(header.extra_offset);
       for (const std::string& tail :
            {std::string(1, 'x'), std::string(1000, 'x'), std::string(3, '\0'), last_stream}) {
@@ -210,7 +258,7 @@ TEST_CASE("hostile compact headers are refused", "[delta][compact][refusal]") {
   std::string old_data = text(200, 8);
   std::string new_data = old_data + "tail";
   std::string patch = make_patch(old_data, new_data);
-  REQUIRE(header_of(patch).version == 3);
+  REQUIRE(is_compact_version(header_of(patch).version));
   auto with_byte = [&](size_t at, char value) {
     std::string bad = patch;
     bad[at] = value;
@@ -240,13 +288,24 @@ TEST_CASE("hostile compact headers are refused", "[delta][compact][refusal]") {
   fields.control_size = 1000;
   CHECK(kind_of_apply("", encode_mpd_compact_header(fields)) == ErrorKind::invalid_input);
 
-  // Dictionary mode for a new file above the limit a reader's memory allows.
+  // Dictionary mode for a new file above the limit a reader's memory allows: in version 4
+  // the frame declares it (a magicless frame header: 8-byte content size, 2 MiB window), in
+  // version 3 the header.
   PatchHeader huge;
   huge.codec = Codec::zstd;
   huge.dictionary = true;
-  huge.new_size = 64 * dictionary_new_limit;
-  CHECK_THROWS_WITH(apply_patch("", encode_mpd_compact_header(huge) + "xxxx"),
-                    Catch::Contains("larger than it allows"));
+  std::string frame_header = "\xc0\x58" + std::string(8, '\0');
+  uint64_t huge_size = 64 * dictionary_new_limit;
+  for (int i = 0; i < 8; ++i)
+    frame_header[2 + i] = static_cast<char>(huge_size >> (8 * i));
+  std::string version4 = encode_mpd_compact_header(huge) + frame_header + "xxxx";
+  CHECK_THROWS_WITH(apply_patch("", version4), Catch::Contains("larger than it allows"));
+  std::string version3 =
+      "MPD3" + encode_mpd_compact_header(huge).substr(4) + varint(huge_size) + "xxxx";
+  CHECK_THROWS_WITH(apply_patch("", version3), Catch::Contains("larger than it allows"));
+  // A frame header that is not one.
+  CHECK_THROWS_WITH(apply_patch("", encode_mpd_compact_header(huge) + std::string(16, '\xff')),
+                    Catch::Contains("bad dictionary frame header"));
 }
 
 TEST_CASE("a dictionary frame that hides its content size is refused",
@@ -282,7 +341,7 @@ TEST_CASE("a compact patch shorter than a version 2 header spools from a stream"
   std::istringstream stream(patch);
   auto spooled = spool_patch(stream, "stdin", "/tmp");
   CHECK(spooled->size() == patch.size());
-  CHECK(parse_header(*spooled, "stdin").version == 3);
+  CHECK(parse_header(*spooled, "stdin").version == header_of(patch).version);
   std::istringstream longer(patch + "trailing");
   CHECK(spool_patch(longer, "stdin", "/tmp")->size() == patch.size() + 8);
 }

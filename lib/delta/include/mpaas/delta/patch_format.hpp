@@ -33,13 +33,21 @@ inline constexpr size_t mpd_header_size = 128;
 // file (docs/formats.md).
 inline constexpr char mpd_compact_magic[4] = {'M', 'P', 'D', '3'};
 inline constexpr uint16_t mpd_compact_version = 3;
+// Version 4 is version 3 with one field less in dictionary mode: the new file's size, which
+// the zstd frame declares anyway. Written for dictionary-mode patches only, so that readers
+// of version 3 still read every other patch.
+inline constexpr char mpd_dictionary_magic[4] = {'M', 'P', 'D', '4'};
+inline constexpr uint16_t mpd_dictionary_version = 4;
+inline bool is_compact_version(uint16_t version) {
+  return version == mpd_compact_version || version == mpd_dictionary_version;
+}
 inline constexpr size_t mpd_compact_header_max = 4 + 2 + 64 + 5 * 10;
 // The compact container is written when every stream is below this size (larger streams
 // want version 2's framing: xz blocks coded on two threads).
 inline constexpr uint64_t mpd_compact_limit = uint64_t{4} << 20;
 // Flag bit: the diff region holds a run stream (diff_runs_size bytes) then a literal stream.
 inline constexpr uint32_t mpd_flag_diff_runs = 1;
-// Dictionary mode (version 3 only): one zstd frame of the new file that refers back into
+// Dictionary mode (versions 3 and 4): one zstd frame of the new file that refers back into
 // the old file as its prefix, as `zstd --patch-from` does, instead of instructions.
 // Dictionary patches are made for new files up to this size, and read up to 16 times it
 // (the decoder holds the new file's window, which must stay within the apply budget).
