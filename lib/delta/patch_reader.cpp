@@ -15,11 +15,14 @@
 #include "mpaas/core/unique_fd.hpp"
 #include "mpaas/delta/delta.hpp"
 #include "mpaas/delta/vcdiff.hpp"
+#include "output_stage.hpp"
 
 namespace mpaas::delta {
 namespace {
 
 constexpr size_t buffer_size = 1 << 16;
+// New files from this size on are filtered, hashed and written on a second thread.
+constexpr uint64_t threaded_output_size = uint64_t{1} << 20;
 
 struct Step {
   uint64_t add_length = 0;
@@ -184,7 +187,7 @@ void check_old_file(const PatchHeader& header, const uint8_t* old_data, uint64_t
 class Applier {
  public:
   Applier(const PatchHeader& header, const uint8_t* old_data, uint64_t old_size,
-          const RandomInput& patch, const std::string& name, FilterDecoder& out,
+          const RandomInput& patch, const std::string& name, OutputStage& out,
           ProgressSink& progress)
       : m_header(header),
         m_old(old_data),
@@ -278,7 +281,7 @@ class Applier {
   ControlReader m_control;
   std::unique_ptr<ByteSource> m_diff;
   std::unique_ptr<ByteSource> m_extra;
-  FilterDecoder& m_out;
+  OutputStage& m_out;
   ProgressSink& m_progress;
   std::vector<uint8_t> m_buffer;
 };
@@ -286,7 +289,7 @@ class Applier {
 // Dictionary mode: the new file is the one zstd frame of the extra stream, decoded with the
 // old file as its prefix; it must yield exactly the new file's size.
 void apply_dictionary(const PatchHeader& header, const uint8_t* old_data, uint64_t old_size,
-                      const RandomInput& patch, const std::string& name, FilterDecoder& out,
+                      const RandomInput& patch, const std::string& name, OutputStage& out,
                       ProgressSink& progress) {
   Framing framing;
   framing.compact = true;
@@ -354,12 +357,15 @@ PatchHeader apply_checked(uint8_t* old_data, uint64_t old_size, const RandomInpu
     new_hash.update(data, size);
     out(data, size);
   });
+  OutputStage stage(header.new_size >= threaded_output_size,
+                    [&](const uint8_t* data, size_t size) { decoder.write(data, size); });
   if (header.dictionary) {
-    apply_dictionary(header, old_data, old_size, patch, name, decoder, progress);
+    apply_dictionary(header, old_data, old_size, patch, name, stage, progress);
   } else {
-    Applier applier(header, old_data, old_size, patch, name, decoder, progress);
+    Applier applier(header, old_data, old_size, patch, name, stage, progress);
     applier.run();
   }
+  stage.finish();
   decoder.finish();
   Sha256Digest actual = new_hash.finish();
   // Version 3 streams carry no checksums of their own, and the old file was checked: a
