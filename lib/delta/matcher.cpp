@@ -16,6 +16,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "block_cover.hpp"
 #include "mpaas/core/interrupt.hpp"
 
 namespace mpaas::delta {
@@ -577,6 +578,8 @@ uint64_t suffix_array_bytes(uint64_t old_size) {
 std::vector<Instruction> find_matches(const uint8_t* old_data, uint64_t old_size,
                                       const uint8_t* new_data, uint64_t new_size,
                                       const MatchOptions& options, ProgressSink& progress) {
+  if (auto covered = cover_by_blocks(old_data, old_size, new_data, new_size, progress))
+    return std::move(*covered);
   if (old_size <= index32_limit)
     return scan_all<int32_t>(old_data, old_size, new_data, new_size, options, progress);
   return scan_all<int64_t>(old_data, old_size, new_data, new_size, options, progress);

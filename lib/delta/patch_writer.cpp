@@ -377,8 +377,11 @@ DiffSummary make_patch_into(uint8_t* old_data, uint64_t old_size, uint8_t* new_d
   summary.old_size = old_size;
   summary.new_size = new_size;
   std::string_view new_view(reinterpret_cast<const char*>(new_data), new_size);
+  // The two digests at once (7 ms each for 9 MiB), before the filters rewrite the files.
+  auto new_sha256 =
+      std::async(std::launch::async, [&] { return sha256_interruptible(new_data, new_size); });
   summary.old_sha256 = sha256_interruptible(old_data, old_size);
-  summary.new_sha256 = sha256_interruptible(new_data, new_size);
+  summary.new_sha256 = new_sha256.get();
   // Made first, while both files still hold their own bytes (filters rewrite them).
   std::optional<Streams> dictionary;
   if (dictionary_worth_trying(options, old_size, new_size)) {

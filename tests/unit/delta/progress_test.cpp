@@ -46,13 +46,29 @@ struct PhaseRecorder : mpaas::ProgressSink {
   std::vector<Phase> phases;
 };
 
+// Four bytes changed in every 4 KiB: more than a thousandth of the new file differs, so
+// the suffix array is built (block_cover.hpp).
+std::string with_scattered_edits(std::string data) {
+  for (size_t at = 100; at + 4 < data.size(); at += 4096)
+    data.replace(at, 4, "edit");
+  return data;
+}
+
 // A pair large enough for two index parts and two scan slices.
 struct Pair {
   std::string old_data = random_bytes(6u << 20, 1);
-  std::string new_data = old_data.substr(1000) + random_bytes(5000, 2);
+  std::string new_data = with_scattered_edits(old_data.substr(1000)) + random_bytes(5000, 2);
 };
 
-void diff(const Pair& pair, mpaas::ProgressSink& progress) {
+// A new file with a few small edits: matched from hashed blocks, without an index.
+struct NearPair {
+  std::string old_data = random_bytes(6u << 20, 3);
+  std::string new_data =
+      old_data.substr(0, 5000) + "inserted" + old_data.substr(5000) + random_bytes(3000, 4);
+};
+
+template <class Files>
+void diff(const Files& pair, mpaas::ProgressSink& progress) {
   auto old_copy = std::make_shared<std::string>(pair.old_data);
   std::string new_copy = pair.new_data;
   DiffOptions options;
@@ -82,6 +98,19 @@ TEST_CASE("every phase of a diff counts its real bytes up to its total", "[delta
   // Encoding codes every byte of the new file once, as diff or as extra bytes.
   CHECK(encoding->total == pair.new_data.size());
   CHECK(encoding->done == encoding->total);
+}
+
+TEST_CASE("a near-identical pair is matched in one phase that counts the new file",
+          "[delta][progress]") {
+  NearPair pair;
+  PhaseRecorder recorder;
+  diff(pair, recorder);
+  CHECK_FALSE(recorder.find("indexing"));
+  const auto* matching = recorder.find("matching");
+  REQUIRE(matching);
+  CHECK(matching->total == pair.new_data.size());
+  CHECK(matching->done == matching->total);
+  REQUIRE(recorder.find("encoding"));
 }
 
 TEST_CASE("a diff drawn on a fake terminal shows bars that end at 100%", "[delta][progress]") {
