@@ -68,7 +68,11 @@ MappedFile::MappedFile(const std::filesystem::path& path, bool writable, Load lo
   int fd = open_for_reading(path, m_size);
   if (m_size > 0) {
     int protection = PROT_READ | (writable ? PROT_WRITE : 0);
-    int flags = MAP_PRIVATE | (load == Load::all_now ? MAP_POPULATE : 0);
+    // Up to a size that fits in memory at once beside everything else: past it, pages come
+    // and go as they are read (a 4 GiB sparse file populated whole would be 4 GiB resident).
+    constexpr uint64_t populate_limit = uint64_t{256} << 20;
+    bool populate = load == Load::all_now && m_size <= populate_limit;
+    int flags = MAP_PRIVATE | (populate ? MAP_POPULATE : 0);
     void* mapped = ::mmap(nullptr, m_size, protection, flags, fd, 0);
     if (mapped == MAP_FAILED) {
       ::close(fd);

@@ -278,6 +278,73 @@ void filter_encode(Filter filter, uint8_t* data, uint64_t size) {
   }
 }
 
+FilteredView::FilteredView(Filter filter, const uint8_t* data, uint64_t size)
+    : m_filter(filter), m_data(data), m_size(size) {
+  if (filter != Filter::x86_64)
+    return;
+  // The scan of code_x86, noting instead of rewriting: the bytes it skips after an opcode
+  // are the ones it would rewrite, so the original bytes decide the same places.
+  uint64_t i = 0;
+  while (i < size) {
+    if ((i & 0xFFFFF) == 0)
+      throw_if_stop_requested();
+    while (i + 8 <= size && !has_x86_branch(data + i))
+      i += 8;
+    if (i >= size)
+      break;
+    if (!is_x86_branch(data[i])) {
+      ++i;
+      continue;
+    }
+    if (i + 5 > size)
+      break;
+    if (is_near_displacement(load32(data + i + 1)))
+      m_x86_rewrites.push_back(i);
+    i += 5;
+  }
+}
+
+void FilteredView::read(uint64_t offset, uint8_t* out, size_t length) const {
+  std::memcpy(out, m_data + offset, length);
+  if (m_filter == Filter::x86_64)
+    rewrite_x86(offset, out, length);
+  else if (m_filter == Filter::arm64)
+    rewrite_arm64(offset, out, length);
+}
+
+// A rewritten displacement is the 4 bytes after its opcode: those that fall in the range.
+void FilteredView::rewrite_x86(uint64_t offset, uint8_t* out, size_t length) const {
+  uint64_t end = offset + length;
+  auto first =
+      std::lower_bound(m_x86_rewrites.begin(), m_x86_rewrites.end(), offset >= 4 ? offset - 4 : 0);
+  for (auto it = first; it != m_x86_rewrites.end() && *it + 1 < end; ++it) {
+    uint64_t at = *it;
+    uint32_t value = load32(m_data + at + 1) + static_cast<uint32_t>(at + 5);
+    uint8_t bytes[4];
+    store32(bytes, sign_extend_25(value));
+    for (uint64_t k = 0; k < 4; ++k) {
+      uint64_t position = at + 1 + k;
+      if (position >= offset && position < end)
+        out[position - offset] = bytes[k];
+    }
+  }
+}
+
+// Whole words from the 4-aligned one at or before the range, each coded on its own.
+void FilteredView::rewrite_arm64(uint64_t offset, uint8_t* out, size_t length) const {
+  uint64_t end = offset + length;
+  for (uint64_t word = offset & ~uint64_t{3}; word < end && word + 4 <= m_size; word += 4) {
+    uint8_t bytes[4];
+    std::memcpy(bytes, m_data + word, 4);
+    code_arm64(bytes, 4, word, true);
+    for (uint64_t k = 0; k < 4; ++k) {
+      uint64_t position = word + k;
+      if (position >= offset && position < end)
+        out[position - offset] = bytes[k];
+    }
+  }
+}
+
 size_t FilterDecoder::decode(uint8_t* data, size_t size, bool final) {
   if (m_filter == Filter::x86_64)
     return code_x86(data, size, m_position, false, final);

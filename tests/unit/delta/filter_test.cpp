@@ -65,6 +65,35 @@ TEST_CASE("branch filters are exact inverses on arbitrary bytes", "[delta][filte
   }
 }
 
+// Apply reads the old file through FilteredView instead of rewriting it: every range must
+// read as filter_encode makes it, including ranges that cut a rewritten displacement or an
+// ARM64 word, and the first and last bytes of the file.
+TEST_CASE("a filtered view reads any range as filter_encode rewrites it", "[delta][filter]") {
+  std::mt19937 generator(9);
+  for (Filter filter : {Filter::x86_64, Filter::arm64}) {
+    for (size_t size : {0u, 3u, 5u, 9u, 70001u}) {
+      std::string data(size, '\0');
+      for (auto& c : data)
+        c = static_cast<char>(generator() % 6 == 0 ? 0xE8 + generator() % 2 : generator() % 3);
+      for (size_t i = 3; i + 4 <= size; i += 12)
+        data[i] = '\x94';  // BL-looking words
+      std::string encoded = data;
+      filter_encode(filter, reinterpret_cast<uint8_t*>(encoded.data()), encoded.size());
+      FilteredView view(filter, reinterpret_cast<const uint8_t*>(data.data()), data.size());
+      for (int trial = 0; trial < 300 && size > 0; ++trial) {
+        size_t offset = generator() % size;
+        size_t length = std::min<size_t>(1 + generator() % 40, size - offset);
+        if (trial == 0)
+          offset = 0, length = size;
+        std::string read(length, '\0');
+        view.read(offset, reinterpret_cast<uint8_t*>(read.data()), length);
+        INFO(filter_name(filter) << " size " << size << " range " << offset << "+" << length);
+        REQUIRE(read == encoded.substr(offset, length));
+      }
+    }
+  }
+}
+
 TEST_CASE("the x86-64 filter shrinks patches of code whose calls moved", "[delta][filter]") {
   std::string old_code = x86_code(3000, 999999, 0);
   std::string new_code = x86_code(3000, 100, 37);

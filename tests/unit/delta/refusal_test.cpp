@@ -312,3 +312,43 @@ TEST_CASE("hostile run-coded diff streams are refused", "[delta][refusal]") {
   oversized[127] = '\x7f';  // run stream larger than the whole diff region
   CHECK(kind_of_apply("abcdefgh", oversized) == ErrorKind::invalid_input);
 }
+
+// apply_patch_file hashes the old file on a second thread while the patch applies; a wrong
+// old file must still be reported as the mismatch (exit 4) whatever the apply ran into with
+// it, and leave nothing behind.
+TEST_CASE("a wrong old file is a mismatch even when the apply fails on it first",
+          "[delta][refusal]") {
+  mpaas::test::TempDir dir;
+  std::mt19937_64 generator(21);
+  std::string old_data(1u << 21, '\0');
+  for (auto& c : old_data)
+    c = static_cast<char>(generator() % 5 == 0 ? 0xE8 : generator());
+  std::string new_data = old_data.substr(0, 1000) + "inserted" + old_data.substr(1000);
+  DiffOptions options;
+  options.filter = Filter::x86_64;
+  std::string patch = make_patch(old_data, new_data, options);
+  MemoryInput input(patch);
+  mpaas::NullProgress progress;
+  // The right file applies; one a byte shorter makes the instructions read past its end,
+  // one with a byte changed makes a file with the wrong digest.
+  mpaas::test::write_text(dir / "old.bin", old_data);
+  apply_patch_file(dir / "old.bin", input, "p.mpd", dir / "new.bin", nullptr, progress);
+  CHECK(mpaas::test::read_text(dir / "new.bin") == new_data);
+  std::string changed = old_data;
+  changed[500000] = static_cast<char>(changed[500000] ^ 1);
+  for (const std::string& wrong : {old_data.substr(0, old_data.size() - 1), changed}) {
+    mpaas::test::write_text(dir / "wrong.bin", wrong);
+    try {
+      apply_patch_file(dir / "wrong.bin", input, "p.mpd", dir / "out.bin", nullptr, progress);
+      FAIL("applied to the wrong old file");
+    } catch (const mpaas::Error& error) {
+      CHECK(error.kind() == mpaas::ErrorKind::verification);
+      CHECK_THAT(error.what(), Catch::Contains("the old file does not match the patch"));
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "out.bin"));
+    size_t files = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path()))
+      ++files;
+    CHECK(files == 3);  // old.bin, new.bin, wrong.bin: no temporary file left
+  }
+}

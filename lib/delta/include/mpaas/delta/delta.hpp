@@ -98,10 +98,10 @@ struct ApplyLimits {
   uint64_t max_new_size = UINT64_MAX;  // refuse patches that claim a larger output
 };
 
-// Applies `patch` (either format, detected from the header) to `old_data` (rewritten in place
-// when the patch uses a filter), streaming the new file to `out`. `name` names the patch in
-// errors. Returns the header. Throws before calling `out` when the old file does not match.
-PatchHeader apply_patch_into(uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
+// Applies `patch` (either format, detected from the header) to `old_data`, streaming the new
+// file to `out`. `name` names the patch in errors. Returns the header. Throws before calling
+// `out` when the old file does not match.
+PatchHeader apply_patch_into(const uint8_t* old_data, uint64_t old_size, const RandomInput& patch,
                              const std::string& name, const ByteSink& out,
                              const ApplyLimits& limits, ProgressSink& progress);
 

@@ -40,6 +40,27 @@ bool filter_promising_on_sample(Filter filter, const uint8_t* old_data, uint64_t
 // Rewrites `data` (a whole file starting at offset 0) in place.
 void filter_encode(Filter filter, uint8_t* data, uint64_t size);
 
+// What filter_encode would make of a file, read in ranges without rewriting it: apply reads
+// the old file this way, so that the file stays a read-only mapping (a private copy of every
+// page cost twice the reading of it) and can be hashed at the same time. ARM64 rewrites
+// aligned words on their own; for x86-64 a first pass notes where filter_encode rewrites a
+// displacement (a few percent of the bytes), since that depends on the bytes before.
+class FilteredView {
+ public:
+  FilteredView(Filter filter, const uint8_t* data, uint64_t size);
+  // The filtered bytes [offset, offset + length) into `out`; the range lies in the file.
+  void read(uint64_t offset, uint8_t* out, size_t length) const;
+
+ private:
+  void rewrite_x86(uint64_t offset, uint8_t* out, size_t length) const;
+  void rewrite_arm64(uint64_t offset, uint8_t* out, size_t length) const;
+
+  Filter m_filter;
+  const uint8_t* m_data;
+  uint64_t m_size;
+  std::vector<uint64_t> m_x86_rewrites;  // offsets of the E8/E9 whose displacement changes
+};
+
 // Undoes filter_encode on a stream of bytes written in order, passing them on to `next`.
 class FilterDecoder {
  public:
