@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 
+#include "byte_compare.hpp"
 #include "mpaas/core/interrupt.hpp"
 
 namespace mpaas::delta {
@@ -36,22 +37,6 @@ uint64_t hash_block(const uint8_t* bytes) {
   for (uint64_t i = 0; i < block; ++i)
     hash = (hash << 1) + gear[bytes[i]];
   return hash;
-}
-
-// How many bytes a[0..] and b[0..] have in common, up to `limit`.
-uint64_t common_prefix(const uint8_t* a, const uint8_t* b, uint64_t limit) {
-  uint64_t done = 0;
-  while (done + 8 <= limit) {
-    uint64_t x, y;
-    std::memcpy(&x, a + done, 8);
-    std::memcpy(&y, b + done, 8);
-    if (x != y)
-      return done + static_cast<uint64_t>(__builtin_ctzll(x ^ y) / 8);
-    done += 8;
-  }
-  while (done < limit && a[done] == b[done])
-    ++done;
-  return done;
 }
 
 // The old file's blocks by hash: open addressing, 8 bytes a slot (the hash's high half to
@@ -137,8 +122,8 @@ std::optional<std::vector<Cover>> find_covers(const BlockTable& table, const uin
         --old_start;
       }
       uint64_t length = position - start + block;
-      length += common_prefix(old_data + old_start + length, new_data + start + length,
-                              std::min(old_size - old_start, new_size - start) - length);
+      length += common_prefix(old_data + old_start + length, old_size - old_start - length,
+                              new_data + start + length, new_size - start - length);
       uncovered += start - covered_end;
       covers.push_back({start, old_start, length});
       covered_end = position = start + length;
@@ -283,8 +268,8 @@ std::vector<Cover> cover_gaps(const uint8_t* old_data, uint64_t old_size, const 
       const uint64_t* offsets = index.candidates(hash_gram(new_data + at), count);
       uint64_t best_length = 0, best_offset = 0;
       for (size_t i = 0; i < count; ++i) {
-        uint64_t length = common_prefix(old_data + offsets[i], new_data + at,
-                                        std::min(old_size - offsets[i], gap.end - at));
+        uint64_t length = common_prefix(old_data + offsets[i], old_size - offsets[i], new_data + at,
+                                        gap.end - at);
         if (length > best_length) {
           best_length = length;
           best_offset = offsets[i];

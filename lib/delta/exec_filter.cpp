@@ -47,9 +47,12 @@ bool has_x86_branch(const uint8_t* p) {
   return ((x - ones) & ~x & highs) != 0;
 }
 
-// Processes data[0, size) whose first byte sits at file offset `base`; returns how many
-// bytes are final (the rest may be the start of an instruction cut by the buffer's end).
-size_t code_x86(uint8_t* data, size_t size, uint64_t base, bool encode, bool final) {
+// Walks the E8/E9 opcodes of data[0, size) as x86-64 code runs them: `visit(i)` for each
+// whose 4-byte displacement lies inside, then on past that displacement. Returns how many
+// bytes are final (with `final` false, an opcode too near the end stops the walk there:
+// the next buffer starts with it). The bytes `visit` may rewrite are the ones skipped.
+template <class Visit>
+size_t walk_x86_branches(const uint8_t* data, size_t size, bool final, Visit visit) {
   size_t i = 0;
   while (i < size) {
     while (i + 8 <= size && !has_x86_branch(data + i))
@@ -60,21 +63,25 @@ size_t code_x86(uint8_t* data, size_t size, uint64_t base, bool encode, bool fin
       ++i;
       continue;
     }
-    if (i + 5 > size) {
-      if (!final)
-        return i;
-      i = size;
-      break;
-    }
-    uint32_t value = load32(data + i + 1);
-    if (is_near_displacement(value)) {
-      uint32_t next_instruction = static_cast<uint32_t>(base + i + 5);
-      value = encode ? value + next_instruction : value - next_instruction;
-      store32(data + i + 1, sign_extend_25(value));
-    }
+    if (i + 5 > size)
+      return final ? size : i;
+    visit(i);
     i += 5;
   }
   return i;
+}
+
+// Processes data[0, size) whose first byte sits at file offset `base`; returns how many
+// bytes are final (the rest may be the start of an instruction cut by the buffer's end).
+size_t code_x86(uint8_t* data, size_t size, uint64_t base, bool encode, bool final) {
+  return walk_x86_branches(data, size, final, [&](size_t i) {
+    uint32_t value = load32(data + i + 1);
+    if (!is_near_displacement(value))
+      return;
+    uint32_t next_instruction = static_cast<uint32_t>(base + i + 5);
+    value = encode ? value + next_instruction : value - next_instruction;
+    store32(data + i + 1, sign_extend_25(value));
+  });
 }
 
 size_t code_arm64(uint8_t* data, size_t size, uint64_t base, bool encode) {
@@ -282,25 +289,20 @@ FilteredView::FilteredView(Filter filter, const uint8_t* data, uint64_t size)
     : m_filter(filter), m_data(data), m_size(size) {
   if (filter != Filter::x86_64)
     return;
-  // The scan of code_x86, noting instead of rewriting: the bytes it skips after an opcode
-  // are the ones it would rewrite, so the original bytes decide the same places.
-  uint64_t i = 0;
-  while (i < size) {
-    if ((i & 0xFFFFF) == 0)
-      throw_if_stop_requested();
-    while (i + 8 <= size && !has_x86_branch(data + i))
-      i += 8;
-    if (i >= size)
-      break;
-    if (!is_x86_branch(data[i])) {
-      ++i;
-      continue;
-    }
-    if (i + 5 > size)
-      break;
-    if (is_near_displacement(load32(data + i + 1)))
-      m_x86_rewrites.push_back(i);
-    i += 5;
+  // The walk of code_x86, noting instead of rewriting (the original bytes decide the same
+  // places, since a rewrite only changes bytes the walk skips); in pieces, with a stop
+  // check between them, as filter_encode does.
+  constexpr uint64_t piece = uint64_t{16} << 20;
+  for (uint64_t done = 0; done < size;) {
+    throw_if_stop_requested();
+    uint64_t length = std::min(piece, size - done);
+    const uint8_t* start = data + done;
+    uint64_t base = done;
+    done +=
+        walk_x86_branches(start, static_cast<size_t>(length), done + length == size, [&](size_t i) {
+          if (is_near_displacement(load32(start + i + 1)))
+            m_x86_rewrites.push_back(base + i);
+        });
   }
 }
 

@@ -17,6 +17,7 @@
 #include <type_traits>
 
 #include "block_cover.hpp"
+#include "byte_compare.hpp"
 #include "mpaas/core/interrupt.hpp"
 
 namespace mpaas::delta {
@@ -25,22 +26,6 @@ namespace {
 constexpr uint64_t index32_limit = (uint64_t{1} << 31) - 1;
 // A match must beat the current alignment by this many bytes to be worth a new instruction.
 constexpr uint64_t switch_margin = 8;
-
-uint64_t common_prefix(const uint8_t* a, uint64_t a_size, const uint8_t* b, uint64_t b_size) {
-  uint64_t limit = std::min(a_size, b_size);
-  uint64_t i = 0;
-  while (i + 8 <= limit) {
-    uint64_t x, y;
-    std::memcpy(&x, a + i, 8);
-    std::memcpy(&y, b + i, 8);
-    if (x != y)
-      return i + static_cast<uint64_t>(__builtin_ctzll(x ^ y) / 8);
-    i += 8;
-  }
-  while (i < limit && a[i] == b[i])
-    ++i;
-  return i;
-}
 
 // Ranks of the suffix array by the first bits of each suffix, so that a search starts in the
 // few ranks that share its first bytes instead of the whole array: a binary search over the

@@ -10,20 +10,12 @@
 #include "mpaas/core/clock.hpp"
 #include "mpaas/core/progress.hpp"
 #include "mpaas/delta/delta.hpp"
+#include "random_bytes.hpp"
 
 using namespace mpaas::delta;
+using mpaas::test::random_bytes;
 
 namespace {
-
-std::string random_bytes(size_t size, uint64_t seed) {
-  std::mt19937_64 generator(seed);
-  std::string out(size, '\0');
-  for (size_t i = 0; i + 8 <= size; i += 8) {
-    uint64_t word = generator();
-    std::memcpy(out.data() + i, &word, 8);
-  }
-  return out;
-}
 
 // Records each phase: its label, its total and the sum of its advances.
 struct PhaseRecorder : mpaas::ProgressSink {
