@@ -32,11 +32,18 @@ constexpr std::array<uint64_t, 256> make_gear() {
 }
 constexpr std::array<uint64_t, 256> gear = make_gear();
 
-uint64_t hash_block(const uint8_t* bytes) {
+// The gear hash of `width` bytes, shifted by `shift` bits a byte: 64 / shift bytes reach it.
+template <unsigned shift, uint64_t width>
+uint64_t gear_hash(const uint8_t* bytes) {
+  static_assert(shift * width == 64);
   uint64_t hash = 0;
-  for (uint64_t i = 0; i < block; ++i)
-    hash = (hash << 1) + gear[bytes[i]];
+  for (uint64_t i = 0; i < width; ++i)
+    hash = (hash << shift) + gear[bytes[i]];
   return hash;
+}
+
+uint64_t hash_block(const uint8_t* bytes) {
+  return gear_hash<1, block>(bytes);
 }
 
 // The old file's blocks by hash: open addressing, 8 bytes a slot (the hash's high half to
@@ -157,10 +164,7 @@ constexpr uint64_t candidates_per_gram = 8;
 // A gear hash again, shifted by 4 bits a byte so that it spans `gram` bytes: one shift and
 // one add per byte of the old file.
 uint64_t hash_gram(const uint8_t* bytes) {
-  uint64_t hash = 0;
-  for (uint64_t i = 0; i < gram; ++i)
-    hash = (hash << 4) + gear[bytes[i]];
-  return hash;
+  return gear_hash<4, gram>(bytes);
 }
 
 // Most old windows are not wanted: a bit per hash bucket (32 KiB, in the first-level cache)

@@ -23,6 +23,7 @@
 #include "mpaas/core/sha256.hpp"
 #include "mpaas/delta/patch_format.hpp"
 #include "process.hpp"
+#include "random_bytes.hpp"
 #include "temp_dir.hpp"
 
 using mpaas::test::read_text;
@@ -71,13 +72,7 @@ size_t file_count(const std::filesystem::path& folder) {
 
 // Pseudo-random bytes, fast enough for tens of MiB.
 std::string noise(size_t size, uint64_t seed) {
-  std::mt19937_64 generator(seed);
-  std::string out(size, '\0');
-  for (size_t i = 0; i + 8 <= size; i += 8) {
-    uint64_t word = generator();
-    std::memcpy(out.data() + i, &word, 8);
-  }
-  return out;
+  return mpaas::test::random_bytes(size, seed);
 }
 
 // An mpaas child whose stdout and stderr go to files in `logs`, for the tests that signal
