@@ -42,6 +42,12 @@ uint64_t gear_hash(const uint8_t* bytes) {
   return hash;
 }
 
+// Spreads a gear hash's bits (whose high bits carry its oldest bytes) over the high half,
+// from which table slots are taken.
+uint64_t spread(uint64_t hash) {
+  return hash * 0x9E3779B97F4A7C15;
+}
+
 uint64_t hash_block(const uint8_t* bytes) {
   return gear_hash<1, block>(bytes);
 }
@@ -84,7 +90,7 @@ class BlockTable {
   };
 
   static uint32_t check_of(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
-  uint64_t index(uint64_t hash) const { return (hash * 0x9E3779B97F4A7C15) >> 32 & m_mask; }
+  uint64_t index(uint64_t hash) const { return spread(hash) >> 32 & m_mask; }
 
   void insert(uint64_t hash, uint64_t number) {
     for (uint64_t slot = index(hash);; slot = (slot + 1) & m_mask) {
@@ -177,7 +183,7 @@ class WantedFilter {
   }
 
  private:
-  static uint64_t bucket(uint64_t hash) { return (hash * 0x9E3779B97F4A7C15) >> (64 - 18); }
+  static uint64_t bucket(uint64_t hash) { return spread(hash) >> (64 - 18); }
   std::vector<uint64_t> m_bits = std::vector<uint64_t>((uint64_t{1} << 18) / 64);
 };
 
@@ -215,7 +221,7 @@ class GapIndex {
     uint64_t offsets[candidates_per_gram] = {};
   };
   Slot& find_slot(uint64_t hash) {
-    for (uint64_t slot = (hash * 0x9E3779B97F4A7C15) >> 32 & m_mask;; slot = (slot + 1) & m_mask)
+    for (uint64_t slot = spread(hash) >> 32 & m_mask;; slot = (slot + 1) & m_mask)
       if (!m_slots[slot].used || m_slots[slot].hash == hash)
         return m_slots[slot];
   }

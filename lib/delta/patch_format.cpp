@@ -11,6 +11,11 @@
 #include "mpaas/delta/vcdiff.hpp"
 
 namespace mpaas::delta {
+bool is_compact_magic(const uint8_t* magic) {
+  return std::memcmp(magic, mpd_compact_magic, 4) == 0 ||
+         std::memcmp(magic, mpd_dictionary_magic, 4) == 0;
+}
+
 namespace {
 
 [[noreturn]] void corrupt(const std::string& what, const std::string& name) {
@@ -18,11 +23,6 @@ namespace {
 }
 
 constexpr uint64_t size_limit = uint64_t{1} << 62;
-
-bool is_compact_magic(const uint8_t* magic) {
-  return std::memcmp(magic, mpd_compact_magic, 4) == 0 ||
-         std::memcmp(magic, mpd_dictionary_magic, 4) == 0;
-}
 
 // Version 4's dictionary mode leaves the new file's size to the frame, which must declare
 // it (the decoder insists on it too): read from the frame header at `at`.

@@ -204,7 +204,10 @@ class Applier {
         m_extra(open_stream(patch, header, header.extra_offset, header.extra_size, name)),
         m_out(out),
         m_progress(progress),
-        m_buffer(static_cast<size_t>(std::clamp<uint64_t>(header.new_size, 1, buffer_size))) {}
+        m_buffer(static_cast<size_t>(std::clamp<uint64_t>(header.new_size, 1, buffer_size))) {
+    if (m_filtered)
+      m_filtered_bytes.resize(m_buffer.size());
+  }
 
   void run() {
     m_progress.start("patching", m_header.new_size);
@@ -277,7 +280,6 @@ class Applier {
     }
   }
 
-  const PatchHeader& m_header;
   // m_buffer[first, last) += the old file's bytes at base + first..., as filtered.
   void add_old_bytes(int64_t base, int64_t first, int64_t last) {
     if (!m_filtered) {
@@ -285,13 +287,13 @@ class Applier {
         m_buffer[i] += m_old[base + i];
       return;
     }
-    m_filtered_bytes.resize(m_buffer.size());
     m_filtered->read(static_cast<uint64_t>(base + first), m_filtered_bytes.data(),
                      static_cast<size_t>(last - first));
     for (int64_t i = first; i < last; ++i)
       m_buffer[i] += m_filtered_bytes[i - first];
   }
 
+  const PatchHeader& m_header;
   const uint8_t* m_old;
   const FilteredView* m_filtered;
   std::vector<uint8_t> m_filtered_bytes;
@@ -390,7 +392,7 @@ PatchHeader apply_checked(const uint8_t* old_data, uint64_t old_size, const Rand
   stage.finish();
   decoder.finish();
   Sha256Digest actual = new_hash.finish();
-  // Version 3 streams carry no checksums of their own, and the old file was checked: a
+  // Compact streams carry no checksums of their own, and the old file was checked: a
   // wrong output can only come from a corrupted patch.
   if (is_compact_version(header.version) && actual != header.new_sha256)
     throw invalid_input("patch is corrupted: the patched file has sha256 " + to_hex(actual) +
@@ -428,8 +430,7 @@ std::string read_header(std::istream& in, const std::string& name) {
     // Versions 3 and 4 have at most mpd_compact_header_max bytes (with the start of a
     // dictionary frame), where a short patch may end sooner; else the version (offset 8)
     // says whether the header has 120 or 128 bytes.
-    if (std::memcmp(header.data(), mpd_compact_magic, 4) == 0 ||
-        std::memcmp(header.data(), mpd_dictionary_magic, 4) == 0) {
+    if (is_compact_magic(magic)) {
       read_more(in, header, mpd_compact_header_max - header.size());
       return header;
     }
@@ -488,7 +489,7 @@ std::string apply_patch(std::string_view old_data, std::string_view patch,
 PatchHeader apply_patch_file(const std::filesystem::path& old_path, const RandomInput& patch,
                              const std::string& patch_name, const std::filesystem::path& new_path,
                              std::ostream* stdout_stream, ProgressSink& progress) {
-  // The whole old file is read (its hash first), never rewritten (see FilteredView).
+  // The whole old file is read (hashed, and applied from), never rewritten (FilteredView).
   PatchHeader header = parse_header(patch, patch_name);
   MappedFile old_file(old_path, false, MappedFile::Load::all_now);
   if (new_path == "-") {

@@ -49,8 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Versions 3 and 4 keep the old size as a varint: re-encode the header with the right
   // fields.
   if (patch.size() >= 4 &&
-      (std::memcmp(patch.data(), mpaas::delta::mpd_compact_magic, 4) == 0 ||
-       std::memcmp(patch.data(), mpaas::delta::mpd_dictionary_magic, 4) == 0)) {
+      mpaas::delta::is_compact_magic(reinterpret_cast<const uint8_t*>(patch.data()))) {
     try {
       mpaas::delta::MemoryInput input(patch);
       mpaas::delta::PatchHeader header = mpaas::delta::parse_header(input, "fuzz");

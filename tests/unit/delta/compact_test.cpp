@@ -94,6 +94,15 @@ const std::pair<std::string, std::string>& instructions_pair() {
   return pair;
 }
 
+// Text with 40 scattered edits: dictionary mode makes its smallest patch.
+const std::pair<std::string, std::string>& scattered_edits_pair() {
+  static const std::pair<std::string, std::string> pair = [] {
+    std::string old_data = text(2000, 2);
+    return std::pair{old_data, edited(old_data, 40, 3)};
+  }();
+  return pair;
+}
+
 }  // namespace
 
 TEST_CASE("a tiny change to a large file costs a few bytes beyond the digests",
@@ -124,8 +133,7 @@ TEST_CASE("a tiny change to a large file costs a few bytes beyond the digests",
 
 TEST_CASE("dictionary mode is chosen for scattered text edits and round-trips",
           "[delta][compact]") {
-  std::string old_data = text(2000, 2);
-  std::string new_data = edited(old_data, 40, 3);
+  const auto& [old_data, new_data] = scattered_edits_pair();
   std::string patch = make_patch(old_data, new_data);
   PatchHeader header = header_of(patch);
   CHECK(header.dictionary);
@@ -141,8 +149,7 @@ TEST_CASE("dictionary mode is chosen for scattered text edits and round-trips",
 // kept it above zstd's).
 TEST_CASE("a dictionary patch's header is the magic, flags, digests and old size",
           "[delta][compact]") {
-  std::string old_data = text(2000, 2);
-  std::string new_data = edited(old_data, 40, 3);
+  const auto& [old_data, new_data] = scattered_edits_pair();
   std::string patch = make_patch(old_data, new_data);
   PatchHeader header = header_of(patch);
   REQUIRE(header.dictionary);
@@ -153,8 +160,7 @@ TEST_CASE("a dictionary patch's header is the magic, flags, digests and old size
 
 TEST_CASE("version 3 dictionary patches, with the new size in the header, still apply",
           "[delta][compact]") {
-  std::string old_data = text(2000, 2);
-  std::string new_data = edited(old_data, 40, 3);
+  const auto& [old_data, new_data] = scattered_edits_pair();
   std::string patch = as_version3(make_patch(old_data, new_data));
   PatchHeader header = header_of(patch);
   CHECK(header.version == 3);

@@ -41,6 +41,8 @@ inline constexpr uint16_t mpd_dictionary_version = 4;
 inline bool is_compact_version(uint16_t version) {
   return version == mpd_compact_version || version == mpd_dictionary_version;
 }
+// Whether the 4 bytes at `magic` start a version 3 or 4 patch.
+bool is_compact_magic(const uint8_t* magic);
 inline constexpr size_t mpd_compact_header_max = 4 + 2 + 64 + 5 * 10;
 // The compact container is written when every stream is below this size (larger streams
 // want version 2's framing: xz blocks coded on two threads).
